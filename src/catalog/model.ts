@@ -1,0 +1,98 @@
+import { z } from 'zod';
+
+/** Connection names are slugs; the name is also the key an agent sees (`mcp__<name>__<tool>`). */
+export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+export const PERMISSIONS = ['read', 'readwrite', 'full'] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+export const AGENTS = ['claude-code', 'cursor', 'vscode', 'gemini', 'codex', 'opencode'] as const;
+export type Agent = (typeof AGENTS)[number];
+
+export const KINDS = ['stdio', 'remote', 'http-api'] as const;
+export type Kind = (typeof KINDS)[number];
+
+export const ToolClassSchema = z.enum(['read', 'write', 'destructive']);
+export type ToolClass = z.infer<typeof ToolClassSchema>;
+
+export const ToolSchema = z.object({
+  name: z.string(),
+  title: z.string().optional(),
+  annotations: z
+    .object({
+      readOnlyHint: z.boolean().optional(),
+      destructiveHint: z.boolean().optional(),
+      idempotentHint: z.boolean().optional(),
+      openWorldHint: z.boolean().optional(),
+    })
+    .partial()
+    .optional(),
+  /** sha256 of description + input schema: how tool drift is noticed. */
+  hash: z.string().optional(),
+});
+export type Tool = z.infer<typeof ToolSchema>;
+
+export const HealthSchema = z.object({
+  status: z.enum(['healthy', 'error', 'unknown']),
+  checkedAt: z.string().optional(),
+  error: z.string().optional(),
+  stderr: z.array(z.string()).optional(),
+  transport: z.enum(['stdio', 'http', 'sse']).optional(),
+  server: z.object({ name: z.string(), version: z.string().optional() }).optional(),
+  protocolVersion: z.string().optional(),
+  latencyMs: z.number().optional(),
+  tools: z.array(ToolSchema).optional(),
+});
+export type Health = z.infer<typeof HealthSchema>;
+
+export const ConnectionSchema = z.object({
+  name: z.string().regex(NAME_PATTERN),
+  preset: z.string(),
+  kind: z.enum(KINDS),
+  enabled: z.boolean(),
+  /** Non-secret field values only. Secret values live in the secret store. */
+  fields: z.record(z.string(), z.string()),
+  /** Names of secret fields that have a value in the secret store (or a reference, see secrets/). */
+  secrets: z.array(z.string()),
+  /** Secret fields that hold a reference (env:VAR, file:/p, op://, vault:) instead of a stored value. */
+  secretRefs: z.record(z.string(), z.string()).optional(),
+  /** `custom` connections: the command and its args as given after `--`. */
+  command: z.array(z.string()).optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  health: HealthSchema,
+  /** OAuth state for remote connections (tokens themselves are in the secret store). */
+  oauth: z
+    .object({
+      state: z.enum(['connected', 'disconnected']),
+      reason: z.string().optional(),
+      expiresAt: z.string().optional(),
+    })
+    .optional(),
+});
+export type Connection = z.infer<typeof ConnectionSchema>;
+
+export const AssignmentSchema = z.object({
+  id: z.string(),
+  connection: z.string(),
+  /** Repo matchers: absolute paths or `host/owner/name` remotes, `*` globs allowed. Empty = all repos. */
+  repos: z.array(z.string()),
+  /** Agent types. Empty = all agents. */
+  agents: z.array(z.enum(AGENTS)),
+  permission: z.enum(PERMISSIONS),
+  createdAt: z.string(),
+});
+export type Assignment = z.infer<typeof AssignmentSchema>;
+
+export const CATALOG_VERSION = 1;
+
+export const CatalogSchema = z.object({
+  version: z.literal(CATALOG_VERSION),
+  connections: z.record(z.string(), ConnectionSchema),
+  assignments: z.array(AssignmentSchema),
+});
+export type Catalog = z.infer<typeof CatalogSchema>;
+
+export function emptyCatalog(): Catalog {
+  return { version: CATALOG_VERSION, connections: {}, assignments: [] };
+}

@@ -1,0 +1,72 @@
+// Global setup: a private D-Bus session bus with an unlocked gnome-keyring-daemon, so keychain tests
+// use a real Secret Service and never the user's own keychain. Torn down after the run.
+// Without the daemon, tests that need it fail (CI=true) or are reported as skipped with the reason.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+
+let bus: ChildProcess | undefined;
+let keyring: number | undefined;
+let dataDir: string | undefined;
+
+function which(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+async function waitForName(address: string, name: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const r = spawnSync('dbus-send', ['--session', '--dest=org.freedesktop.DBus', '--type=method_call', '--print-reply',
+      '/org/freedesktop/DBus', 'org.freedesktop.DBus.NameHasOwner', `string:${name}`], {
+      env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: address }, encoding: 'utf8',
+    });
+    if (r.stdout.includes('boolean true')) return true;
+    await new Promise((r) => setTimeout(r, 20)); // polling the bus, not synchronising on time
+  }
+  return false;
+}
+
+export default async function setup(project: TestProject) {
+  if (!which('dbus-daemon') || !which('gnome-keyring-daemon')) {
+    const why = 'gnome-keyring-daemon or dbus-daemon not installed (apt-get install gnome-keyring dbus-daemon)';
+    if (process.env.CI) throw new Error(`keychain tests need a Secret Service: ${why}`);
+    project.provide('keychainUnavailable', why);
+    return;
+  }
+  dataDir = mkdtempSync(join(tmpdir(), 'conn-keyring-'));
+  bus = spawn('dbus-daemon', ['--session', '--nofork', '--print-address=1', '--nopidfile'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const address: string = await new Promise((resolve, reject) => {
+    let buf = '';
+    bus!.stdout!.on('data', (d) => {
+      buf += d;
+      if (buf.includes('\n')) resolve(buf.trim());
+    });
+    bus!.on('error', reject);
+    bus!.on('exit', (code) => reject(new Error(`dbus-daemon exited with ${code}`)));
+  });
+  const env = { ...process.env, DBUS_SESSION_BUS_ADDRESS: address, XDG_DATA_HOME: dataDir, HOME: dataDir };
+  const r = spawnSync('gnome-keyring-daemon', ['--unlock', '--components=secrets', '--daemonize'], { input: 'test-password', env, encoding: 'utf8' });
+  const pid = /GNOME_KEYRING_PID=(\d+)/.exec(r.stdout)?.[1];
+  keyring = pid ? Number(pid) : undefined;
+  if (!(await waitForName(address, 'org.freedesktop.secrets', 5000))) {
+    throw new Error(`gnome-keyring-daemon did not appear on the private bus: ${r.stderr}`);
+  }
+  process.env.DBUS_SESSION_BUS_ADDRESS = address;
+  project.provide('dbusAddress', address);
+  project.provide('keychainUnavailable', '');
+}
+
+export async function teardown() {
+  if (keyring) try { process.kill(keyring, 'SIGTERM'); } catch { /* already gone */ }
+  bus?.kill('SIGTERM');
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    dbusAddress: string;
+    keychainUnavailable: string;
+  }
+}
