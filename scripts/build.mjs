@@ -1,9 +1,7 @@
 // Bundles src/ into dist/ with one lazily loaded chunk per command, so `conn render`'s unchanged
 // path never loads the MCP SDK, conf or the keychain binding.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
 
-rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({
   entryPoints: { cli: 'src/cli.ts' },
   bundle: true,

@@ -1,16 +1,8 @@
 import { z } from 'zod';
 
-/** Connection names are slugs; the name is also the key an agent sees (`mcp__<name>__<tool>`). */
-export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+import { AGENTS, KINDS, NAME_PATTERN, PERMISSIONS } from './constants.js';
 
-export const PERMISSIONS = ['read', 'readwrite', 'full'] as const;
-export type Permission = (typeof PERMISSIONS)[number];
-
-export const AGENTS = ['claude-code', 'cursor', 'vscode', 'gemini', 'codex', 'opencode'] as const;
-export type Agent = (typeof AGENTS)[number];
-
-export const KINDS = ['stdio', 'remote', 'http-api'] as const;
-export type Kind = (typeof KINDS)[number];
+export * from './constants.js';
 
 export const ToolClassSchema = z.enum(['read', 'write', 'destructive']);
 export type ToolClass = z.infer<typeof ToolClassSchema>;
@@ -56,6 +48,8 @@ export const ConnectionSchema = z.object({
   secrets: z.array(z.string()),
   /** Secret fields that hold a reference (env:VAR, file:/p, op://, vault:) instead of a stored value. */
   secretRefs: z.record(z.string(), z.string()).optional(),
+  /** `remote` connections whose URL matched a preset's vendor endpoint: that preset's id. */
+  matchedPreset: z.string().optional(),
   /** `custom` connections: the command and its args as given after `--`. */
   command: z.array(z.string()).optional(),
   createdAt: z.string(),

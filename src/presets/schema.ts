@@ -74,6 +74,24 @@ export const PresetSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * The vendor-hosted MCP endpoint of a service whose preset launches a local server: `conn add remote
+     * --set url=…` matching it takes this preset's name, description, auth and permission switches.
+     */
+    endpoint: z
+      .object({
+        url: z.string().url(),
+        auth: z.enum(['none', 'header', 'oauth']),
+        /** Header the token goes in when auth is `header` (default Authorization, `Bearer ` prefixed). */
+        header: z.string().optional(),
+        permissions: z
+          .object({ read: PermissionMappingSchema.optional(), readwrite: PermissionMappingSchema.optional(), full: PermissionMappingSchema.optional() })
+          .strict()
+          .optional(),
+        oauth: z.object({ clientId: z.string().optional(), clientSecret: z.string().optional(), scopes: z.array(z.string()).optional() }).strict().optional(),
+      })
+      .strict()
+      .optional(),
     fields: z.array(FieldSchema).default([]),
     permissions: z
       .object({

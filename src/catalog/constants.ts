@@ -1,0 +1,12 @@
+// Plain constants with no zod import, so the CLI's hot paths (help, render's unchanged path) stay light.
+/** Connection names are slugs; the name is also the key an agent sees (`mcp__<name>__<tool>`). */
+export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+export const PERMISSIONS = ['read', 'readwrite', 'full'] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+export const AGENTS = ['claude-code', 'cursor', 'vscode', 'gemini', 'codex', 'opencode'] as const;
+export type Agent = (typeof AGENTS)[number];
+
+export const KINDS = ['stdio', 'remote', 'http-api'] as const;
+export type Kind = (typeof KINDS)[number];

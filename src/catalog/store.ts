@@ -1,0 +1,88 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { catalogPath } from '../paths.js';
+import { OperationError } from '../errors.js';
+import type { Catalog } from './model.js';
+
+/**
+ * The catalog file. Reads are plain fs + JSON.parse (fast, no `conf`); every change is one locked
+ * read-modify-write through `update`, written atomically by `conf` (temp file + rename), so two
+ * processes never lose each other's changes and a crash never leaves a truncated file.
+ * A file that does not parse is never reset: the error names it and stops.
+ */
+export interface CatalogStore {
+  path: string;
+  read(): Promise<Catalog>;
+  update<T>(fn: (catalog: Catalog) => T | Promise<T>): Promise<T>;
+}
+
+const LOCK_RETRIES = { retries: 200, factor: 1.3, minTimeout: 5, maxTimeout: 100, randomize: true };
+
+export function createCatalogStore(home: string): CatalogStore {
+  const path = catalogPath(home);
+  return {
+    path,
+    async read() {
+      return parseCatalog(path, readText(path));
+    },
+    async update(fn) {
+      mkdirSync(home, { recursive: true, mode: 0o700 });
+      const [{ default: lockfile }, { default: Conf }] = await Promise.all([import('proper-lockfile'), import('conf')]);
+      const release = await lockfile.lock(path, {
+        lockfilePath: `${path}.lock`,
+        retries: LOCK_RETRIES,
+        stale: 15_000,
+        realpath: false,
+      }).catch((err: Error) => {
+        throw new OperationError(`cannot lock the catalog ${path}: ${err.message}`);
+      });
+      try {
+        const catalog = await parseCatalog(path, readText(path));
+        const result = await fn(catalog);
+        const { CatalogSchema } = await import('./model.js');
+        const checked = CatalogSchema.parse(catalog);
+        const conf = new Conf<Catalog>({
+          cwd: home,
+          configName: 'config',
+          clearInvalidConfig: false,
+          configFileMode: 0o600,
+          // The lock above is the concurrency control; conf gives the atomic write.
+          watch: false,
+          serialize: (value) => `${JSON.stringify(value, null, 2)}\n`,
+        });
+        conf.store = checked;
+        return result;
+      } finally {
+        await release().catch(() => undefined);
+      }
+    },
+  };
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new OperationError(`cannot read the catalog ${path}: ${(err as Error).message}`);
+  }
+}
+
+async function parseCatalog(path: string, text: string | undefined): Promise<Catalog> {
+  const { CatalogSchema, emptyCatalog } = await import('./model.js');
+  if (text === undefined || text.trim() === '') return emptyCatalog();
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new OperationError(`cannot parse the catalog ${path}: ${(err as Error).message}`, 'fix or move the file; conn never overwrites it');
+  }
+  const parsed = CatalogSchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new OperationError(
+      `invalid catalog ${path}: ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+      'fix or move the file; conn never overwrites it',
+    );
+  }
+  return parsed.data;
+}

@@ -1,0 +1,69 @@
+import { Command, CommanderError } from 'commander';
+import { exitCodeOf, formatError } from './errors.js';
+import type { CommandModule, DepsFactory } from './commands/types.js';
+import pkg from '../package.json' with { type: 'json' };
+
+/**
+ * Each command's module is loaded only when that command runs, so `conn render` from a shell hook
+ * never pays for the MCP SDK, conf, prompts or the keychain binding.
+ */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+  presets: { summary: 'List the built-in and user presets', load: () => import('./commands/presets.js') },
+  add: { summary: 'Add a connection from a preset', load: () => import('./commands/add.js') },
+  list: { summary: 'List connections with their health', load: () => import('./commands/list.js') },
+  show: { summary: 'Show one connection (secret values never shown)', load: () => import('./commands/show.js') },
+  edit: { summary: 'Change fields, secrets or the name of a connection', load: () => import('./commands/edit.js') },
+  enable: { summary: 'Enable a connection', load: () => import('./commands/enable.js') },
+  disable: { summary: 'Disable a connection', load: () => import('./commands/enable.js') },
+  remove: { summary: 'Remove a connection, its assignments and its secrets', load: () => import('./commands/remove.js') },
+  doctor: { summary: 'Check Node, the config dir, the keychain and every connection\'s secrets', load: () => import('./commands/doctor.js') },
+};
+
+export async function main(argv = process.argv): Promise<number> {
+  const program = new Command('conn')
+    .description('Connect AI coding agents to external services through MCP servers, with secrets in the OS keychain.')
+    .version(pkg.version, '-V, --version')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  program.addHelpText(
+    'after',
+    `
+Examples:
+  $ conn add notion
+  $ conn test
+  $ conn assign notion --repo github.com/acme/api --agent claude-code --permission read
+  $ conn render --repo . --agent claude-code
+
+Environment: CONN_HOME (catalog dir), CONN_KEYCHAIN_SERVICE (keychain service, default conn),
+CONN_SECRET_STORE=file (plaintext secrets where no keychain exists), NO_COLOR, CONN_DEBUG=1.`,
+  );
+
+  const deps: DepsFactory = async (opts) => (await import('./deps.js')).createDeps(opts);
+  const name = argv[2];
+  const entry = name ? COMMANDS[name] : undefined;
+  if (entry) {
+    (await entry.load()).register(program, deps);
+  } else {
+    for (const [command, { summary }] of Object.entries(COMMANDS)) program.command(command).description(summary);
+  }
+
+  try {
+    await program.parseAsync(argv);
+    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version are successes; every other commander error is bad usage.
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      return 2;
+    }
+    process.stderr.write(`conn: ${formatError(err)}\n`);
+    if (process.env.CONN_DEBUG === '1' && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    return exitCodeOf(err);
+  }
+}
+
+const code = await main();
+process.exitCode = code;
+// Safety net: a stray handle (an SDK timer, a half-closed socket) must not keep a finished command alive.
+setTimeout(() => process.exit(code), 2_000).unref();

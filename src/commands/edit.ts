@@ -1,0 +1,158 @@
+import type { Command } from 'commander';
+import { assertNoProblems, checkDraftValues, requireConnection, splitRefs } from '../catalog/connections.js';
+import { collect, parseSecrets, parseSets } from './flags.js';
+import { checkName, nameFromFlag } from '../catalog/names.js';
+import type { Deps } from '../deps.js';
+import { UsageError } from '../errors.js';
+import { secretAccount } from '../secrets/store.js';
+import { promptField, readStdin } from '../ui/prompts.js';
+import type { DepsFactory } from './types.js';
+
+export interface EditOptions {
+  name: string;
+  set: Record<string, string>;
+  unset: string[];
+  secrets: Record<string, string | undefined>;
+  secretStdin?: string;
+  rename?: string;
+  strict: boolean;
+}
+
+interface EditFlags {
+  set?: string[];
+  unset?: string[];
+  secret?: string[];
+  secretStdin?: string;
+  rename?: string;
+  strict?: boolean;
+  json?: boolean;
+}
+
+export function parseEdit(name: string, flags: EditFlags): EditOptions {
+  const set = parseSets(flags.set);
+  const secrets = parseSecrets(flags.secret);
+  return {
+    name,
+    set,
+    unset: flags.unset ?? [],
+    secrets,
+    secretStdin: flags.secretStdin,
+    rename: flags.rename === undefined ? undefined : nameFromFlag(flags.rename),
+    strict: Boolean(flags.strict),
+  };
+}
+
+export async function run(opts: EditOptions, deps: Deps): Promise<void> {
+  const { io } = deps;
+  const registry = await deps.presets();
+  const current = requireConnection(await deps.catalog.read(), opts.name);
+  const preset = registry.require(current.preset);
+  const noFlags = !Object.keys(opts.set).length && !opts.unset.length && !Object.keys(opts.secrets).length && !opts.secretStdin && !opts.rename;
+  const fields = { ...opts.set };
+  const secrets: Record<string, string> = {};
+  for (const [k, v] of Object.entries(opts.secrets)) if (v !== undefined) secrets[k] = v;
+  if (opts.secretStdin) {
+    const value = await readStdin();
+    if (value === '') throw new UsageError(`--secret-stdin ${opts.secretStdin}: standard input was empty`);
+    secrets[opts.secretStdin] = value;
+  }
+  const toPrompt = Object.keys(opts.secrets).filter((k) => opts.secrets[k] === undefined);
+  if (noFlags) {
+    if (!io.canPrompt) throw new UsageError('nothing to change', 'pass --set, --unset, --secret, --secret-stdin or --rename');
+    // Interactive: every field, current values as defaults; an empty secret keeps the stored one.
+    for (const field of preset.fields) {
+      const value = await promptField(
+        field.secret
+          ? { ...field, required: false, label: `${field.label} (empty: keep ${current.secrets.includes(field.key) ? 'current' : 'unset'})` }
+          : { ...field, default: current.fields[field.key] ?? field.default },
+      );
+      if (field.secret) {
+        if (value !== '') secrets[field.key] = value;
+      } else if (value !== (current.fields[field.key] ?? field.default ?? '')) fields[field.key] = value;
+    }
+  } else if (toPrompt.length) {
+    if (!io.canPrompt) throw new UsageError(`--secret ${toPrompt.join(', ')} needs a value (no terminal to prompt on)`, 'use --secret-stdin FIELD');
+    for (const key of toPrompt) {
+      const field = preset.fields.find((f) => f.key === key) ?? { key, label: key, secret: true, required: true };
+      secrets[key] = await promptField(field);
+    }
+  }
+  for (const key of opts.unset) {
+    const field = preset.fields.find((f) => f.key === key);
+    if (field?.required && !field.secret) throw new UsageError(`${key} is required by ${preset.id} and cannot be unset`);
+    if (!(key in current.fields) && !current.secrets.includes(key)) throw new UsageError(`${opts.name} has no value for ${key}`);
+  }
+  assertNoProblems(checkDraftValues(preset, fields, secrets), opts.strict, (t) => io.warn(t));
+  const { values, refs } = splitRefs(secrets);
+  const newName = opts.rename ?? opts.name;
+  if (opts.rename) checkName(opts.rename);
+
+  const result = await deps.catalog.update(async (c) => {
+    const conn = requireConnection(c, opts.name);
+    if (opts.rename && opts.rename !== opts.name && c.connections[opts.rename]) throw new UsageError(`connection ${opts.rename} already exists`);
+    if (opts.rename && ['custom', 'remote', 'http-api'].includes(conn.preset) && registry.builtinIds.has(opts.rename)) {
+      throw new UsageError(`a ${conn.preset} connection cannot be named ${opts.rename}: that is a built-in preset id`);
+    }
+    const needsStore = Object.keys(values).length > 0 || (opts.rename && conn.secrets.length > 0) || opts.unset.some((k) => conn.secrets.includes(k));
+    const store = needsStore ? await deps.secrets() : undefined;
+    const storedFields = conn.secrets.filter((f) => !conn.secretRefs?.[f]);
+    // Rename: copy every stored secret to the new account before anything is deleted.
+    if (opts.rename && opts.rename !== opts.name && store) {
+      const old = await store.getMany(storedFields.map((f) => secretAccount(opts.name, f)));
+      for (const f of storedFields) {
+        const v = values[f] ?? old.get(secretAccount(opts.name, f));
+        if (v !== null && v !== undefined) await store.set(secretAccount(newName, f), v);
+      }
+    }
+    for (const [f, v] of Object.entries(values)) await store!.set(secretAccount(newName, f), v);
+    for (const key of opts.unset) {
+      delete conn.fields[key];
+      if (conn.secrets.includes(key)) {
+        if (!conn.secretRefs?.[key]) await store!.delete(secretAccount(newName, key));
+        conn.secrets = conn.secrets.filter((f) => f !== key);
+        if (conn.secretRefs) delete conn.secretRefs[key];
+      }
+    }
+    Object.assign(conn.fields, fields);
+    for (const f of Object.keys(values)) if (conn.secretRefs) delete conn.secretRefs[f];
+    if (Object.keys(refs).length) conn.secretRefs = { ...conn.secretRefs, ...refs };
+    conn.secrets = [...new Set([...conn.secrets, ...Object.keys(values), ...Object.keys(refs)])].sort();
+    conn.updatedAt = deps.clock().toISOString();
+    if (opts.rename && opts.rename !== opts.name) {
+      delete c.connections[opts.name];
+      conn.name = opts.rename;
+      c.connections[opts.rename] = conn;
+      for (const a of c.assignments) if (a.connection === opts.name) a.connection = opts.rename;
+    }
+    return { name: conn.name, changed: [...Object.keys(fields), ...Object.keys(secrets), ...opts.unset], renamedFrom: opts.rename ? opts.name : undefined };
+  });
+  // Old keychain items go only after the catalog points at the new ones.
+  if (opts.rename && opts.rename !== opts.name) {
+    const store = await deps.secrets().catch(() => undefined);
+    if (store && current.secrets.length) for (const f of current.secrets) await store.delete(secretAccount(opts.name, f)).catch(() => false);
+  }
+  deps.io.result(result, (r) =>
+    [r.renamedFrom ? `Renamed ${r.renamedFrom} → ${r.name}` : '', r.changed.length ? `Updated ${r.name}: ${r.changed.join(', ')}` : ''].filter(Boolean).join('\n') ||
+    `${r.name}: nothing changed`,
+  );
+}
+
+export function register(program: Command, deps: DepsFactory): void {
+  program
+    .command('edit <name>')
+    .description('Change fields, secrets or the name of a connection (interactive on a terminal when no flags are given)')
+    .option('--set <field=value>', 'set a field (repeatable)', collect, [])
+    .option('--unset <field>', 'remove an optional field or secret (repeatable)', collect, [])
+    .option('--secret <field[=value]>', 'set a secret; without a value it is prompted for', collect, [])
+    .option('--secret-stdin <field>', 'read this secret from standard input')
+    .option('--rename <new>', 'rename the connection (keychain items and assignments move with it)')
+    .option('--strict', 'refuse values that do not match the field pattern')
+    .option('--json', 'print JSON')
+    .addHelpText('after', `
+Examples:
+  $ conn edit notion                       # interactive
+  $ conn edit notion --secret NOTION_TOKEN # prompts (hidden)
+  $ conn edit postgres --set readonly=true
+  $ conn edit notion --rename team-notion`)
+    .action(async (name: string, flags: EditFlags) => run(parseEdit(name, flags), await deps({ json: flags.json })));
+}

@@ -1,0 +1,48 @@
+import { createCatalogStore, type CatalogStore } from './catalog/store.js';
+import { connHome } from './paths.js';
+import type { PresetRegistry } from './presets/registry.js';
+import type { SecretStore } from './secrets/store.js';
+import { createIo, type Io } from './ui/io.js';
+
+/** Side effects enter commands through here, so tests can point them at temp dirs and a test keychain. */
+export interface Deps {
+  home: string;
+  env: NodeJS.ProcessEnv;
+  io: Io;
+  catalog: CatalogStore;
+  /** Opened on first use: loading the keychain binding costs time the fast paths must not pay. */
+  secrets(): Promise<SecretStore>;
+  presets(): Promise<PresetRegistry>;
+  clock(): Date;
+}
+
+export interface DepsOptions {
+  json?: boolean;
+  quiet?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function createDeps(opts: DepsOptions = {}): Deps {
+  const env = opts.env ?? process.env;
+  const home = connHome(env);
+  const io = createIo({ json: opts.json, quiet: opts.quiet, env });
+  let secrets: Promise<SecretStore> | undefined;
+  let presets: Promise<PresetRegistry> | undefined;
+  return {
+    home,
+    env,
+    io,
+    catalog: createCatalogStore(home),
+    secrets() {
+      return (secrets ??= import('./secrets/open.js').then((m) => m.openSecretStore(home, env, (t) => io.warn(t))));
+    },
+    presets() {
+      return (presets ??= import('./presets/registry.js').then((m) => {
+        const registry = m.loadPresets(home);
+        for (const warning of registry.warnings) io.warn(warning);
+        return registry;
+      }));
+    },
+    clock: () => new Date(),
+  };
+}

@@ -1,0 +1,401 @@
+// `conn test`'s engine: start or dial one launch spec, `initialize` + `tools/list`, and say in one
+// line what went wrong if it did. This module loads the MCP SDK (~360 ms): import it lazily.
+import { createHash } from 'node:crypto';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js';
+import { extractWWWAuthenticateParams } from '@modelcontextprotocol/sdk/client/auth.js';
+import type { Transport, FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { ErrorCode, McpError, type Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
+import type { LaunchSpec, RemoteSpec, HttpApiSpec, StdioSpec } from '../launch/types.js';
+import type { Tool } from '../catalog/model.js';
+import { StdioProcessTransport } from './process.js';
+
+export interface ProbeResult {
+  status: 'healthy' | 'error';
+  transport?: 'stdio' | 'http' | 'sse';
+  server?: { name: string; version: string };
+  protocolVersion?: string;
+  tools: Tool[];
+  /** Spawn (or first request) → tools/list answered; on error, until the failure. */
+  latencyMs: number;
+  /** One line: what failed. */
+  error?: string;
+  /** Last lines of a stdio server's stderr (errors only). */
+  stderr?: string[];
+  /** The server answered 401 and advertised OAuth protected-resource metadata. */
+  needsOAuth?: boolean;
+  resourceMetadata?: string;
+}
+
+export interface ProbeOptions {
+  /** Bound for the whole probe, cleanup of a stdio server's process tree excluded. */
+  timeoutMs: number;
+  /** Abort (Ctrl-C): the probe ends with error `interrupted` and the server is stopped. */
+  signal?: AbortSignal;
+  /** How long a stdio server that ignores SIGTERM gets before SIGKILL (default 2 s). */
+  graceMs?: number;
+  /** Told the stdio server's PID (its process group) as soon as it is spawned. */
+  onSpawn?: (pid: number) => void;
+}
+
+const CLIENT_INFO = { name: 'conn', version: '0.1.0' };
+const MAX_TOOL_PAGES = 100;
+const CLEANUP_LIMIT_MS = 2000;
+
+class DeadlineError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`timed out after ${formatSeconds(timeoutMs)} s`);
+  }
+}
+class InterruptError extends Error {
+  constructor() {
+    super('interrupted');
+  }
+}
+
+/** Shared state of one probe: the deadline and what the HTTP layer saw. */
+interface Ctx {
+  controller: AbortController;
+  timeoutMs: number;
+  started: number;
+  deadline: number;
+  authStatus?: number;
+  resourceMetadata?: string;
+  networkError?: unknown;
+}
+
+export async function probe(spec: LaunchSpec, opts: ProbeOptions): Promise<ProbeResult> {
+  const started = performance.now();
+  const controller = new AbortController();
+  const ctx: Ctx = { controller, timeoutMs: opts.timeoutMs, started, deadline: Date.now() + opts.timeoutMs };
+  const timer = setTimeout(() => controller.abort(new DeadlineError(opts.timeoutMs)), opts.timeoutMs);
+  const onAbort = () => controller.abort(new InterruptError());
+  if (opts.signal?.aborted) onAbort();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    switch (spec.kind) {
+      case 'stdio':
+        return await probeStdio(spec, opts, ctx);
+      case 'remote':
+        return await probeRemote(spec, ctx);
+      case 'http-api':
+        return await probeHttpApi(spec, ctx);
+      default:
+        return { status: 'error', tools: [], latencyMs: 0, error: `unknown connection kind: ${(spec as { kind: string }).kind}` };
+    }
+  } finally {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function probeStdio(spec: StdioSpec, opts: ProbeOptions, ctx: Ctx): Promise<ProbeResult> {
+  const transport = new StdioProcessTransport({
+    command: spec.command,
+    args: spec.args,
+    env: spec.env,
+    graceMs: opts.graceMs,
+  });
+  try {
+    const connected = await talk(transport, ctx, () => {
+      if (transport.pid !== undefined) opts.onSpawn?.(transport.pid);
+    });
+    return { status: 'healthy', transport: 'stdio', ...connected, protocolVersion: transport.protocolVersion };
+  } catch (err) {
+    const error =
+      deadlineMessage(ctx) ??
+      transport.failure?.message ??
+      exitMessage(transport.exitInfo) ??
+      describe(err, ctx);
+    return { status: 'error', transport: 'stdio', tools: [], latencyMs: elapsed(ctx), error, stderr: transport.stderrTail() };
+  } finally {
+    // Not bounded by the deadline: the tree must be gone before we report (SIGKILL is the bound).
+    await transport.close();
+  }
+}
+
+function exitMessage(exit: { code: number | null; signal: NodeJS.Signals | null } | undefined): string | undefined {
+  if (!exit) return undefined;
+  if (exit.code !== null) return `exited with code ${exit.code}`;
+  if (exit.signal) return `killed by ${exit.signal}`;
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function probeRemote(spec: RemoteSpec, ctx: Ctx): Promise<ProbeResult> {
+  const kinds: ('http' | 'sse')[] = spec.transport === 'auto' ? ['http', 'sse'] : [spec.transport];
+  let url: URL;
+  try {
+    url = new URL(spec.url);
+  } catch {
+    return { status: 'error', tools: [], latencyMs: 0, error: `invalid URL: ${spec.url}` };
+  }
+  let lastError: unknown;
+  for (const kind of kinds) {
+    try {
+      const connected = await probeRemoteOnce(kind, url, spec.headers, ctx);
+      return { status: 'healthy', transport: kind, ...connected };
+    } catch (err) {
+      lastError = err;
+      // Fall back to legacy SSE only when the endpoint says "not Streamable HTTP" — never on auth.
+      const fallback =
+        kind === 'http' && kinds.includes('sse') && !ctx.controller.signal.aborted && ctx.authStatus === undefined &&
+        err instanceof StreamableHTTPError && [400, 404, 405].includes(err.code ?? 0);
+      if (fallback) continue;
+      return {
+        status: 'error',
+        transport: kind,
+        tools: [],
+        latencyMs: elapsed(ctx),
+        error: deadlineMessage(ctx) ?? describe(err, ctx, url),
+        ...(ctx.resourceMetadata ? { needsOAuth: true, resourceMetadata: ctx.resourceMetadata } : {}),
+      };
+    }
+  }
+  /* c8 ignore next */
+  return { status: 'error', tools: [], latencyMs: elapsed(ctx), error: describe(lastError, ctx, url) };
+}
+
+async function probeRemoteOnce(
+  kind: 'http' | 'sse',
+  url: URL,
+  headers: Record<string, string>,
+  ctx: Ctx,
+): Promise<Connected & { protocolVersion?: string }> {
+  const fetchRecording = recordingFetch(ctx);
+  let transport: StreamableHTTPClientTransport | SSEClientTransport;
+  if (kind === 'http') {
+    transport = new StreamableHTTPClientTransport(url, { requestInit: { headers }, fetch: fetchRecording });
+  } else {
+    transport = new SSEClientTransport(url, {
+      requestInit: { headers },
+      fetch: fetchRecording,
+      // Older SDKs send only eventSourceInit's headers on the GET stream: give them there too.
+      eventSourceInit: { fetch: (u, init) => fetchRecording(u, withHeaders(init, headers)) },
+    });
+  }
+  let protocolVersion: string | undefined;
+  const setVersion = transport.setProtocolVersion?.bind(transport);
+  transport.setProtocolVersion = (v: string) => {
+    protocolVersion = v;
+    setVersion?.(v);
+  };
+  let client: Client | undefined;
+  try {
+    const connected = await talk(transport, ctx, undefined, (c) => (client = c));
+    return { ...connected, protocolVersion };
+  } finally {
+    // The server keeps a Streamable HTTP session until told: end it, but never wait long.
+    if (transport instanceof StreamableHTTPClientTransport && transport.sessionId) {
+      await bounded(transport.terminateSession());
+    }
+    await bounded(client?.close() ?? transport.close());
+  }
+}
+
+function recordingFetch(ctx: Ctx): FetchLike {
+  return async (url, init) => {
+    const signal = init?.signal ? AbortSignal.any([init.signal, ctx.controller.signal]) : ctx.controller.signal;
+    let res: Response;
+    try {
+      res = await fetch(url, { ...init, signal });
+    } catch (err) {
+      ctx.networkError ??= err;
+      throw err;
+    }
+    if (res.status === 401 || res.status === 403) {
+      ctx.authStatus ??= res.status;
+      const { resourceMetadataUrl } = extractWWWAuthenticateParams(res);
+      if (resourceMetadataUrl) ctx.resourceMetadata ??= resourceMetadataUrl.href;
+    }
+    return res;
+  };
+}
+
+function withHeaders(init: RequestInit | undefined, headers: Record<string, string>): RequestInit {
+  const merged = new Headers(init?.headers);
+  for (const [k, v] of Object.entries(headers)) if (!merged.has(k)) merged.set(k, v);
+  return { ...init, headers: merged };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function probeHttpApi(spec: HttpApiSpec, ctx: Ctx): Promise<ProbeResult> {
+  let url: URL;
+  try {
+    url = new URL(spec.url);
+  } catch {
+    return { status: 'error', tools: [], latencyMs: 0, error: `invalid URL: ${spec.url}` };
+  }
+  try {
+    const res = await race(
+      fetch(url, { method: 'GET', headers: spec.headers, redirect: 'manual', signal: ctx.controller.signal }),
+      ctx,
+    );
+    await res.body?.cancel().catch(() => undefined);
+    const latencyMs = elapsed(ctx);
+    if (res.status === 401 || res.status === 403) {
+      return { status: 'error', transport: 'http', tools: [], latencyMs, error: `HTTP ${res.status} — credentials rejected` };
+    }
+    // Any other answer means the API is there; its paths are checked when they are called.
+    return { status: 'healthy', transport: 'http', tools: [], latencyMs };
+  } catch (err) {
+    ctx.networkError ??= err;
+    return { status: 'error', transport: 'http', tools: [], latencyMs: elapsed(ctx), error: deadlineMessage(ctx) ?? describe(err, ctx, url) };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+interface Connected {
+  server: { name: string; version: string };
+  tools: Tool[];
+  latencyMs: number;
+}
+
+/** initialize + every page of tools/list over `transport`, all within the probe's deadline. */
+async function talk(
+  transport: Transport,
+  ctx: Ctx,
+  onStarted?: () => void,
+  onClient?: (client: Client) => void,
+): Promise<Connected> {
+  const client = new Client(CLIENT_INFO, { capabilities: {} });
+  onClient?.(client);
+  const options = () => ({ timeout: Math.max(1, ctx.deadline - Date.now()), signal: ctx.controller.signal });
+  const connecting = client.connect(transport, options());
+  onStarted?.();
+  await race(connecting, ctx);
+  const tools: McpTool[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < MAX_TOOL_PAGES; page++) {
+    const result = await race(client.listTools(cursor ? { cursor } : undefined, options()), ctx);
+    tools.push(...result.tools);
+    cursor = result.nextCursor;
+    if (!cursor) break;
+  }
+  const latencyMs = elapsed(ctx);
+  const info = client.getServerVersion();
+  return {
+    server: { name: info?.name ?? 'unknown', version: info?.version ?? '' },
+    tools: tools.map(toTool),
+    latencyMs,
+  };
+}
+
+export function toTool(tool: McpTool): Tool {
+  const a = tool.annotations;
+  const annotations: NonNullable<Tool['annotations']> = {};
+  if (typeof a?.readOnlyHint === 'boolean') annotations.readOnlyHint = a.readOnlyHint;
+  if (typeof a?.destructiveHint === 'boolean') annotations.destructiveHint = a.destructiveHint;
+  if (typeof a?.idempotentHint === 'boolean') annotations.idempotentHint = a.idempotentHint;
+  if (typeof a?.openWorldHint === 'boolean') annotations.openWorldHint = a.openWorldHint;
+  const title = tool.title ?? a?.title;
+  return {
+    name: tool.name,
+    ...(title ? { title } : {}),
+    ...(Object.keys(annotations).length ? { annotations } : {}),
+    hash: toolHash(tool.description, tool.inputSchema),
+  };
+}
+
+/** sha256 of canonical JSON (sorted keys) of [description, inputSchema]: stable across key order. */
+export function toolHash(description: string | undefined, inputSchema: unknown): string {
+  return createHash('sha256').update(canonicalJson([description ?? null, inputSchema ?? null])).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Rejects as soon as the probe's deadline passes or it is interrupted, whatever `p` does. */
+function race<T>(p: Promise<T>, ctx: Ctx): Promise<T> {
+  const signal = ctx.controller.signal;
+  if (signal.aborted) {
+    p.catch(() => undefined);
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** Cleanup that must not hold up the report: give it a couple of seconds, then move on. */
+async function bounded(p: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    p.catch(() => undefined),
+    new Promise((r) => (timer = setTimeout(r, CLEANUP_LIMIT_MS))),
+  ]);
+  clearTimeout(timer);
+}
+
+function deadlineMessage(ctx: Ctx): string | undefined {
+  const reason: unknown = ctx.controller.signal.reason;
+  if (!ctx.controller.signal.aborted) return undefined;
+  return reason instanceof Error ? reason.message : 'interrupted';
+}
+
+function elapsed(ctx: Ctx): number {
+  return Math.round(performance.now() - ctx.started);
+}
+
+function formatSeconds(ms: number): string {
+  const s = ms / 1000;
+  return Number.isInteger(s) ? String(s) : s.toFixed(1);
+}
+
+/** One line for anything that went wrong, most specific cause first. */
+function describe(err: unknown, ctx: Ctx, url?: URL): string {
+  if (ctx.authStatus !== undefined) return `HTTP ${ctx.authStatus} — credentials rejected`;
+  const where = url ? ` (${url.origin}${url.pathname})` : '';
+  const net = networkCode(ctx.networkError) ?? networkCode(err);
+  if (net) {
+    if (net === 'ECONNREFUSED') return `connection refused${where}`;
+    if (net === 'ENOTFOUND' || net === 'EAI_AGAIN') return `host not found${where}`;
+    if (net === 'ECONNRESET' || net === 'UND_ERR_SOCKET') return `connection reset${where}`;
+    if (net === 'ETIMEDOUT' || net === 'UND_ERR_CONNECT_TIMEOUT') return `connection timed out${where}`;
+    if (/CERT|SSL|TLS/.test(net)) return `TLS error${where}: ${net}`;
+    return `cannot connect${where}: ${net}`;
+  }
+  if (err instanceof StreamableHTTPError || err instanceof SseError) {
+    const code = err.code;
+    if (code === -1 && /content type/i.test(err.message)) {
+      return `not an MCP server (${firstLine(err.message.replace(/^Streamable HTTP error: /, '')).toLowerCase()})`;
+    }
+    if (typeof code === 'number' && code > 0) return `HTTP ${code}${where}`;
+  }
+  if (err instanceof McpError && err.code === ErrorCode.RequestTimeout) return `timed out after ${formatSeconds(ctx.timeoutMs)} s`;
+  if (err instanceof SyntaxError) return `not an MCP server (invalid JSON from ${url?.origin ?? 'server'})`;
+  const message = err instanceof Error ? err.message : String(err);
+  return firstLine(message) || 'unknown error';
+}
+
+function networkCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  if (err instanceof Error && /fetch failed/i.test(err.message)) return 'fetch failed';
+  return undefined;
+}
+
+function firstLine(text: string): string {
+  return (text.split('\n')[0] ?? '').trim().slice(0, 300);
+}

@@ -1,0 +1,20 @@
+/**
+ * Where secret values live. One item per connection field, account `<connection>/<FIELD>`.
+ * Only launch/ (and oauth/) read values; commands write them on add/edit and delete them on remove.
+ */
+export interface SecretStore {
+  kind: 'keychain' | 'file';
+  /** Human description for messages: `keychain (service conn)`, `file /path/secrets.json`. */
+  describe: string;
+  get(account: string): Promise<string | null>;
+  /** Several values in one round trip where the backend allows it. */
+  getMany(accounts: string[]): Promise<Map<string, string | null>>;
+  set(account: string, value: string): Promise<void>;
+  delete(account: string): Promise<boolean>;
+  /** Accounts stored under this service (values never returned). */
+  list(): Promise<string[]>;
+}
+
+export function secretAccount(connection: string, field: string): string {
+  return `${connection}/${field}`;
+}
