@@ -16,6 +16,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   enable: { summary: 'Enable a connection', load: () => import('./commands/enable.js') },
   disable: { summary: 'Disable a connection', load: () => import('./commands/enable.js') },
   remove: { summary: 'Remove a connection, its assignments and its secrets', load: () => import('./commands/remove.js') },
+  assign: { summary: 'Let a repo and/or agent use a connection with a permission level', load: () => import('./commands/assign.js') },
+  assignments: { summary: 'List assignments', load: () => import('./commands/assignments.js') },
+  unassign: { summary: 'Remove an assignment by id', load: () => import('./commands/unassign.js') },
+  explain: { summary: 'Show which connections a repo and agent get, and why', load: () => import('./commands/explain.js') },
   doctor: { summary: 'Check Node, the config dir, the keychain and every connection\'s secrets', load: () => import('./commands/doctor.js') },
 };
 
@@ -24,6 +28,7 @@ export async function main(argv = process.argv): Promise<number> {
     .description('Connect AI coding agents to external services through MCP servers, with secrets in the OS keychain.')
     .version(pkg.version, '-V, --version')
     .showSuggestionAfterError(true)
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   program.addHelpText(

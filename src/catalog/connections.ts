@@ -48,7 +48,7 @@ export function checkNewName(name: string, preset: Preset, catalog: Catalog, reg
   if (FREEFORM.has(preset.id) && registry.builtinIds.has(name)) {
     throw new UsageError(`a ${preset.id} connection cannot be named ${name}: that is a built-in preset id`, 'choose another --name');
   }
-  if (catalog.connections[name]) throw new UsageError(`connection ${name} already exists`, `conn edit ${name}, or choose another --name`);
+  if (Object.hasOwn(catalog.connections, name)) throw new UsageError(`connection ${name} already exists`, `conn edit ${name}, or choose another --name`);
 }
 
 /** Validates given fields and secrets against the preset; returns problems (warnings and errors). */
@@ -142,7 +142,7 @@ export async function commitNewConnection(
 }
 
 export function requireConnection(catalog: Catalog, name: string): Connection {
-  const conn = catalog.connections[name];
+  const conn = Object.hasOwn(catalog.connections, name) ? catalog.connections[name] : undefined;
   if (!conn) {
     const names = Object.keys(catalog.connections);
     throw new UsageError(`unknown connection: ${name}`, names.length ? `known: ${names.sort().join(', ')}` : 'add one with `conn add <preset>`');

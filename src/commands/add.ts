@@ -88,7 +88,9 @@ export async function run(opts: AddOptions, deps: Deps): Promise<void> {
     secrets[opts.secretStdin] = value;
   }
   const toPrompt = Object.keys(opts.secrets).filter((k) => opts.secrets[k] === undefined);
-  const missing = missingFields(preset, fields, secrets).filter((k) => !toPrompt.includes(k));
+  // custom's `command` field is what follows `--`, stored as an argument array on the connection.
+  const satisfied = opts.command ? { ...fields, command: opts.command.join(' ') } : fields;
+  const missing = missingFields(preset, satisfied, secrets).filter((k) => !toPrompt.includes(k));
   if ((toPrompt.length || missing.length) && !io.canPrompt) {
     const all = [...toPrompt, ...missing];
     throw new UsageError(

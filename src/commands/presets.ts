@@ -62,6 +62,7 @@ export function register(program: Command, deps: DepsFactory): void {
     .command('presets')
     .description('List the built-in and user presets')
     .option('--json', 'print JSON')
+    .enablePositionalOptions()
     .addHelpText('after', `
 Examples:
   $ conn presets

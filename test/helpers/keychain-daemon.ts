@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 
 let bus: ChildProcess | undefined;
-let keyring: number | undefined;
+let keyring: ChildProcess | undefined;
 let dataDir: string | undefined;
 
 function which(cmd: string): boolean {
@@ -44,23 +44,29 @@ export default async function setup(project: TestProject) {
       if (buf.includes('\n')) resolve(buf.trim());
     });
     bus!.on('error', reject);
-    bus!.on('exit', (code) => reject(new Error(`dbus-daemon exited with ${code}`)));
+    bus!.once('exit', (code) => reject(new Error(`dbus-daemon exited with ${code}`)));
   });
   const env = { ...process.env, DBUS_SESSION_BUS_ADDRESS: address, XDG_DATA_HOME: dataDir, HOME: dataDir };
-  const r = spawnSync('gnome-keyring-daemon', ['--unlock', '--components=secrets', '--daemonize'], { input: 'test-password', env, encoding: 'utf8' });
-  const pid = /GNOME_KEYRING_PID=(\d+)/.exec(r.stdout)?.[1];
-  keyring = pid ? Number(pid) : undefined;
+  // --foreground keeps the daemon our child, so teardown can stop exactly this one.
+  keyring = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], { env, stdio: ['pipe', 'ignore', 'ignore'] });
+  keyring.stdin!.end('test-password');
   if (!(await waitForName(address, 'org.freedesktop.secrets', 5000))) {
-    throw new Error(`gnome-keyring-daemon did not appear on the private bus: ${r.stderr}`);
+    throw new Error('gnome-keyring-daemon did not appear on the private bus');
   }
   process.env.DBUS_SESSION_BUS_ADDRESS = address;
   project.provide('dbusAddress', address);
   project.provide('keychainUnavailable', '');
+  return teardown;
 }
 
-export async function teardown() {
-  if (keyring) try { process.kill(keyring, 'SIGTERM'); } catch { /* already gone */ }
-  bus?.kill('SIGTERM');
+async function teardown() {
+  for (const child of [keyring, bus]) {
+    if (!child || child.exitCode !== null || child.signalCode !== null) continue;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
+  bus?.stdout?.destroy();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 }
 
