@@ -1,16 +1,14 @@
 // Surgical edits to JSON/JSONC text: only the member being set or removed changes; comments,
 // formatting and every other member keep their bytes. jsonc-parser's own `modify` re-formats the
 // whole line around an edit (and can reflow a neighbour's one-line object), so members that sit on
-// their own lines are edited here by hand, and `modify` is only the fallback for compact one-liners.
+// their own lines are edited here by hand (its array-element removal is also off by one).
 import {
   applyEdits,
   createScanner,
   findNodeAtLocation,
   getNodeValue,
-  modify,
   parseTree,
   printParseErrorCode,
-  SyntaxKind,
   type Edit,
   type Node,
   type ParseError,
@@ -100,9 +98,7 @@ export function setJson(text: string, path: JsonPath, value: unknown, file: stri
   let nested: unknown = value;
   for (let i = path.length - 1; i > depth; i--) nested = { [String(path[i])]: nested };
   const key = String(path[depth]);
-  return insertMember(source, container, (indent) => `${JSON.stringify(key)}: ${pretty(nested, indent, style)}`, style, () =>
-    applyEdits(source, modify(source, path, value, { formattingOptions: formatting(style) })),
-  );
+  return insertMember(source, container, (indent) => `${JSON.stringify(key)}: ${indent === null ? JSON.stringify(nested) : pretty(nested, indent, style)}`, style);
 }
 
 /** Removes the member at `path` (an object property or array element) with its line; text as is when absent. */
@@ -118,7 +114,14 @@ export function removeJson(text: string, path: JsonPath, file: string): string {
   const after = trailing(text, member.offset + member.length);
   const before = text.slice(lineStart(text, member.offset), member.offset);
   if (after.lineEnd === undefined || before.trim() !== '') {
-    return applyEdits(text, modify(text, path, undefined, {}));
+    // Shares its line with other members (`["a", "b"]`): cut it with the separator before it, or after it.
+    const prev = siblings[index - 1];
+    const next = siblings[index + 1];
+    const end = member.offset + member.length;
+    if (prev) return applyEdits(text, [{ offset: prev.offset + prev.length, length: end - prev.offset - prev.length, content: '' }]);
+    if (next) return applyEdits(text, [{ offset: member.offset, length: next.offset - member.offset, content: '' }]);
+    const empty = container.type === 'array' ? '[]' : '{}';
+    return applyEdits(text, [{ offset: container.offset, length: container.length, content: empty }]);
   }
   const start = lineStart(text, member.offset);
   if (siblings.length === 1) {
@@ -146,9 +149,7 @@ export function appendJson(text: string, path: JsonPath, value: unknown, file: s
   const root = parseJsonObject(text, file)!;
   const array = objectAt(root, path, file, 'array');
   if (!array) throw new MalformedFileError(file, `"${path.join('.')}" is missing`);
-  return insertMember(text, array, (indent) => pretty(value, indent, style), style, () =>
-    applyEdits(text, modify(text, [...path, -1], value, { formattingOptions: formatting(style), isArrayInsertion: true })),
-  );
+  return insertMember(text, array, (indent) => (indent === null ? JSON.stringify(value) : pretty(value, indent, style)), style);
 }
 
 /** Ends the text with exactly the file's line ending, when it does not already. */
@@ -157,7 +158,8 @@ export function withFinalNewline(text: string): string {
   return text.endsWith('\n') ? text : text + eol;
 }
 
-function insertMember(text: string, container: Node, member: (indent: string) => string, style: JsonStyle, fallback: () => string): string {
+/** `member(indent)` is the member's text for a line indented by `indent`, or on one line when null. */
+function insertMember(text: string, container: Node, member: (indent: string | null) => string, style: JsonStyle): string {
   const kids = container.children ?? [];
   const containerIndent = indentOfLine(text, container.parent?.type === 'property' ? container.parent.offset : container.offset) ?? '';
   const last = kids[kids.length - 1];
@@ -169,8 +171,10 @@ function insertMember(text: string, container: Node, member: (indent: string) =>
     return applyEdits(text, [{ offset: container.offset, length: container.length, content }]);
   }
   const after = trailing(text, last.offset + last.length);
-  const closeOnSameLine = after.lineEnd === undefined;
-  if (closeOnSameLine) return fallback();
+  if (after.lineEnd === undefined) {
+    // A one-line container (`["a", "b"]`): the new member joins that line in the same compact style.
+    return applyEdits(text, [{ offset: last.offset + last.length, length: 0, content: `, ${member(null)}` }]);
+  }
   const indent = indentOfLine(text, last.offset) ?? containerIndent + style.indent;
   const edits: Edit[] = [];
   if (after.comma === undefined) {
@@ -182,6 +186,9 @@ function insertMember(text: string, container: Node, member: (indent: string) =>
   }
   return applyEdits(text, edits);
 }
+
+// jsonc-parser's SyntaxKind is an ambient const enum, which `verbatimModuleSyntax` cannot read.
+const Kind = { Comma: 5, LineComment: 12, BlockComment: 13, LineBreak: 14, Trivia: 15, EOF: 17 } as const;
 
 interface Trailing {
   /** Offset of the comma that follows the member on its line, if any. */
@@ -197,16 +204,16 @@ function trailing(text: string, end: number): Trailing {
   scanner.setPosition(end);
   let comma: number | undefined;
   for (;;) {
-    const kind = scanner.scan();
+    const kind: number = scanner.scan();
     const offset = scanner.getTokenOffset();
-    if (kind === SyntaxKind.Trivia || kind === SyntaxKind.LineCommentTrivia) continue;
-    if (kind === SyntaxKind.BlockCommentTrivia && !scanner.getTokenValue().includes('\n')) continue;
-    if (kind === SyntaxKind.CommaToken && comma === undefined) {
+    if (kind === Kind.Trivia || kind === Kind.LineComment) continue;
+    if (kind === Kind.BlockComment && !scanner.getTokenValue().includes('\n')) continue;
+    if (kind === Kind.Comma && comma === undefined) {
       comma = offset;
       continue;
     }
-    if (kind === SyntaxKind.LineBreakTrivia) return { comma, lineEnd: offset, nextLine: offset + scanner.getTokenLength() };
-    if (kind === SyntaxKind.EOF) return { comma, lineEnd: offset, nextLine: offset };
+    if (kind === Kind.LineBreak) return { comma, lineEnd: offset, nextLine: offset + scanner.getTokenLength() };
+    if (kind === Kind.EOF) return { comma, lineEnd: offset, nextLine: offset };
     return { comma, nextLine: offset };
   }
 }
@@ -221,9 +228,6 @@ function indentOfLine(text: string, offset: number): string | undefined {
   return before.trim() === '' ? before : undefined;
 }
 
-function formatting(style: JsonStyle) {
-  return { insertSpaces: !style.indent.includes('\t'), tabSize: style.indent.includes('\t') ? 1 : style.indent.length, eol: style.eol };
-}
 
 function position(text: string, offset: number): { line: number; column: number } {
   const before = text.slice(0, offset);

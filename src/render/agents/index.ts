@@ -1,0 +1,25 @@
+import type { Agent } from '../../catalog/model.js';
+import type { AgentWriter } from './types.js';
+import { claudeCode } from './claude-code.js';
+import { codex } from './codex.js';
+import { cursor } from './cursor.js';
+import { gemini } from './gemini.js';
+import { opencode } from './opencode.js';
+import { vscode } from './vscode.js';
+
+export const WRITERS: Record<Agent, AgentWriter> = {
+  'claude-code': claudeCode,
+  cursor,
+  vscode,
+  gemini,
+  codex,
+  opencode,
+};
+
+export function writerFor(agent: Agent): AgentWriter {
+  return WRITERS[agent];
+}
+
+export type { AgentWriter, RenderedEntry, ToolFilter } from './types.js';
+export { MalformedFileError, UnsupportedEntryError } from './errors.js';
+export { CLAUDE_SETTINGS_FILE, claudeDenyRules, mergeClaudeDeny, readClaudeDeny } from './claude-code.js';

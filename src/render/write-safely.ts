@@ -1,0 +1,137 @@
+// The one way conn writes a file into a repo: never through a symlink, never a half-written file.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { appendFile, lstat, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
+import { OperationError } from '../errors.js';
+
+export interface WriteOptions {
+  /** File mode (e.g. 0o600 for a file holding secrets). Default: the existing file's mode, else 0o666 less the umask. */
+  mode?: number;
+}
+
+/**
+ * Writes `content` to `root/relPath` atomically: a temp file in the same directory, written with
+ * the mode, fsynced, then renamed over the target, so a reader sees the old file or the new one.
+ * Refuses when the target or any directory between `root` and it is a symlink (a repo must not be
+ * able to redirect conn's write outside itself); creates missing directories.
+ */
+export async function writeSafely(root: string, relPath: string, content: string, opts: WriteOptions = {}): Promise<void> {
+  const parts = splitInside(relPath);
+  const fileName = parts.pop()!;
+  let dir = root;
+  for (const part of parts) {
+    dir = join(dir, part);
+    const st = await lstatOrNull(dir);
+    if (!st) {
+      await mkdir(dir).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EEXIST') throw err;
+      });
+      const again = await lstat(dir);
+      if (!again.isDirectory()) throw refusal(relPath, `${part} is not a directory`);
+      continue;
+    }
+    if (st.isSymbolicLink()) throw refusal(relPath, `${relativeShown(root, dir)} is a symlink`);
+    if (!st.isDirectory()) throw refusal(relPath, `${relativeShown(root, dir)} is not a directory`);
+  }
+
+  const target = join(dir, fileName);
+  const existing = await lstatOrNull(target);
+  if (existing?.isSymbolicLink()) throw refusal(relPath, 'it is a symlink');
+  if (existing && !existing.isFile()) throw refusal(relPath, 'it is not a regular file');
+  const mode = opts.mode ?? (existing ? existing.mode & 0o7777 : undefined);
+
+  const temp = join(dir, `.${fileName}.conn-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  const handle = await open(temp, 'wx', mode ?? 0o666);
+  try {
+    // Explicit, so the umask cannot loosen or tighten a requested mode.
+    if (mode !== undefined) await handle.chmod(mode);
+    await handle.writeFile(content, 'utf8');
+    await handle.sync();
+    await handle.close();
+    await rename(temp, target);
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    await unlink(temp).catch(() => undefined);
+    throw err;
+  }
+  await syncDir(dir);
+}
+
+/**
+ * Adds `relPath` to the repo's `.git/info/exclude` (wherever git keeps it: a worktree or a `.git`
+ * file points elsewhere) unless git already ignores it. Returns true when a line was added; false
+ * when ignored already, already listed, or `root` is not in a git work tree.
+ */
+export async function ensureGitExcluded(root: string, relPath: string): Promise<boolean> {
+  const path = splitInside(relPath).join('/');
+  const ignored = await git(root, ['check-ignore', '-q', '--no-index', '--', path]);
+  if (ignored.code === 0) return false;
+  if (ignored.code !== 1) return false; // not a git work tree (128): nothing to exclude from
+  const where = await git(root, ['rev-parse', '--git-path', 'info/exclude']);
+  if (where.code !== 0) return false;
+  const excludeFile = resolve(root, where.stdout.trim());
+  const line = `/${escapePattern(path)}`;
+  const current = await readFile(excludeFile, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return '';
+    throw err;
+  });
+  if (current.split(/\r?\n/).some((l) => l.trim() === line)) return false;
+  await mkdir(dirname(excludeFile), { recursive: true });
+  const sepNeeded = current !== '' && !current.endsWith('\n') ? '\n' : '';
+  await appendFile(excludeFile, `${sepNeeded}${line}\n`, 'utf8');
+  return true;
+}
+
+/** Whether git tracks `relPath` in the repo at `root` (false outside a git work tree). */
+export async function isTrackedByGit(root: string, relPath: string): Promise<boolean> {
+  const path = splitInside(relPath).join('/');
+  const r = await git(root, ['--literal-pathspecs', 'ls-files', '--error-unmatch', '--', path]);
+  return r.code === 0;
+}
+
+/** The path's components, refusing one that is absolute or climbs out of the repo. */
+function splitInside(relPath: string): string[] {
+  const norm = normalize(relPath);
+  if (isAbsolute(relPath) || norm === '..' || norm.startsWith(`..${sep}`) || norm === '.' || norm === '') {
+    throw new OperationError(`refusing to write ${relPath}: not a path inside the repo`);
+  }
+  return norm.split(sep).filter((p) => p !== '' && p !== '.');
+}
+
+function refusal(relPath: string, why: string): OperationError {
+  return new OperationError(`refusing to write ${relPath}: ${why}`, 'conn never writes through a symlink; replace it with a real file or directory');
+}
+
+function relativeShown(root: string, path: string): string {
+  return path.slice(root.length + 1) || path;
+}
+
+async function lstatOrNull(path: string) {
+  return lstat(path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return null;
+    throw err;
+  });
+}
+
+async function syncDir(dir: string): Promise<void> {
+  // Makes the rename itself durable; not possible on every platform (Windows), so best effort.
+  const handle = await open(dir, 'r').catch(() => null);
+  if (!handle) return;
+  await handle.sync().catch(() => undefined);
+  await handle.close();
+}
+
+/** A gitignore pattern that matches `path` literally. */
+function escapePattern(path: string): string {
+  return path.replace(/[\\*?[\]!#]/g, (c) => `\\${c}`).replace(/ $/, '\\ ');
+}
+
+function git(cwd: string, args: string[]): Promise<{ code: number; stdout: string }> {
+  return new Promise((done) => {
+    execFile('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' } }, (err, stdout) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 128) : 0;
+      done({ code, stdout: String(stdout) });
+    });
+  });
+}

@@ -1,0 +1,158 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureGitExcluded, isTrackedByGit, writeSafely } from '../../src/render/write-safely.js';
+import { OperationError } from '../../src/errors.js';
+
+function git(cwd: string, ...args: string[]): string {
+  const r = spawnSync('git', args, { cwd, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+let tmp: string;
+let repo: string;
+let outside: string;
+
+beforeEach(() => {
+  tmp = realpathSync(mkdtempSync(join(tmpdir(), 'conn-write-')));
+  repo = join(tmp, 'repo');
+  outside = join(tmp, 'outside');
+  mkdirSync(repo);
+  mkdirSync(outside);
+});
+
+afterEach(() => rmSync(tmp, { recursive: true, force: true }));
+
+function initRepo(dir = repo): void {
+  git(dir, 'init', '-q', '-b', 'main');
+  git(dir, 'config', 'user.email', 'test@example.com');
+  git(dir, 'config', 'user.name', 'Test');
+}
+
+describe('writeSafely', () => {
+  it('writes the file, creating parent directories', async () => {
+    await writeSafely(repo, '.cursor/mcp.json', '{}\n');
+    expect(readFileSync(join(repo, '.cursor/mcp.json'), 'utf8')).toBe('{}\n');
+  });
+
+  it('writes with the requested mode, whatever the umask', async () => {
+    const old = process.umask(0o022);
+    try {
+      await writeSafely(repo, '.mcp.json', 'secret', { mode: 0o600 });
+      expect(statSync(join(repo, '.mcp.json')).mode & 0o777).toBe(0o600);
+      writeFileSync(join(repo, 'loose.json'), 'x', { mode: 0o644 });
+      await writeSafely(repo, 'loose.json', 'secret', { mode: 0o600 });
+      expect(statSync(join(repo, 'loose.json')).mode & 0o777).toBe(0o600);
+    } finally {
+      process.umask(old);
+    }
+  });
+
+  it("keeps an existing file's mode when none is asked for", async () => {
+    writeFileSync(join(repo, 'opencode.json'), '{}', { mode: 0o640 });
+    await writeSafely(repo, 'opencode.json', '{"a":1}');
+    expect(statSync(join(repo, 'opencode.json')).mode & 0o777).toBe(0o640);
+  });
+
+  it('replaces the file by rename and leaves no temp file behind', async () => {
+    writeFileSync(join(repo, '.mcp.json'), 'old');
+    const before = statSync(join(repo, '.mcp.json')).ino;
+    await writeSafely(repo, '.mcp.json', 'new');
+    expect(readFileSync(join(repo, '.mcp.json'), 'utf8')).toBe('new');
+    expect(statSync(join(repo, '.mcp.json')).ino).not.toBe(before);
+    expect(readdirSync(repo)).toEqual(['.mcp.json']);
+  });
+
+  it('refuses a target that is a symlink, and leaves what it points to alone', async () => {
+    writeFileSync(join(outside, 'victim'), 'keep');
+    symlinkSync(join(outside, 'victim'), join(repo, '.mcp.json'));
+    await expect(writeSafely(repo, '.mcp.json', 'secret')).rejects.toThrow(OperationError);
+    await expect(writeSafely(repo, '.mcp.json', 'secret')).rejects.toThrow(/symlink/);
+    expect(readFileSync(join(outside, 'victim'), 'utf8')).toBe('keep');
+  });
+
+  it('refuses when a parent directory inside the repo is a symlink', async () => {
+    symlinkSync(outside, join(repo, '.cursor'));
+    await expect(writeSafely(repo, '.cursor/mcp.json', 'secret')).rejects.toThrow(/\.cursor is a symlink/);
+    expect(readdirSync(outside)).toEqual([]);
+  });
+
+  it('refuses a dangling symlink too', async () => {
+    symlinkSync(join(outside, 'nothing-yet'), join(repo, '.mcp.json'));
+    await expect(writeSafely(repo, '.mcp.json', 'secret')).rejects.toThrow(/symlink/);
+    expect(existsSync(join(outside, 'nothing-yet'))).toBe(false);
+  });
+
+  it('refuses a path that leaves the repo', async () => {
+    await expect(writeSafely(repo, '../outside/x.json', 'secret')).rejects.toThrow(OperationError);
+    await expect(writeSafely(repo, join(outside, 'x.json'), 'secret')).rejects.toThrow(OperationError);
+    expect(readdirSync(outside)).toEqual([]);
+  });
+
+  it('refuses to replace a directory', async () => {
+    mkdirSync(join(repo, '.mcp.json'));
+    await expect(writeSafely(repo, '.mcp.json', '{}')).rejects.toThrow(/not a regular file/);
+  });
+});
+
+describe('ensureGitExcluded', () => {
+  it('adds the path to .git/info/exclude once', async () => {
+    initRepo();
+    expect(await ensureGitExcluded(repo, '.mcp.json')).toBe(true);
+    expect(await ensureGitExcluded(repo, '.mcp.json')).toBe(false);
+    const exclude = readFileSync(join(repo, '.git/info/exclude'), 'utf8');
+    expect(exclude.split('\n').filter((l) => l === '/.mcp.json')).toHaveLength(1);
+    writeFileSync(join(repo, '.mcp.json'), '{}');
+    expect(git(repo, 'status', '--porcelain')).toBe('');
+  });
+
+  it('adds nothing when git already ignores the path', async () => {
+    initRepo();
+    writeFileSync(join(repo, '.gitignore'), '.cursor/\n');
+    const before = readFileSync(join(repo, '.git/info/exclude'), 'utf8');
+    expect(await ensureGitExcluded(repo, '.cursor/mcp.json')).toBe(false);
+    expect(readFileSync(join(repo, '.git/info/exclude'), 'utf8')).toBe(before);
+  });
+
+  it('finds the exclude file of a linked worktree through its .git file', async () => {
+    initRepo();
+    writeFileSync(join(repo, 'README'), 'x');
+    git(repo, 'add', 'README');
+    git(repo, 'commit', '-q', '-m', 'init');
+    const wt = join(tmp, 'wt');
+    git(repo, 'worktree', 'add', '-q', wt);
+    expect(await ensureGitExcluded(wt, '.vscode/mcp.json')).toBe(true);
+    const path = git(wt, 'rev-parse', '--path-format=absolute', '--git-path', 'info/exclude');
+    expect(readFileSync(path, 'utf8')).toContain('/.vscode/mcp.json\n');
+    writeFileSync(join(wt, 'x'), '');
+    mkdirSync(join(wt, '.vscode'));
+    writeFileSync(join(wt, '.vscode/mcp.json'), '{}');
+    expect(git(wt, 'status', '--porcelain', '--', '.vscode')).toBe('');
+  });
+
+  it('does nothing outside a git work tree', async () => {
+    expect(await ensureGitExcluded(repo, '.mcp.json')).toBe(false);
+    expect(existsSync(join(repo, '.git'))).toBe(false);
+  });
+});
+
+describe('isTrackedByGit', () => {
+  it('tells a tracked file from an untracked one', async () => {
+    initRepo();
+    writeFileSync(join(repo, '.mcp.json'), '{}');
+    expect(await isTrackedByGit(repo, '.mcp.json')).toBe(false);
+    git(repo, 'add', '.mcp.json');
+    expect(await isTrackedByGit(repo, '.mcp.json')).toBe(true);
+    git(repo, 'commit', '-q', '-m', 'add');
+    expect(await isTrackedByGit(repo, '.mcp.json')).toBe(true);
+    expect(await isTrackedByGit(repo, '.cursor/mcp.json')).toBe(false);
+  });
+
+  it('is false outside a git work tree', async () => {
+    writeFileSync(join(repo, '.mcp.json'), '{}');
+    expect(await isTrackedByGit(repo, '.mcp.json')).toBe(false);
+  });
+});
