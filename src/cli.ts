@@ -16,10 +16,15 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   enable: { summary: 'Enable a connection', load: () => import('./commands/enable.js') },
   disable: { summary: 'Disable a connection', load: () => import('./commands/enable.js') },
   remove: { summary: 'Remove a connection, its assignments and its secrets', load: () => import('./commands/remove.js') },
+  test: { summary: 'Test connections: start them, list their tools, record health', load: () => import('./commands/test.js') },
   assign: { summary: 'Let a repo and/or agent use a connection with a permission level', load: () => import('./commands/assign.js') },
   assignments: { summary: 'List assignments', load: () => import('./commands/assignments.js') },
   unassign: { summary: 'Remove an assignment by id', load: () => import('./commands/unassign.js') },
   explain: { summary: 'Show which connections a repo and agent get, and why', load: () => import('./commands/explain.js') },
+  render: { summary: "Write the agent's project MCP file with the connections that apply here", load: () => import('./commands/render.js') },
+  env: { summary: 'Print the secret variables a --secrets env render references', load: () => import('./commands/env.js') },
+  exec: { summary: 'Render with --secrets env and run the agent with those variables', load: () => import('./commands/exec.js') },
+  hook: { summary: 'Print a shell snippet that re-renders on every cd', load: () => import('./commands/hook.js') },
   doctor: { summary: 'Check Node, the config dir, the keychain and every connection\'s secrets', load: () => import('./commands/doctor.js') },
 };
 

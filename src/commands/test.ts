@@ -1,7 +1,217 @@
-// Placeholder until the probe lands (replaced by the real `conn test`).
+import type { Command } from 'commander';
+import { requireConnection } from '../catalog/connections.js';
+import type { Connection, Health, Tool, ToolClass } from '../catalog/model.js';
+import { classifyTool } from '../access/tool-class.js';
 import type { Deps } from '../deps.js';
-import { OperationError } from '../errors.js';
-export interface TestOptions { names: string[]; all: boolean; timeoutMs: number; tools: boolean }
-export async function run(_opts: TestOptions, _deps: Deps): Promise<void> {
-  throw new OperationError('conn test is not available yet');
+import { OperationError, UsageError } from '../errors.js';
+import type { LaunchSpec } from '../launch/types.js';
+import { diffTools, hasDrift, type ToolDrift } from '../probe/drift.js';
+import type { ProbeResult } from '../probe/probe.js';
+import type { Preset } from '../presets/schema.js';
+import type { SecretStore } from '../secrets/store.js';
+import { healthText } from '../ui/format.js';
+import { table } from '../ui/io.js';
+import type { DepsFactory } from './types.js';
+
+export interface TestOptions {
+  names: string[];
+  all: boolean;
+  timeoutMs: number;
+  tools: boolean;
+}
+
+export const DEFAULT_TIMEOUT_S = 30;
+
+export interface TestReport {
+  name: string;
+  status: 'healthy' | 'error';
+  transport: string | null;
+  server: { name: string; version: string } | null;
+  protocolVersion: string | null;
+  toolCount: number;
+  latencyMs: number;
+  error: string | null;
+  stderr: string[];
+  needsOAuth: boolean;
+  drift: ToolDrift;
+  tools?: { name: string; class: ToolClass; title?: string }[];
+}
+
+export function parseTest(names: string[], flags: { all?: boolean; timeout?: string; tools?: boolean }): TestOptions {
+  const seconds = flags.timeout === undefined ? DEFAULT_TIMEOUT_S : Number(flags.timeout);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) {
+    throw new UsageError(`--timeout must be a number of seconds between 0 and 3600, got ${flags.timeout}`);
+  }
+  if (flags.all && names.length) throw new UsageError('give connection names or --all, not both');
+  return { names, all: Boolean(flags.all), timeoutMs: Math.round(seconds * 1000), tools: Boolean(flags.tools) };
+}
+
+function select(connections: Record<string, Connection>, opts: TestOptions, require: (n: string) => Connection): Connection[] {
+  if (opts.names.length) return [...new Set(opts.names)].map(require);
+  const all = Object.values(connections).sort((a, b) => a.name.localeCompare(b.name));
+  return opts.all ? all : all.filter((c) => c.enabled);
+}
+
+export async function run(opts: TestOptions, deps: Deps): Promise<void> {
+  const catalog = await deps.catalog.read();
+  const selected = select(catalog.connections, opts, (n) => requireConnection(catalog, n));
+  if (selected.length === 0) {
+    deps.io.result([], () => 'No enabled connections to test. Add one with: conn add <preset>');
+    return;
+  }
+  const registry = await deps.presets();
+
+  // The keychain is opened only when a selected connection has a stored secret.
+  let store: SecretStore | undefined;
+  let storeError: string | undefined;
+  if (selected.some((c) => c.secrets.some((f) => !c.secretRefs?.[f]))) {
+    try {
+      store = await deps.secrets();
+    } catch (err) {
+      storeError = err instanceof Error ? err.message : String(err);
+    }
+  }
+
+  const results = new Map<string, ProbeResult>();
+  const items: { name: string; spec: LaunchSpec }[] = [];
+  for (const conn of selected) {
+    try {
+      const preset = registry.require(conn.preset);
+      if (storeError && conn.secrets.some((f) => !conn.secretRefs?.[f])) throw new Error(`cannot read secrets: ${storeError}`);
+      items.push({ name: conn.name, spec: await buildSpec(conn, preset, store, deps.env) });
+    } catch (err) {
+      results.set(conn.name, { status: 'error', tools: [], latencyMs: 0, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  if (items.length) {
+    const { probeAll } = await import('../probe/pool.js');
+    const running = new Set<string>();
+    let finished = 0;
+    const show = () => deps.io.progress(`testing ${finished}/${items.length} done… ${[...running].join(', ')}`);
+    const probed = await probeAll(items, {
+      timeoutMs: opts.timeoutMs,
+      onStart: (name) => {
+        running.add(name);
+        show();
+      },
+      onDone: (name) => {
+        running.delete(name);
+        finished++;
+        show();
+      },
+    });
+    items.forEach((item, i) => results.set(item.name, probed[i]!));
+  }
+
+  const now = deps.clock().toISOString();
+  const reports = selected.map((conn) => report(conn, results.get(conn.name)!, opts, registry.get(conn.preset)?.tools));
+  await deps.catalog.update((c) => {
+    for (const conn of selected) {
+      const current = c.connections[conn.name];
+      if (current) current.health = toHealth(results.get(conn.name)!, current.health, now);
+    }
+  });
+
+  deps.io.result(reports, (rows) => human(rows, opts, deps));
+  const failed = reports.filter((r) => r.status === 'error');
+  if (failed.length) {
+    throw new OperationError(
+      `${failed.length} of ${reports.length} connection${reports.length === 1 ? '' : 's'} unhealthy: ${failed.map((f) => f.name).join(', ')}`,
+    );
+  }
+}
+
+async function buildSpec(conn: Connection, preset: Preset, store: SecretStore | undefined, env: NodeJS.ProcessEnv) {
+  const { buildLaunchSpec } = await import('../launch/build.js');
+  return buildLaunchSpec(conn, preset, { permission: 'full', secrets: 'resolve', store, env });
+}
+
+function report(conn: Connection, r: ProbeResult, opts: TestOptions, presetTable?: Record<string, ToolClass>): TestReport {
+  const drift = r.status === 'healthy' ? diffTools(conn.health.tools, r.tools) : { added: [], removed: [], changed: [] };
+  return {
+    name: conn.name,
+    status: r.status,
+    transport: r.transport ?? null,
+    server: r.server ?? null,
+    protocolVersion: r.protocolVersion ?? null,
+    toolCount: r.tools.length,
+    latencyMs: r.latencyMs,
+    error: r.error ?? null,
+    stderr: r.stderr ?? [],
+    needsOAuth: Boolean(r.needsOAuth),
+    drift,
+    ...(opts.tools
+      ? { tools: r.tools.map((t) => ({ name: t.name, class: classifyTool(t, presetTable), ...(t.title ? { title: t.title } : {}) })) }
+      : {}),
+  };
+}
+
+/** An unhealthy result keeps the last known tool list: render's filtering still needs it. */
+export function toHealth(r: ProbeResult, previous: Health, checkedAt: string): Health {
+  const tools: Tool[] | undefined = r.status === 'healthy' ? r.tools : previous.tools;
+  return {
+    status: r.status,
+    checkedAt,
+    ...(r.error ? { error: r.error } : {}),
+    ...(r.stderr?.length ? { stderr: r.stderr } : {}),
+    ...(r.transport ? { transport: r.transport } : {}),
+    ...(r.server ? { server: r.server } : {}),
+    ...(r.protocolVersion ? { protocolVersion: r.protocolVersion } : {}),
+    latencyMs: r.latencyMs,
+    ...(tools ? { tools } : {}),
+  };
+}
+
+function human(rows: TestReport[], opts: TestOptions, deps: Deps): string {
+  const lines = [
+    table([
+      ['NAME', 'HEALTH', 'TRANSPORT', 'SERVER', 'TOOLS', 'LATENCY'],
+      ...rows.map((r) => [
+        r.name,
+        healthText(r.status, deps.io),
+        r.transport ?? '-',
+        r.server ? `${r.server.name}${r.server.version ? ` ${r.server.version}` : ''}` : '-',
+        r.status === 'healthy' ? String(r.toolCount) : '-',
+        r.latencyMs ? `${r.latencyMs} ms` : '-',
+      ]),
+    ]),
+  ];
+  for (const r of rows) {
+    if (r.error) {
+      lines.push('', `${r.name}: ${r.error}${r.needsOAuth ? ' (the server asks for OAuth sign-in)' : ''}`);
+      for (const l of r.stderr) lines.push(`  | ${l}`);
+    }
+    if (hasDrift(r.drift)) {
+      const parts = [
+        ...r.drift.added.map((n) => `+${n}`),
+        ...r.drift.removed.map((n) => `-${n}`),
+        ...r.drift.changed.map((n) => `~${n}`),
+      ];
+      lines.push('', `${r.name}: tools changed since the last check: ${parts.join(' ')}`);
+    }
+    if (opts.tools && r.tools?.length) {
+      lines.push('', `${r.name} tools:`);
+      lines.push(table(r.tools.map((t) => [`  ${t.name}`, t.class])));
+    }
+  }
+  return lines.join('\n');
+}
+
+export function register(program: Command, deps: DepsFactory): void {
+  program
+    .command('test [names...]')
+    .description('Start or dial connections, list their tools, and record their health')
+    .option('--all', 'every connection, disabled ones included (default: every enabled one)')
+    .option('--timeout <seconds>', `give up on a server after this long (default ${DEFAULT_TIMEOUT_S})`)
+    .option('--tools', 'print each tool with its read/write/destructive class')
+    .option('--json', 'print JSON')
+    .addHelpText('after', `
+Examples:
+  $ conn test
+  $ conn test notion github --tools
+  $ conn test --all --timeout 10 --json`)
+    .action(async (names: string[], flags: { all?: boolean; timeout?: string; tools?: boolean; json?: boolean }) =>
+      run(parseTest(names, flags), await deps({ json: flags.json })),
+    );
 }

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probe } from '../../src/probe/probe.js';
 import type { HttpApiSpec } from '../../src/launch/types.js';
-import { fixture, remoteSpec, startHttpFixture, type HttpFixture } from './helpers.js';
+import { fixture, pollUntil, remoteSpec, startHttpFixture, type HttpFixture } from './helpers.js';
 
 let streamable: HttpFixture;
 let sse: HttpFixture;
@@ -39,8 +39,8 @@ describe('probe of remote servers', () => {
     expect(result.server?.name).toMatch(/everything/);
     expect(result.protocolVersion).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(result.tools.length).toBeGreaterThan(0);
-    // terminateSession() reached the server (it logs the DELETE).
-    expect(streamable.lines.some((l) => l.includes('session termination'))).toBe(true);
+    // terminateSession() reached the server (it logs the DELETE; its stdout may lag the HTTP reply).
+    expect(await pollUntil(() => streamable.lines.some((l) => l.includes('session termination')), 2000)).toBe(true);
   });
 
   it('connects over legacy SSE when forced', async () => {
@@ -77,10 +77,11 @@ describe('probe of remote servers', () => {
     const result = await probe(remoteSpec(proxy.url('/mcp'), { Authorization: 'Bearer wrong' }), { timeoutMs: 15_000 });
     expect(result).toMatchObject({ status: 'error', transport: 'http', error: 'HTTP 401 — credentials rejected' });
     expect(result.needsOAuth).toBeUndefined();
-    const requests = proxy.lines.slice(before).filter((l) => l.startsWith('REQ'));
-    expect(requests.length).toBeGreaterThan(0);
+    const requests = () => proxy.lines.slice(before).filter((l) => l.startsWith('REQ'));
+    // The proxy's log line can arrive after its HTTP answer.
+    expect(await pollUntil(() => requests().length > 0, 2000)).toBe(true);
     // Only the Streamable HTTP POST: no SSE GET after the 401.
-    expect(requests.every((l) => l.includes(' POST '))).toBe(true);
+    expect(requests().every((l) => l.includes(' POST '))).toBe(true);
   });
 
   it('flags OAuth when the 401 names protected-resource metadata', async () => {
@@ -91,6 +92,7 @@ describe('probe of remote servers', () => {
       needsOAuth: true,
       resourceMetadata: oauth.url('/.well-known/oauth-protected-resource'),
     });
+    expect(await pollUntil(() => oauth.lines.some((l) => l.startsWith('REQ')), 2000)).toBe(true);
     expect(oauth.lines.filter((l) => l.startsWith('REQ')).every((l) => l.startsWith('REQ POST'))).toBe(true);
   });
 
@@ -141,7 +143,7 @@ describe('probe of http-api connections', () => {
   it('is healthy for any HTTP answer and sends the auth headers', async () => {
     const result = await probe(api(proxy.url('/'), { Authorization: `Bearer ${TOKEN}` }), { timeoutMs: 5000 });
     expect(result).toMatchObject({ status: 'healthy', transport: 'http', tools: [] });
-    expect(proxy.lines.at(-1)).toBe('REQ pass GET /');
+    expect(await pollUntil(() => proxy.lines.at(-1) === 'REQ pass GET /', 2000)).toBe(true);
   });
 
   it('reports rejected credentials on 401', async () => {
