@@ -8,6 +8,8 @@ await build({
   splitting: true,
   format: 'esm',
   platform: 'node',
+  // jsonc-parser's main entry is UMD with dynamic requires; its ESM build bundles cleanly.
+  mainFields: ['module', 'main'],
   target: 'node20',
   outdir: 'dist',
   chunkNames: 'chunks/[name]-[hash]',

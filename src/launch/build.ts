@@ -75,6 +75,15 @@ export async function buildLaunchSpec(conn: Connection, preset: Preset, opts: Bu
   return { kind: 'remote', name: conn.name, url, headers, transport, secrets: secrets.uses, permission: opts.permission };
 }
 
+/**
+ * The variables `conn env` exports for a connection: CONN_<NAME>_<FIELD> → the resolved secret value,
+ * exactly what a `--secrets env` render references.
+ */
+export async function resolveSecretEnv(conn: Connection, opts: Omit<BuildOptions, 'secrets' | 'permission'>): Promise<Record<string, string>> {
+  const { values, uses } = await secretValues(conn, { ...opts, permission: 'full', secrets: 'resolve' });
+  return Object.fromEntries(uses.map((u) => [u.envVar, values[u.field]!]));
+}
+
 /** `Bearer ` is prefixed unless the token already carries a scheme (`Basic x`, `Sentry-Bearer x`). */
 function withScheme(token: string): string {
   return /^[A-Za-z][A-Za-z0-9-]*\s+\S/.test(token) ? token : `Bearer ${token}`;

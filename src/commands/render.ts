@@ -1,0 +1,165 @@
+import type { Command } from 'commander';
+import { repoIdentity } from '../access/repo.js';
+import { AGENTS, type Agent } from '../catalog/constants.js';
+import { connHome } from '../paths.js';
+import { UsageError } from '../errors.js';
+import { isUnchanged } from '../render/fast.js';
+import { readState, renderedAgents, type SecretsMode } from '../render/state.js';
+import type { RenderOutcome } from '../render/render.js';
+import type { Deps } from '../deps.js';
+import type { DepsFactory } from './types.js';
+
+export const SECRETS_MODES = ['inline', 'env', 'proxy'] as const;
+
+export interface RenderCommandOptions {
+  repo: string;
+  /** Agents named; empty with `auto` = those rendered here before. */
+  agents: Agent[] | 'all';
+  secrets?: SecretsMode;
+  dryRun: boolean;
+  force: boolean;
+  allowTracked: boolean;
+  auto: boolean;
+  json: boolean;
+  quiet: boolean;
+}
+
+interface RenderFlags {
+  repo?: string;
+  agent?: string[];
+  secrets?: string;
+  dryRun?: boolean;
+  force?: boolean;
+  allowTracked?: boolean;
+  auto?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export function parseAgents(values: string[] | undefined, fallback: Agent[]): Agent[] | 'all' {
+  const names = (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  if (names.includes('all')) return 'all';
+  if (names.length === 0) return fallback;
+  for (const n of names) if (!(AGENTS as readonly string[]).includes(n)) throw new UsageError(`unknown agent: ${n}`, `agents: ${AGENTS.join(', ')}, all`);
+  return [...new Set(names)] as Agent[];
+}
+
+export function parseSecretsMode(value: string | undefined): SecretsMode | undefined {
+  if (value === undefined) return undefined;
+  if (!(SECRETS_MODES as readonly string[]).includes(value)) throw new UsageError(`unknown --secrets mode: ${value}`, 'use inline, env or proxy');
+  return value as SecretsMode;
+}
+
+export function parseRender(flags: RenderFlags): RenderCommandOptions {
+  return {
+    repo: flags.repo ?? '.',
+    agents: flags.auto ? [] : parseAgents(flags.agent, ['claude-code']),
+    secrets: parseSecretsMode(flags.secrets),
+    dryRun: Boolean(flags.dryRun),
+    force: Boolean(flags.force),
+    allowTracked: Boolean(flags.allowTracked),
+    auto: Boolean(flags.auto),
+    json: Boolean(flags.json),
+    quiet: Boolean(flags.quiet),
+  };
+}
+
+/**
+ * Renders each agent's file. The common case (nothing changed since the last render) is answered
+ * here from a stamp; only a real change loads the catalog, presets, keychain and writers.
+ */
+export async function run(opts: RenderCommandOptions, depsFor: DepsFactory): Promise<void> {
+  const repo = await repoIdentity(opts.repo);
+  const home = connHome();
+  let jobs: { agent: Agent; secrets: SecretsMode }[];
+  if (opts.auto) {
+    // Shell hook: only repos rendered before, each agent with the mode it was rendered in.
+    jobs = renderedAgents(home, repo.root).map((s) => ({ agent: s.agent, secrets: opts.secrets ?? s.secrets }));
+    if (jobs.length === 0) return;
+  } else if (opts.agents === 'all') {
+    jobs = [];
+  } else {
+    // Without --secrets, an agent keeps the mode it was last rendered in (never silently inline).
+    jobs = opts.agents.map((agent) => ({ agent, secrets: opts.secrets ?? readState(home, repo.root, agent)?.secrets ?? 'inline' }));
+  }
+
+  const now = new Date();
+  const plain = !opts.dryRun && !opts.force && !opts.allowTracked && opts.agents !== 'all';
+  if (plain && jobs.every((j) => isUnchanged(home, repo.root, repo.remote, j.agent, j.secrets, now))) {
+    if (opts.json) process.stdout.write(`${JSON.stringify(jobs.map((j) => ({ agent: j.agent, status: 'unchanged', secrets: j.secrets })), null, 2)}\n`);
+    else if (!opts.quiet) process.stdout.write('unchanged\n');
+    return;
+  }
+
+  const deps = await depsFor({ json: opts.json, quiet: opts.quiet });
+  const [{ renderAgent, detectAgents }, catalog, registry] = await Promise.all([import('../render/render.js'), deps.catalog.read(), deps.presets()]);
+  if (opts.agents === 'all') {
+    const previously = renderedAgents(home, repo.root).map((s) => s.agent);
+    const agents = detectAgents(repo.root, repo.remote, catalog, previously, AGENTS);
+    if (agents.length === 0) throw new UsageError('no agent detected in this repo', `name one: --agent ${AGENTS.join('|')}`);
+    jobs = agents.map((agent) => ({ agent, secrets: opts.secrets ?? readState(home, repo.root, agent)?.secrets ?? 'inline' }));
+  }
+  const outcomes: RenderOutcome[] = [];
+  for (const job of jobs) {
+    const outcome = await renderAgent(
+      { root: repo.root, remote: repo.remote, isGit: repo.isGit, agent: job.agent, secrets: job.secrets, dryRun: opts.dryRun, force: opts.force, allowTracked: opts.allowTracked },
+      deps,
+      { catalog, registry },
+    );
+    outcomes.push(outcome);
+    if (!opts.quiet && !opts.json) for (const w of outcome.warnings) deps.io.warn(w);
+  }
+  await audit(deps, repo.root, outcomes);
+  if (opts.json) {
+    deps.io.out(JSON.stringify(outcomes, null, 2));
+    return;
+  }
+  for (const o of outcomes) {
+    if (o.status === 'dry-run') {
+      deps.io.err(`# ${o.file} (${o.agent}, --secrets ${o.secrets}; dry run, secrets masked, nothing written)`);
+      deps.io.out(o.content ?? '');
+    } else if (o.status === 'written') {
+      // Changes are reported even with --quiet: the shell hook prints only when something changed.
+      const list = o.entries.map((e) => `${e.name} (${e.permission})`).join(', ') || 'no servers';
+      deps.io.out(`wrote ${o.file}: ${list}${o.removed.length ? `; removed ${o.removed.join(', ')}` : ''}`);
+    } else if (!opts.quiet) deps.io.out(outcomes.length > 1 ? `${o.file}: unchanged` : 'unchanged');
+  }
+}
+
+async function audit(deps: Deps, repo: string, outcomes: RenderOutcome[]): Promise<void> {
+  const written = outcomes.filter((o) => o.status === 'written');
+  if (!written.length) return;
+  try {
+    const { appendAudit } = await import('../audit/log.js');
+    for (const o of written) {
+      for (const e of o.entries) {
+        appendAudit(deps.home, { time: deps.clock().toISOString(), command: 'render', repo, agent: o.agent, connection: e.name, permission: e.permission, secrets: o.secrets });
+      }
+    }
+  } catch (err) {
+    deps.io.warn(`could not write the audit log: ${(err as Error).message}`);
+  }
+}
+
+export function register(program: Command, deps: DepsFactory): void {
+  program
+    .command('render')
+    .description("Write the agent's project MCP file with exactly the connections that apply here")
+    .option('--repo <dir>', 'repo directory (resolved to the top of its git work tree)', '.')
+    .option('--agent <agent...>', `agent(s): ${AGENTS.join(', ')}, or all`)
+    .option('--secrets <mode>', 'inline (values in the file, mode 0600, git-excluded), env (references; see conn env/exec), proxy (conn serve reads the keychain); default: the mode last used here, else inline')
+    .option('--dry-run', 'print the file it would write (secrets masked); change nothing')
+    .option('--force', 'replace same-named entries that conn did not write')
+    .option('--allow-tracked', 'allow an inline render into a file tracked by git')
+    .option('--auto', 'shell hook mode: re-render the agents rendered here before; nothing if never rendered')
+    .option('--json', 'print JSON')
+    .option('-q, --quiet', 'print nothing unless something changed or failed')
+    .addHelpText('after', `
+Examples:
+  $ conn render                                  # ./.mcp.json for claude-code
+  $ conn render --repo ~/src/api --agent cursor
+  $ conn render --agent claude-code --secrets proxy   # no secret ever in the repo
+  $ conn render --agent all --dry-run
+  $ eval "$(conn hook zsh)"                       # re-render on every cd`)
+    .action(async (flags: RenderFlags) => run(parseRender(flags), deps));
+}

@@ -1,0 +1,236 @@
+// The full render: catalog + assignments → launch specs → the agent's own file, merged with what is
+// there, written safely. The no-change path lives in fast.ts and never loads this module.
+import { lstatSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Agent, Permission } from '../catalog/constants.js';
+import type { Catalog, Connection } from '../catalog/model.js';
+import type { Deps } from '../deps.js';
+import { OperationError } from '../errors.js';
+import { buildLaunchSpec, secretAccountsOf } from '../launch/build.js';
+import { replacePlaceholders, type LaunchSpec, type StdioSpec } from '../launch/types.js';
+import { connEntryScript } from '../paths.js';
+import { presetFor } from '../presets/effective.js';
+import type { PresetRegistry } from '../presets/registry.js';
+import type { Preset } from '../presets/schema.js';
+import { resolveAccess, type Decision } from '../access/resolve.js';
+import { deniedTools } from '../access/tool-class.js';
+import { CLAUDE_SETTINGS_FILE, mergeClaudeDeny, readClaudeDeny, writerFor, type RenderedEntry } from './agents/index.js';
+import { readState, sha256, writeState, type RenderState, type SecretsMode } from './state.js';
+import { inputsStamp } from './stamp.js';
+import { ensureGitExcluded, isTrackedByGit, writeSafely } from './write-safely.js';
+
+export interface RenderOptions {
+  root: string;
+  remote?: string;
+  isGit: boolean;
+  agent: Agent;
+  secrets: SecretsMode;
+  dryRun: boolean;
+  force: boolean;
+  allowTracked: boolean;
+}
+
+/** The JSON shape of one agent's render in `conn render --json` (stable). */
+export interface RenderOutcome {
+  agent: Agent;
+  file: string;
+  status: 'written' | 'unchanged' | 'dry-run';
+  secrets: SecretsMode;
+  entries: { name: string; permission: Permission; deniedTools: string[] }[];
+  removed: string[];
+  warnings: string[];
+  /** The file as it would be written, secrets masked (dry-run only). */
+  content?: string;
+}
+
+const MASK = '********';
+
+export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: { catalog: Catalog; registry: PresetRegistry }): Promise<RenderOutcome> {
+  const catalog = loaded?.catalog ?? (await deps.catalog.read());
+  const registry = loaded?.registry ?? (await deps.presets());
+  const writer = writerFor(opts.agent);
+  const stamp = inputsStamp({ home: deps.home, root: opts.root, remote: opts.remote, agent: opts.agent, secrets: opts.secrets });
+  const state = readState(deps.home, opts.root, opts.agent);
+  const managed = new Set(state?.entries ?? []);
+  const warnings: string[] = [];
+
+  const decisions = resolveAccess(catalog, { root: opts.root, remote: opts.remote }, opts.agent).filter((d) => d.rendered);
+  const chosen = decisions.map((d) => ({ decision: d, conn: catalog.connections[d.connection]!, preset: presetFor(catalog.connections[d.connection]!, registry) }));
+
+  // Read every secret the file needs in one keychain round trip (inline mode only).
+  const inline = opts.secrets === 'inline' && !opts.dryRun;
+  const usesStore = chosen.filter((c) => viaProxy(c.conn, opts.secrets) === false);
+  const accounts = inline ? usesStore.flatMap((c) => secretAccountsOf(c.conn)) : [];
+  const store = accounts.length ? await deps.secrets() : undefined;
+  const values = store ? await store.getMany(accounts) : undefined;
+
+  const entries: RenderedEntry[] = [];
+  let volatile = false;
+  for (const { decision, conn, preset } of chosen) {
+    const permission = decision.permission as Permission;
+    const spec = viaProxy(conn, opts.secrets)
+      ? proxySpec(conn, permission, opts)
+      : await buildLaunchSpec(conn, preset, { permission, secrets: inline ? 'resolve' : 'reference', store, values, env: deps.env });
+    if (inline && conn.secretRefs && Object.keys(conn.secretRefs).length) volatile = true;
+    const denied = deniedTools(conn.health.tools ?? [], permission, preset.tools);
+    entries.push({ name: conn.name, spec: opts.dryRun ? maskSpec(spec) : spec, deniedTools: denied });
+    warnings.push(...enforcementWarnings(conn, preset, permission, opts, writer.toolFilter, denied));
+  }
+  if (opts.agent === 'codex' && entries.length) {
+    warnings.push('Codex reads .codex/config.toml only for trusted projects: trust this repo in ~/.codex/config.toml ([projects."<path>"] trust_level = "trusted")');
+  }
+
+  const path = join(opts.root, writer.file);
+  const existing = readExisting(path, writer.file);
+  const present = existing === null ? [] : writer.serverNames(existing);
+  const wanted = new Set(entries.map((e) => e.name));
+  const conflicts = entries.filter((e) => present.includes(e.name) && !managed.has(e.name)).map((e) => e.name);
+  if (conflicts.length && !opts.force) {
+    throw new OperationError(
+      `${writer.file} already has its own ${conflicts.length === 1 ? 'entry' : 'entries'} named ${conflicts.join(', ')}, not written by conn`,
+      'rename the entry or the connection, or re-run with --force to replace it',
+    );
+  }
+  const remove = [...managed].filter((n) => !wanted.has(n) && present.includes(n));
+  const previousRules = state?.denyRules ?? [];
+  // No file and nothing to put in it: leave no file behind.
+  const next =
+    existing === null && entries.length === 0
+      ? null
+      : writer.merge(existing, entries, remove, writer.toolFilter === 'top-level' ? previousRules : undefined);
+  const denyRules = entries.flatMap((e) => writer.denyRules(e));
+
+  // Claude Code: deny rules live in .claude/settings.local.json, merged with the user's own rules.
+  let sideNext: string | null = null;
+  let sideExisting: string | null = null;
+  let ownedRules = denyRules;
+  if (writer.toolFilter === 'side-file') {
+    sideExisting = readExisting(join(opts.root, CLAUDE_SETTINGS_FILE), CLAUDE_SETTINGS_FILE);
+    const userRules = new Set(sideExisting === null ? [] : readClaudeDeny(sideExisting));
+    for (const r of previousRules) userRules.delete(r);
+    ownedRules = denyRules.filter((r) => !userRules.has(r));
+    const removeRules = previousRules.filter((r) => !denyRules.includes(r));
+    if (denyRules.length || removeRules.length) sideNext = mergeClaudeDeny(sideExisting, { add: denyRules, remove: removeRules });
+  }
+
+  const outcome: RenderOutcome = {
+    agent: opts.agent,
+    file: writer.file,
+    status: 'unchanged',
+    secrets: opts.secrets,
+    entries: entries.map((e) => ({ name: e.name, permission: e.spec.permission, deniedTools: e.deniedTools })),
+    removed: remove,
+    warnings,
+  };
+  if (opts.dryRun) return { ...outcome, status: 'dry-run', content: next ?? '' };
+
+  const hasSecrets = inline && entries.some((e) => e.spec.secrets.length > 0 || (e.spec.kind === 'remote' && Object.keys(e.spec.headers).length > 0));
+  const changed = next !== null && next !== existing;
+  const sideChanged = sideNext !== null && sideNext !== sideExisting;
+  if (changed) {
+    if (opts.isGit && opts.secrets === 'inline' && !opts.allowTracked && (await isTrackedByGit(opts.root, writer.file))) {
+      throw new OperationError(
+        `${writer.file} is tracked by git: an inline render would put secrets into it`,
+        'use --secrets env or --secrets proxy, or --allow-tracked if you really mean it',
+      );
+    }
+    await writeSafely(opts.root, writer.file, next!, { mode: opts.secrets === 'inline' ? 0o600 : undefined });
+    outcome.status = 'written';
+  }
+  if (opts.isGit && opts.secrets === 'inline' && (changed || hasSecrets) && !opts.allowTracked) await ensureGitExcluded(opts.root, writer.file);
+  if (sideChanged) {
+    await writeSafely(opts.root, CLAUDE_SETTINGS_FILE, sideNext!);
+    outcome.status = 'written';
+  }
+  const newState: RenderState = {
+    version: 1,
+    root: opts.root,
+    agent: opts.agent,
+    file: writer.file,
+    secrets: opts.secrets,
+    entries: entries.map((e) => e.name),
+    denyRules: writer.toolFilter === 'side-file' ? ownedRules : denyRules,
+    stamp,
+    output: changed ? sha256(next!) : hashOrNull(existing),
+    side: writer.toolFilter === 'side-file' ? hashOrNull(sideChanged ? sideNext : sideExisting) : null,
+    volatile,
+    ...earliestExpiry(chosen.map((c) => c.conn)),
+    renderedAt: deps.clock().toISOString(),
+  };
+  writeState(deps.home, newState);
+  return outcome;
+}
+
+/** http-api connections always, and every connection in proxy mode, run through `conn serve`. */
+function viaProxy(conn: Connection, mode: SecretsMode): boolean {
+  return mode === 'proxy' || conn.kind === 'http-api';
+}
+
+function proxySpec(conn: Connection, permission: Permission, opts: RenderOptions): StdioSpec {
+  return {
+    kind: 'stdio',
+    name: conn.name,
+    command: process.execPath,
+    args: [connEntryScript(), 'serve', conn.name, '--repo', opts.root, '--agent', opts.agent],
+    env: {},
+    secrets: [],
+    permission,
+  };
+}
+
+function maskSpec(spec: LaunchSpec): LaunchSpec {
+  const mask = (s: string) => replacePlaceholders(s, () => MASK);
+  const maskMap = (m: Record<string, string>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, mask(v)]));
+  if (spec.kind === 'stdio') return { ...spec, command: mask(spec.command), args: spec.args.map(mask), env: maskMap(spec.env), secrets: [] };
+  return { ...spec, url: mask(spec.url), headers: maskMap(spec.headers), secrets: [] };
+}
+
+function enforcementWarnings(conn: Connection, preset: Preset, permission: Permission, opts: RenderOptions, filter: string, denied: string[]): string[] {
+  if (permission === 'full' || viaProxy(conn, opts.secrets)) return [];
+  const hasSwitch = Boolean(preset.permissions?.[permission]);
+  if (!conn.health.tools) {
+    return hasSwitch ? [] : [`${conn.name}: permission ${permission} is not enforced yet: run \`conn test ${conn.name}\` so conn knows its tools, or render with --secrets proxy`];
+  }
+  if (filter === 'none' && denied.length && !hasSwitch) {
+    return [`${conn.name}: ${opts.agent} cannot deny single tools; permission ${permission} is enforced only with --secrets proxy`];
+  }
+  return [];
+}
+
+function readExisting(path: string, shown: string): string | null {
+  try {
+    if (lstatSync(path).isSymbolicLink()) throw new OperationError(`refusing to read ${shown}: it is a symlink`, 'replace it with a regular file');
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+function hashOrNull(text: string | null): string | null {
+  return text === null ? null : sha256(text);
+}
+
+function earliestExpiry(conns: Connection[]): { expiresAt?: string } {
+  const times = conns.map((c) => c.oauth?.expiresAt).filter((t): t is string => Boolean(t)).sort();
+  return times.length ? { expiresAt: times[0] } : {};
+}
+
+/** Agents that `--agent all` renders: those whose files exist in the repo, those assigned here, those rendered before. */
+export function detectAgents(root: string, remote: string | undefined, catalog: Catalog, previously: Agent[], all: readonly Agent[]): Agent[] {
+  const found = new Set<Agent>(previously);
+  for (const agent of all) {
+    try {
+      lstatSync(join(root, writerFor(agent).file));
+      found.add(agent);
+    } catch {
+      /* not there */
+    }
+  }
+  for (const agent of all) {
+    const decisions: Decision[] = resolveAccess(catalog, { root, remote }, agent);
+    const specific = catalog.assignments.some((a) => a.agents.includes(agent) && decisions.some((d) => d.assignment === a.id && d.rendered));
+    if (specific) found.add(agent);
+  }
+  return all.filter((a) => found.has(a));
+}
