@@ -5,7 +5,7 @@ export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const PERMISSIONS = ['read', 'readwrite', 'full'] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-export const AGENTS = ['claude-code', 'cursor', 'vscode', 'gemini', 'codex', 'opencode'] as const;
+export const AGENTS = ['claude-code', 'cursor', 'vscode', 'gemini', 'codex', 'opencode', 'kiro'] as const;
 export type Agent = (typeof AGENTS)[number];
 
 export const KINDS = ['stdio', 'remote', 'http-api'] as const;

@@ -4,6 +4,7 @@ import { claudeCode } from './claude-code.js';
 import { codex } from './codex.js';
 import { cursor } from './cursor.js';
 import { gemini } from './gemini.js';
+import { kiro } from './kiro.js';
 import { opencode } from './opencode.js';
 import { vscode } from './vscode.js';
 
@@ -14,6 +15,7 @@ export const WRITERS: Record<Agent, AgentWriter> = {
   gemini,
   codex,
   opencode,
+  kiro,
 };
 
 export function writerFor(agent: Agent): AgentWriter {

@@ -51,6 +51,13 @@ const EXISTING: Record<Agent, { fixture: string; names: string[]; verbatim: stri
     malformed: '{ "mcp": { "x": { "type": "local", } ',
     badContainer: '{ "mcp": [1] }',
   },
+  kiro: {
+    fixture: 'existing.json',
+    names: ['fetch'],
+    verbatim: '    "fetch": {\n      "command": "uvx",\n      "args": ["mcp-server-fetch"],\n      "disabled": false,\n      "autoApprove": []\n    }',
+    malformed: '{ "mcpServers": { "a": ',
+    badContainer: '{ "mcpServers": true }',
+  },
 };
 
 const ENTRIES = [notionInline, githubRead, plainRemote, linearInline];
@@ -143,6 +150,7 @@ describe('WRITERS', () => {
       gemini: '.gemini/settings.json',
       codex: '.codex/config.toml',
       opencode: 'opencode.json',
+      kiro: '.kiro/settings/mcp.json',
     });
     for (const a of AGENTS) expect(WRITERS[a].agent).toBe(a);
   });
@@ -155,6 +163,7 @@ describe('WRITERS', () => {
       gemini: 'entry',
       codex: 'entry',
       opencode: 'top-level',
+      kiro: 'entry',
     });
   });
 });
