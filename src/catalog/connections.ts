@@ -151,11 +151,11 @@ export function requireConnection(catalog: Catalog, name: string): Connection {
 }
 
 /** The JSON shape of a connection in `list --json` / `show --json` (stable; never a secret value). */
-export function connectionView(conn: Connection, catalog: Catalog, present?: Set<string>) {
+export function connectionView(conn: Connection, catalog: Catalog, present?: Set<string>, stored: '(keychain)' | '(file)' = '(keychain)') {
   const secretState = (field: string) => {
     if (conn.secretRefs?.[field]) return `(reference ${conn.secretRefs[field]!.split(':')[0]})`;
-    if (!present) return '(keychain)';
-    return present.has(secretAccount(conn.name, field)) ? '(keychain)' : '(missing)';
+    if (!present) return stored;
+    return present.has(secretAccount(conn.name, field)) ? stored : '(missing)';
   };
   return {
     name: conn.name,
