@@ -14,12 +14,12 @@ export async function run(opts: ShowOptions, deps: Deps): Promise<void> {
   const catalog = await deps.catalog.read();
   const conn = requireConnection(catalog, opts.name);
   let present: Set<string> | undefined;
-  let stored: '(keychain)' | '(file)' = '(keychain)';
+  let label: '(keychain)' | '(file)' = '(keychain)';
   const stored = conn.secrets.filter((f) => !conn.secretRefs?.[f]);
   if (stored.length) {
     try {
       const store = await deps.secrets();
-      if (store.kind === 'file') stored = '(file)';
+      if (store.kind === 'file') label = '(file)';
       const values = await store.getMany(stored.map((f) => secretAccount(conn.name, f)));
       present = new Set([...values].filter(([, v]) => v !== null).map(([k]) => k));
     } catch (err) {
@@ -27,7 +27,7 @@ export async function run(opts: ShowOptions, deps: Deps): Promise<void> {
       deps.io.warn(`cannot check secrets: ${err.message}`);
     }
   }
-  const view = connectionView(conn, catalog, present, stored);
+  const view = connectionView(conn, catalog, present, label);
   const tools = conn.health.tools?.map((t) => t.name);
   deps.io.result({ ...view, transport: conn.health.transport ?? null, server: conn.health.server ?? null, tools: tools ?? null }, (v) => {
     const lines = [
