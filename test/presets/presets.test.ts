@@ -5,6 +5,8 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { PresetSchema, type Preset } from '../../src/presets/schema.js';
+import { matchRemoteUrl } from '../../src/presets/match.js';
+import type { PresetRegistry } from '../../src/presets/registry.js';
 
 const PRESETS_DIR = resolve(import.meta.dirname, '../../presets');
 const TEMPLATE = /\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}/g;
@@ -80,6 +82,14 @@ describe('built-in presets', () => {
       { ...base, permissions: { read: { argv: [] } } },
       { ...base, tools: { t: 'readonly' } },
       { ...base, docs: 'not a url' },
+      { ...base, endpoint: { auth: 'oauth' } },
+      { ...base, endpoint: { url: 'https://x.example/mcp' } },
+      { ...base, endpoint: { url: 'not a url', auth: 'oauth' } },
+      { ...base, endpoint: { url: 'https://x.example/mcp', auth: 'bearer' } },
+      { ...base, endpoint: { url: 'https://x.example/mcp', auth: 'oauth', transport: 'http' } },
+      { ...base, endpoint: { url: 'https://x.example/mcp', auth: 'oauth', permissions: { admin: {} } } },
+      { ...base, endpoint: { url: 'https://x.example/mcp', auth: 'oauth', permissions: { read: { argv: [] } } } },
+      { ...base, endpoint: { url: 'https://x.example/mcp', auth: 'oauth', oauth: { scope: 'x' } } },
     ];
     for (const b of bad) {
       const data = JSON.parse(JSON.stringify(b)) as unknown;
@@ -88,6 +98,16 @@ describe('built-in presets', () => {
     }
     expect(validate(base)).toBe(true);
     expect(PresetSchema.safeParse(base).success).toBe(true);
+    const withEndpoint = {
+      ...base,
+      endpoint: {
+        url: 'https://x.example/mcp', auth: 'header', header: 'X-Key',
+        permissions: { read: { url: 'https://x.example/mcp/readonly', headers: { 'X-Readonly': 'true' } } },
+        oauth: { clientId: 'id', scopes: ['a'] },
+      },
+    };
+    expect(validate(withEndpoint), JSON.stringify(validate.errors)).toBe(true);
+    expect(PresetSchema.safeParse(withEndpoint).success).toBe(true);
   });
 
   it('never put a secret field into argv, the command or a URL (secrets go through env or headers)', () => {
@@ -183,5 +203,69 @@ describe('built-in presets', () => {
     for (const [id, p] of parsed) {
       expect(JSON.stringify([p.launch, p.remote]), id).not.toMatch(archived);
     }
+  });
+});
+
+describe('vendor endpoints', () => {
+  const endpoints = [...parsed].flatMap(([id, p]) => (p.endpoint ? [[id, p.endpoint] as const] : []));
+  const registry = { all: () => [...parsed.values()] } as unknown as PresetRegistry;
+  const normalized = (url: string) => {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
+  };
+
+  it('are declared by the presets whose vendor hosts an MCP server', () => {
+    expect(endpoints.map(([id]) => id).sort()).toEqual([
+      'atlassian', 'box', 'github', 'gmail', 'google-calendar', 'google-maps', 'linear', 'notion', 'resend',
+      'sentry', 'slack', 'stripe', 'supabase',
+    ]);
+  });
+
+  it('use https, without templates (they are not expanded with the preset\'s own fields)', () => {
+    for (const [id, e] of endpoints) {
+      expect(new URL(e.url).protocol, id).toBe('https:');
+      for (const m of Object.values(e.permissions ?? {})) if (m?.url) expect(new URL(m.url).protocol, id).toBe('https:');
+      expect(JSON.stringify(e), id).not.toMatch(TEMPLATE);
+    }
+  });
+
+  it('are unique, and none is a sub-path of another (a URL matches at most one preset)', () => {
+    const urls = endpoints.map(([, e]) => normalized(e.url));
+    expect(new Set(urls).size).toBe(urls.length);
+    for (const a of urls) for (const b of urls) if (a !== b) expect(a.startsWith(`${b}/`), `${a} under ${b}`).toBe(false);
+  });
+
+  it('of remote presets repeat their remote URL, auth and permissions', () => {
+    for (const [id, p] of parsed) {
+      if (p.kind !== 'remote' || !p.endpoint) continue;
+      expect(p.endpoint.url, id).toBe(p.remote!.url);
+      expect(p.endpoint.auth, id).toBe(p.remote!.auth);
+      expect(p.endpoint.permissions, id).toEqual(p.permissions);
+    }
+  });
+
+  it('carry the vendors\' auth kinds and read-only switches', () => {
+    const auth = Object.fromEntries(endpoints.map(([id, e]) => [id, e.auth]));
+    for (const id of ['notion', 'slack', 'atlassian', 'gmail', 'google-calendar', 'box']) expect(auth[id], id).toBe('oauth');
+    for (const id of ['github', 'sentry', 'stripe', 'supabase', 'resend', 'linear', 'google-maps']) expect(auth[id], id).toBe('header');
+    expect(parsed.get('github')!.endpoint!.permissions?.read?.headers).toEqual({ 'X-MCP-Readonly': 'true' });
+    expect(parsed.get('supabase')!.endpoint!.permissions?.read?.url).toBe('https://mcp.supabase.com/mcp?read_only=true');
+    expect(parsed.get('linear')!.endpoint!.permissions?.read?.url).toBe('https://mcp.linear.app/mcp/readonly');
+    expect(parsed.get('google-maps')!.endpoint!.header).toBe('X-Goog-Api-Key');
+    expect(parsed.get('sentry')!.endpoint!.header).toBe('Authorization');
+    expect(parsed.get('sentry')!.notes?.join(' ')).toContain('Sentry-Bearer <token>');
+  });
+
+  it('are what matchRemoteUrl matches a remote URL against', () => {
+    expect(matchRemoteUrl(registry, 'https://mcp.notion.com/mcp')).toBe('notion');
+    expect(matchRemoteUrl(registry, 'https://mcp.linear.app/mcp/')).toBe('linear');
+    expect(matchRemoteUrl(registry, 'https://mcp.linear.app/mcp/readonly')).toBe('linear');
+    expect(matchRemoteUrl(registry, 'https://api.githubcopilot.com/mcp')).toBe('github');
+    expect(matchRemoteUrl(registry, 'https://MCP.Supabase.com/mcp?project_ref=abcdefghijklmnopqrst')).toBe('supabase');
+    expect(matchRemoteUrl(registry, 'https://mcp.box.com/')).toBe('box');
+    expect(matchRemoteUrl(registry, 'https://example.com/mcp')).toBeUndefined();
+    expect(matchRemoteUrl(registry, 'https://mcp.notion.com/mcpx')).toBeUndefined();
+    expect(matchRemoteUrl(registry, 'not a url')).toBeUndefined();
+    for (const [id, e] of endpoints) expect(matchRemoteUrl(registry, e.url), id).toBe(id);
   });
 });
