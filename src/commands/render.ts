@@ -3,8 +3,8 @@ import { repoIdentity } from '../access/repo.js';
 import { AGENTS, type Agent } from '../catalog/constants.js';
 import { connHome } from '../paths.js';
 import { UsageError } from '../errors.js';
-import { isUnchanged } from '../render/fast.js';
-import { readState, renderedAgents, type SecretsMode } from '../render/state.js';
+import { answerIfUnchanged, renderJobs } from '../render/fast.js';
+import { renderedAgents, type SecretsMode } from '../render/state.js';
 import type { RenderOutcome } from '../render/render.js';
 import type { Deps } from '../deps.js';
 import type { DepsFactory } from './types.js';
@@ -71,25 +71,9 @@ export function parseRender(flags: RenderFlags): RenderCommandOptions {
 export async function run(opts: RenderCommandOptions, depsFor: DepsFactory): Promise<void> {
   const repo = await repoIdentity(opts.repo);
   const home = connHome();
-  let jobs: { agent: Agent; secrets: SecretsMode }[];
-  if (opts.auto) {
-    // Shell hook: only repos rendered before, each agent with the mode it was rendered in.
-    jobs = renderedAgents(home, repo.root).map((s) => ({ agent: s.agent, secrets: opts.secrets ?? s.secrets }));
-    if (jobs.length === 0) return;
-  } else if (opts.agents === 'all') {
-    jobs = [];
-  } else {
-    // Without --secrets, an agent keeps the mode it was last rendered in (never silently inline).
-    jobs = opts.agents.map((agent) => ({ agent, secrets: opts.secrets ?? readState(home, repo.root, agent)?.secrets ?? 'inline' }));
-  }
-
-  const now = new Date();
   const plain = !opts.dryRun && !opts.force && !opts.allowTracked && opts.agents !== 'all';
-  if (plain && jobs.every((j) => isUnchanged(home, repo.root, repo.remote, j.agent, j.secrets, now))) {
-    if (opts.json) process.stdout.write(`${JSON.stringify(jobs.map((j) => ({ agent: j.agent, status: 'unchanged', secrets: j.secrets })), null, 2)}\n`);
-    else if (!opts.quiet) process.stdout.write('unchanged\n');
-    return;
-  }
+  if (plain && (await answerIfUnchanged(home, { ...opts, agents: opts.agents as Agent[] }, repo))) return;
+  let jobs = opts.agents === 'all' ? [] : renderJobs(home, repo.root, opts.agents, opts.secrets, opts.auto);
 
   const deps = await depsFor({ json: opts.json, quiet: opts.quiet });
   const [{ renderAgent, detectAgents }, catalog, registry] = await Promise.all([import('../render/render.js'), deps.catalog.read(), deps.presets()]);
@@ -97,7 +81,7 @@ export async function run(opts: RenderCommandOptions, depsFor: DepsFactory): Pro
     const previously = renderedAgents(home, repo.root).map((s) => s.agent);
     const agents = detectAgents(repo.root, repo.remote, catalog, previously, AGENTS);
     if (agents.length === 0) throw new UsageError('no agent detected in this repo', `name one: --agent ${AGENTS.join('|')}`);
-    jobs = agents.map((agent) => ({ agent, secrets: opts.secrets ?? readState(home, repo.root, agent)?.secrets ?? 'inline' }));
+    jobs = renderJobs(home, repo.root, agents, opts.secrets, false);
   }
   const outcomes: RenderOutcome[] = [];
   for (const job of jobs) {

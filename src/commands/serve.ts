@@ -1,0 +1,122 @@
+import type { Command } from 'commander';
+import { parseAgent, parsePermission } from '../access/assignments.js';
+import { lowerPermission } from '../access/tool-class.js';
+import type { Agent, Catalog, Connection, Permission } from '../catalog/model.js';
+import type { Deps } from '../deps.js';
+import { OperationError, UsageError } from '../errors.js';
+import type { DepsFactory } from './types.js';
+
+export interface ServeOptions {
+  name: string;
+  /** Given with --permission. With --repo/--agent too, the lower of the two applies. */
+  permission?: Permission;
+  /** Both or neither: the assignment that applies to this repo and agent decides the permission. */
+  repo?: string;
+  agent?: Agent;
+  connectTimeoutMs: number;
+  maxBodyBytes?: number;
+}
+
+interface ServeFlags {
+  permission?: string;
+  repo?: string;
+  agent?: string;
+  timeout?: string;
+  maxBody?: string;
+}
+
+export function parseServe(name: string, flags: ServeFlags): ServeOptions {
+  if ((flags.repo === undefined) !== (flags.agent === undefined)) {
+    throw new UsageError('--repo and --agent go together', 'conn serve NAME --repo DIR --agent AGENT, or conn serve NAME --permission LEVEL');
+  }
+  if (flags.permission === undefined && flags.repo === undefined) {
+    throw new UsageError('conn serve needs --permission, or --repo and --agent to look the permission up', `conn serve ${name} --repo . --agent claude-code`);
+  }
+  return {
+    name,
+    ...(flags.permission !== undefined ? { permission: parsePermission(flags.permission) } : {}),
+    ...(flags.repo !== undefined ? { repo: flags.repo, agent: parseAgent(flags.agent!) } : {}),
+    connectTimeoutMs: positive(flags.timeout ?? '30', '--timeout') * 1000,
+    ...(flags.maxBody !== undefined ? { maxBodyBytes: positive(flags.maxBody, '--max-body') } : {}),
+  };
+}
+
+function positive(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive number, not ${value}`);
+  return n;
+}
+
+/** The connection to serve, enabled, and the permission it runs at — or a one-line refusal. */
+export async function decidePermission(catalog: Catalog, opts: ServeOptions): Promise<{ conn: Connection; permission: Permission; root?: string }> {
+  const conn = Object.hasOwn(catalog.connections, opts.name) ? catalog.connections[opts.name] : undefined;
+  // Exit 1, not 2: a rendered entry whose connection went away is a failed operation, not a typo.
+  if (!conn) throw new OperationError(`connection ${opts.name} does not exist (removed?)`, 'run conn render again, or conn list');
+  if (!conn.enabled) throw new OperationError(`connection ${opts.name} is disabled`, `conn enable ${opts.name}`);
+  if (opts.repo === undefined) return { conn, permission: opts.permission! };
+  const [{ repoIdentity }, { resolveAccess }] = await Promise.all([import('../access/repo.js'), import('../access/resolve.js')]);
+  const repo = await repoIdentity(opts.repo);
+  const decision = resolveAccess(catalog, repo, opts.agent!).find((d) => d.connection === opts.name);
+  if (!decision?.rendered || !decision.permission) {
+    throw new OperationError(
+      `connection ${opts.name} is not available to ${opts.agent} in ${repo.root}: ${decision?.text ?? 'no decision'}`,
+      `conn explain --repo ${repo.root} --agent ${opts.agent}`,
+    );
+  }
+  return { conn, root: repo.root, permission: opts.permission ? lowerPermission(opts.permission, decision.permission) : decision.permission };
+}
+
+export async function run(opts: ServeOptions, deps: Deps): Promise<void> {
+  const catalog = await deps.catalog.read();
+  const { conn, permission, root } = await decidePermission(catalog, opts);
+  const registry = await deps.presets();
+  const [{ presetFor }, { buildLaunchSpec, secretAccountsOf }] = await Promise.all([import('../presets/effective.js'), import('../launch/build.js')]);
+  const preset = presetFor(conn, registry);
+  const store = secretAccountsOf(conn).length ? await deps.secrets() : undefined;
+  const spec = await buildLaunchSpec(conn, preset, { permission, secrets: 'resolve', store, env: deps.env });
+
+  const { appendAudit } = await import('../audit/log.js');
+  try {
+    appendAudit(deps.home, {
+      time: deps.clock().toISOString(),
+      command: 'serve',
+      ...(root !== undefined ? { repo: root, agent: opts.agent } : {}),
+      connection: conn.name,
+      permission,
+      secrets: 'proxy',
+    });
+  } catch (err) {
+    deps.io.warn(`cannot write the audit log: ${(err as Error).message}`);
+  }
+
+  const { serveSession } = await import('../serve/serve.js');
+  await serveSession(spec, {
+    presetTable: preset.tools,
+    recordedTools: conn.health.tools,
+    connectTimeoutMs: opts.connectTimeoutMs,
+    maxBodyBytes: opts.maxBodyBytes,
+    // stdout is the MCP stream: every diagnostic goes to stderr.
+    log: (line) => deps.io.err(`conn serve ${conn.name}: ${line}`),
+  });
+}
+
+export function register(program: Command, deps: DepsFactory): void {
+  program
+    .command('serve <name>')
+    .description('Run a connection as a stdio MCP server for an agent: secrets from the keychain, tools limited to the permission')
+    .option('--permission <level>', 'read, readwrite or full (with --repo/--agent: the lower of this and the assignment)')
+    .option('--repo <dir>', 'look the permission up for this repo (with --agent), as conn render does')
+    .option('--agent <agent>', 'claude-code, cursor, vscode, gemini, codex, opencode or kiro (with --repo)')
+    .option('--timeout <seconds>', 'how long the real server gets to start and answer initialize', '30')
+    .option('--max-body <bytes>', 'http-api: response bodies are cut after this many bytes (default 1048576)')
+    .addHelpText('after', `
+stdout carries MCP messages only; diagnostics go to stderr. The real server (its whole process tree)
+is stopped when the agent closes stdin. A removed, disabled or unassigned connection fails at start
+(exit 1).
+
+Examples:
+  $ conn serve notion --repo . --agent claude-code      # what conn render --secrets proxy writes
+  $ conn serve billing-api --permission read            # http-api bridge: http_get only
+  $ npx @modelcontextprotocol/inspector node "$(command -v conn)" serve memory --permission read`)
+    .action(async (name: string, flags: ServeFlags) => run(parseServe(name, flags), await deps()));
+}

@@ -1,0 +1,66 @@
+// Entry point loaded first by bin/conn.js: answers the hottest invocations — `conn render` with
+// nothing changed (a shell hook on every `cd`), `--help`, `--version` — without loading commander or
+// anything else. Anything it does not recognise exactly falls through to the full CLI.
+import { readFileSync } from 'node:fs';
+import { AGENTS, type Agent } from './catalog/constants.js';
+import { connHome } from './paths.js';
+import { answerIfUnchanged, type FastRequest } from './render/fast.js';
+import type { SecretsMode } from './render/state.js';
+import pkg from '../package.json' with { type: 'json' };
+
+const MODES = ['inline', 'env', 'proxy'];
+
+export async function tryFast(args: string[]): Promise<boolean> {
+  if (args.length === 1 && (args[0] === '-V' || args[0] === '--version')) {
+    process.stdout.write(`${pkg.version}\n`);
+    return true;
+  }
+  if (args.length === 0 || (args.length === 1 && (args[0] === '--help' || args[0] === '-h'))) {
+    try {
+      // Written at build time from commander's own output, so it is the same text.
+      process.stdout.write(readFileSync(new URL('./help.txt', import.meta.url), 'utf8'));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  if (args[0] !== 'render') return false;
+  const req = parseRender(args.slice(1));
+  if (!req) return false;
+  try {
+    return await answerIfUnchanged(connHome(), req);
+  } catch {
+    return false; // the full CLI reports errors properly
+  }
+}
+
+/** The plain flags of `conn render`; anything else (dry-run, force, all, help…) → undefined. */
+function parseRender(args: string[]): FastRequest | undefined {
+  const req: FastRequest = { repo: '.', agents: [], auto: false, json: false, quiet: false };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = () => inline ?? args[++i];
+    if (flag === '--repo') {
+      const v = value();
+      if (!v) return undefined;
+      req.repo = v;
+    } else if (flag === '--agent') {
+      const v = value();
+      if (!v) return undefined;
+      for (const a of v.split(',')) {
+        if (!(AGENTS as readonly string[]).includes(a)) return undefined;
+        req.agents.push(a as Agent);
+      }
+    } else if (flag === '--secrets') {
+      const v = value();
+      if (!v || !MODES.includes(v)) return undefined;
+      req.secrets = v as SecretsMode;
+    } else if (flag === '--auto') req.auto = true;
+    else if (flag === '--json') req.json = true;
+    else if (flag === '--quiet' || flag === '-q') req.quiet = true;
+    else return undefined;
+  }
+  if (req.agents.length === 0) req.agents = ['claude-code'];
+  return req;
+}
