@@ -69,7 +69,7 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: { ca
   for (const { decision, conn, preset } of chosen) {
     const permission = decision.permission as Permission;
     const spec = viaProxy(conn, opts.secrets)
-      ? proxySpec(conn, permission, opts)
+      ? proxySpec(conn, permission, opts, deps)
       : await buildLaunchSpec(conn, preset, { permission, secrets: inline ? 'resolve' : 'reference', store, values, env: deps.env });
     if (inline && conn.secretRefs && Object.keys(conn.secretRefs).length) volatile = true;
     const denied = deniedTools(conn.health.tools ?? [], permission, preset.tools);
@@ -166,13 +166,21 @@ function viaProxy(conn: Connection, mode: SecretsMode): boolean {
   return mode === 'proxy' || conn.kind === 'http-api';
 }
 
-function proxySpec(conn: Connection, permission: Permission, opts: RenderOptions): StdioSpec {
+/** Where `conn serve` finds the catalog and secrets (none of it secret): only what differs from the defaults. */
+function connLocation(env: NodeJS.ProcessEnv, home: string): Record<string, string> {
+  const out: Record<string, string> = env.CONN_HOME ? { CONN_HOME: home } : {};
+  for (const key of ['CONN_KEYCHAIN_SERVICE', 'CONN_SECRET_STORE'] as const) if (env[key]) out[key] = env[key]!;
+  return out;
+}
+
+function proxySpec(conn: Connection, permission: Permission, opts: RenderOptions, deps: Deps): StdioSpec {
   return {
     kind: 'stdio',
     name: conn.name,
     command: process.execPath,
     args: [connEntryScript(), 'serve', conn.name, '--repo', opts.root, '--agent', opts.agent],
-    env: {},
+    // Agents may start servers with a minimal environment: name the catalog and keychain explicitly.
+    env: connLocation(deps.env, deps.home),
     secrets: [],
     permission,
   };
