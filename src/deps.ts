@@ -1,6 +1,6 @@
 import { createCatalogStore, type CatalogStore } from './catalog/store.js';
 import { connHome } from './paths.js';
-import type { PresetRegistry } from './presets/registry.js';
+import type { PresetRegistry } from './presets/registry-core.js';
 import type { SecretStore } from './secrets/store.js';
 import { createIo, type Io } from './ui/io.js';
 
@@ -37,8 +37,8 @@ export function createDeps(opts: DepsOptions = {}): Deps {
       return (secrets ??= import('./secrets/open.js').then((m) => m.openSecretStore(home, env, (t) => io.warn(t))));
     },
     presets() {
-      return (presets ??= import('./presets/registry.js').then((m) => {
-        const registry = m.loadPresets(home);
+      return (presets ??= import('./presets/prebuilt.js').then(async (m) => {
+        const registry = await m.openPresets(home);
         for (const warning of registry.warnings) io.warn(warning);
         return registry;
       }));

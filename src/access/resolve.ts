@@ -1,4 +1,5 @@
 // Which connections a repo and an agent receive, with what permission, and why (SPEC §1, §3 Access).
+import { byText } from '../catalog/names.js';
 import type { Agent, Assignment, Catalog, Permission } from '../catalog/model.js';
 import { describeAssignment } from './assignments.js';
 import { matchesRepo, type RepoRef } from './match.js';
@@ -34,8 +35,8 @@ function compareAssignments(x: Assignment, y: Assignment): number {
   return (
     specificity(y) - specificity(x) ||
     permissionRank(x.permission) - permissionRank(y.permission) ||
-    x.createdAt.localeCompare(y.createdAt) ||
-    x.id.localeCompare(y.id)
+    byText(x.createdAt, y.createdAt) ||
+    byText(x.id, y.id)
   );
 }
 

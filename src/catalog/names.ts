@@ -30,3 +30,8 @@ export function nameFromFlag(flag: string): string {
   if (!slug) throw new UsageError(`invalid connection name ${JSON.stringify(flag.slice(0, 80))}: nothing left after slugifying`);
   return checkName(slug);
 }
+
+/** Code-point order: names are ASCII slugs, and `localeCompare` costs ~6 ms to warm up on first use. */
+export function byText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -22,7 +22,7 @@ export function createCatalogStore(home: string): CatalogStore {
   return {
     path,
     async read() {
-      return parseCatalog(path, readText(path));
+      return parseCatalog(path, readText(path), false);
     },
     async update(fn) {
       mkdirSync(home, { recursive: true, mode: 0o700 });
@@ -36,7 +36,7 @@ export function createCatalogStore(home: string): CatalogStore {
         throw new OperationError(`cannot lock the catalog ${path}: ${err.message}`);
       });
       try {
-        const catalog = await parseCatalog(path, readText(path));
+        const catalog = await parseCatalog(path, readText(path), true);
         const result = await fn(catalog);
         const { CatalogSchema } = await import('./model.js');
         const checked = CatalogSchema.parse(catalog);
@@ -67,15 +67,25 @@ function readText(path: string): string | undefined {
   }
 }
 
-async function parseCatalog(path: string, text: string | undefined): Promise<Catalog> {
-  const { CatalogSchema, emptyCatalog } = await import('./model.js');
-  if (text === undefined || text.trim() === '') return emptyCatalog();
+/**
+ * Read paths check the catalog's shape by hand (conn wrote it, through the full schema); the write
+ * path validates it with the zod schema before changing anything. Loading zod costs ~20 ms, which
+ * `conn list` and `conn render` should not pay.
+ */
+async function parseCatalog(path: string, text: string | undefined, full: boolean): Promise<Catalog> {
+  if (text === undefined || text.trim() === '') return { version: 1, connections: {}, assignments: [] };
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (err) {
     throw new OperationError(`cannot parse the catalog ${path}: ${(err as Error).message}`, 'fix or move the file; conn never overwrites it');
   }
+  if (!full) {
+    const problem = shapeProblem(data);
+    if (!problem) return data as Catalog;
+    if (problem !== 'deep') throw new OperationError(`invalid catalog ${path}: ${problem}`, 'fix or move the file; conn never overwrites it');
+  }
+  const { CatalogSchema } = await import('./model.js');
   const parsed = CatalogSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -85,4 +95,22 @@ async function parseCatalog(path: string, text: string | undefined): Promise<Cat
     );
   }
   return parsed.data;
+}
+
+/** undefined: looks right; a message: clearly wrong; 'deep': needs the full schema to say. */
+function shapeProblem(data: unknown): string | undefined {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return '(root): expected an object';
+  const c = data as Record<string, unknown>;
+  if (c.version !== 1) return `version: expected 1, found ${JSON.stringify(c.version)}`;
+  if (typeof c.connections !== 'object' || c.connections === null || Array.isArray(c.connections)) return 'connections: expected an object';
+  if (!Array.isArray(c.assignments)) return 'assignments: expected an array';
+  for (const conn of Object.values(c.connections as Record<string, unknown>)) {
+    const k = conn as Record<string, unknown> | null;
+    if (!k || typeof k.name !== 'string' || typeof k.preset !== 'string' || !Array.isArray(k.secrets) || typeof k.fields !== 'object' || typeof k.health !== 'object') return 'deep';
+  }
+  for (const a of c.assignments as unknown[]) {
+    const k = a as Record<string, unknown> | null;
+    if (!k || typeof k.id !== 'string' || !Array.isArray(k.repos) || !Array.isArray(k.agents)) return 'deep';
+  }
+  return undefined;
 }

@@ -1,3 +1,4 @@
+import { byText } from '../catalog/names.js';
 import type { Command } from 'commander';
 import { requireConnection } from '../access/assignments.js';
 import type { Assignment } from '../catalog/model.js';
@@ -15,7 +16,7 @@ export async function run(opts: AssignmentsOptions, deps: Deps): Promise<void> {
   if (opts.name !== undefined) requireConnection(catalog, opts.name);
   const assignments = catalog.assignments
     .filter((a) => opts.name === undefined || a.connection === opts.name)
-    .sort((x, y) => x.connection.localeCompare(y.connection) || x.createdAt.localeCompare(y.createdAt));
+    .sort((x, y) => byText(x.connection, y.connection) || byText(x.createdAt, y.createdAt));
   const assigned = new Set(catalog.assignments.map((a) => a.connection));
   const global = Object.keys(catalog.connections)
     .filter((n) => !assigned.has(n) && (opts.name === undefined || n === opts.name))

@@ -1,3 +1,4 @@
+import { byText } from '../catalog/names.js';
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Deps } from '../deps.js';
@@ -42,7 +43,7 @@ export async function run(_opts: DoctorOptions, deps: Deps): Promise<void> {
   }
   const registry = await deps.presets();
   for (const w of registry.warnings) checks.push({ check: 'user preset', ok: false, detail: w });
-  for (const conn of Object.values(catalog?.connections ?? {}).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const conn of Object.values(catalog?.connections ?? {}).sort((a, b) => byText(a.name, b.name))) {
     const missing = present ? conn.secrets.filter((f) => !conn.secretRefs?.[f] && !present.has(secretAccount(conn.name, f))) : [];
     const unknownPreset = registry.get(conn.preset) ? '' : `unknown preset ${conn.preset}; `;
     checks.push({

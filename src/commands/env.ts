@@ -1,3 +1,4 @@
+import { byText } from '../catalog/names.js';
 import type { Command } from 'commander';
 import { repoIdentity } from '../access/repo.js';
 import { resolveAccess } from '../access/resolve.js';
@@ -39,7 +40,7 @@ export function shellQuote(value: string): string {
 }
 
 export function formatEnv(env: Record<string, string>, format: EnvFormat): string {
-  const entries = Object.entries(env).sort(([a], [b]) => a.localeCompare(b));
+  const entries = Object.entries(env).sort(([a], [b]) => byText(a, b));
   if (format === 'json') return JSON.stringify(Object.fromEntries(entries), null, 2);
   if (format === 'dotenv') return entries.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join('\n');
   return entries.map(([k, v]) => `export ${k}=${shellQuote(v)}`).join('\n');

@@ -1,3 +1,4 @@
+import { byText } from '../catalog/names.js';
 import type { Command } from 'commander';
 import { connectionView } from '../catalog/connections.js';
 import type { Deps } from '../deps.js';
@@ -10,7 +11,7 @@ export type ListOptions = Record<string, never>;
 export async function run(_opts: ListOptions, deps: Deps): Promise<void> {
   const catalog = await deps.catalog.read();
   const views = Object.values(catalog.connections)
-    .sort((a, b) => a.name.localeCompare(b.name))
+    .sort((a, b) => byText(a.name, b.name))
     .map((c) => connectionView(c, catalog));
   const now = deps.clock();
   deps.io.result(views, (rows) =>

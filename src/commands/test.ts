@@ -1,3 +1,4 @@
+import { byText } from '../catalog/names.js';
 import type { Command } from 'commander';
 import { requireConnection } from '../catalog/connections.js';
 import type { Connection, Health, Tool, ToolClass } from '../catalog/model.js';
@@ -48,7 +49,7 @@ export function parseTest(names: string[], flags: { all?: boolean; timeout?: str
 
 function select(connections: Record<string, Connection>, opts: TestOptions, require: (n: string) => Connection): Connection[] {
   if (opts.names.length) return [...new Set(opts.names)].map(require);
-  const all = Object.values(connections).sort((a, b) => a.name.localeCompare(b.name));
+  const all = Object.values(connections).sort((a, b) => byText(a.name, b.name));
   return opts.all ? all : all.filter((c) => c.enabled);
 }
 
