@@ -2,14 +2,15 @@
 // line what went wrong if it did. This module loads the MCP SDK (~360 ms): import it lazily.
 import { createHash } from 'node:crypto';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
 import { extractWWWAuthenticateParams } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { Transport, FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, McpError, type Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
 import type { LaunchSpec, RemoteSpec, HttpApiSpec, StdioSpec } from '../launch/types.js';
 import type { Tool } from '../catalog/model.js';
 import { StdioProcessTransport } from './process.js';
+import { bounded, endRemote, remoteKinds, remoteTransport, shouldTrySse } from './remote.js';
 
 export interface ProbeResult {
   status: 'healthy' | 'error';
@@ -41,7 +42,6 @@ export interface ProbeOptions {
 
 const CLIENT_INFO = { name: 'conn', version: '0.1.0' };
 const MAX_TOOL_PAGES = 100;
-const CLEANUP_LIMIT_MS = 2000;
 
 class DeadlineError extends Error {
   constructor(readonly timeoutMs: number) {
@@ -127,7 +127,7 @@ function exitMessage(exit: { code: number | null; signal: NodeJS.Signals | null 
 // ---------------------------------------------------------------------------------------------
 
 async function probeRemote(spec: RemoteSpec, ctx: Ctx): Promise<ProbeResult> {
-  const kinds: ('http' | 'sse')[] = spec.transport === 'auto' ? ['http', 'sse'] : [spec.transport];
+  const kinds = remoteKinds(spec);
   let url: URL;
   try {
     url = new URL(spec.url);
@@ -142,10 +142,7 @@ async function probeRemote(spec: RemoteSpec, ctx: Ctx): Promise<ProbeResult> {
     } catch (err) {
       lastError = err;
       // Fall back to legacy SSE only when the endpoint says "not Streamable HTTP" — never on auth.
-      const fallback =
-        kind === 'http' && kinds.includes('sse') && !ctx.controller.signal.aborted && ctx.authStatus === undefined &&
-        err instanceof StreamableHTTPError && [400, 404, 405].includes(err.code ?? 0);
-      if (fallback) continue;
+      if (!ctx.controller.signal.aborted && ctx.authStatus === undefined && shouldTrySse(kind, kinds, err)) continue;
       return {
         status: 'error',
         transport: kind,
@@ -166,18 +163,7 @@ async function probeRemoteOnce(
   headers: Record<string, string>,
   ctx: Ctx,
 ): Promise<Connected & { protocolVersion?: string }> {
-  const fetchRecording = recordingFetch(ctx);
-  let transport: StreamableHTTPClientTransport | SSEClientTransport;
-  if (kind === 'http') {
-    transport = new StreamableHTTPClientTransport(url, { requestInit: { headers }, fetch: fetchRecording });
-  } else {
-    transport = new SSEClientTransport(url, {
-      requestInit: { headers },
-      fetch: fetchRecording,
-      // Older SDKs send only eventSourceInit's headers on the GET stream: give them there too.
-      eventSourceInit: { fetch: (u, init) => fetchRecording(u, withHeaders(init, headers)) },
-    });
-  }
+  const transport = remoteTransport(kind, url, headers, recordingFetch(ctx));
   let protocolVersion: string | undefined;
   const setVersion = transport.setProtocolVersion?.bind(transport);
   transport.setProtocolVersion = (v: string) => {
@@ -189,11 +175,7 @@ async function probeRemoteOnce(
     const connected = await talk(transport, ctx, undefined, (c) => (client = c));
     return { ...connected, protocolVersion };
   } finally {
-    // The server keeps a Streamable HTTP session until told: end it, but never wait long.
-    if (transport instanceof StreamableHTTPClientTransport && transport.sessionId) {
-      await bounded(transport.terminateSession());
-    }
-    await bounded(client?.close() ?? transport.close());
+    await endRemote(transport, () => client?.close() ?? transport.close());
   }
 }
 
@@ -214,12 +196,6 @@ function recordingFetch(ctx: Ctx): FetchLike {
     }
     return res;
   };
-}
-
-function withHeaders(init: RequestInit | undefined, headers: Record<string, string>): RequestInit {
-  const merged = new Headers(init?.headers);
-  for (const [k, v] of Object.entries(headers)) if (!merged.has(k)) merged.set(k, v);
-  return { ...init, headers: merged };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -335,15 +311,6 @@ function race<T>(p: Promise<T>, ctx: Ctx): Promise<T> {
   });
 }
 
-/** Cleanup that must not hold up the report: give it a couple of seconds, then move on. */
-async function bounded(p: Promise<unknown>): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    p.catch(() => undefined),
-    new Promise((r) => (timer = setTimeout(r, CLEANUP_LIMIT_MS))),
-  ]);
-  clearTimeout(timer);
-}
 
 function deadlineMessage(ctx: Ctx): string | undefined {
   const reason: unknown = ctx.controller.signal.reason;

@@ -2,15 +2,12 @@
 // process tree owned by us), or a remote one dialled with its auth headers (Streamable HTTP first,
 // legacy SSE on 400/404/405, never on 401/403, as `conn test` does).
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { RemoteSpec, StdioSpec } from '../launch/types.js';
 import { OperationError } from '../errors.js';
 import { StdioProcessTransport } from '../probe/process.js';
+import { bounded, endRemote, remoteKinds, remoteTransport, shouldTrySse } from '../probe/remote.js';
 
 const CLIENT_INFO = { name: 'conn-serve', version: '0.1.0' };
-const CLEANUP_LIMIT_MS = 2000;
 
 export interface Upstream {
   client: Client;
@@ -84,7 +81,7 @@ async function connectRemote(spec: RemoteSpec, opts: UpstreamOptions): Promise<U
   } catch {
     throw new OperationError(`connection ${spec.name} has an invalid URL`, `conn edit ${spec.name} --set url=https://…`);
   }
-  const kinds: ('http' | 'sse')[] = spec.transport === 'auto' ? ['http', 'sse'] : [spec.transport];
+  const kinds = remoteKinds(spec);
   let lastError: unknown;
   for (const kind of kinds) {
     const transport = remoteTransport(kind, url, spec.headers);
@@ -98,8 +95,7 @@ async function connectRemote(spec: RemoteSpec, opts: UpstreamOptions): Promise<U
     } catch (err) {
       lastError = err;
       await bounded(client.close());
-      const code = err instanceof StreamableHTTPError ? err.code : undefined;
-      if (kind === 'http' && kinds.includes('sse') && [400, 404, 405].includes(code ?? 0)) continue;
+      if (shouldTrySse(kind, kinds, err)) continue;
       break;
     }
     return {
@@ -108,26 +104,11 @@ async function connectRemote(spec: RemoteSpec, opts: UpstreamOptions): Promise<U
       ended,
       async close() {
         closing = true;
-        // The server keeps a Streamable HTTP session until told: end it, but never wait long.
-        if (transport instanceof StreamableHTTPClientTransport && transport.sessionId) await bounded(transport.terminateSession());
-        await bounded(client.close());
+        await endRemote(transport, () => client.close());
       },
     };
   }
   throw new OperationError(`cannot reach ${spec.name} (${url.origin}${url.pathname}): ${remoteReason(lastError)}`, `conn test ${spec.name}`);
-}
-
-function remoteTransport(kind: 'http' | 'sse', url: URL, headers: Record<string, string>): Transport {
-  if (kind === 'http') return new StreamableHTTPClientTransport(url, { requestInit: { headers } });
-  return new SSEClientTransport(url, {
-    requestInit: { headers },
-    // The GET event stream takes its headers from eventSourceInit.
-    eventSourceInit: { fetch: (u, init) => fetch(u, { ...init, headers: { ...headersOf(init?.headers), ...headers } }) },
-  });
-}
-
-function headersOf(h: HeadersInit | undefined): Record<string, string> {
-  return Object.fromEntries(new Headers(h).entries());
 }
 
 function remoteReason(err: unknown): string {
@@ -148,10 +129,4 @@ function newClient(): Client {
 function firstLine(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
   return (message.split('\n')[0] ?? '').trim().slice(0, 300) || 'unknown error';
-}
-
-async function bounded(p: Promise<unknown>): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([p.catch(() => undefined), new Promise((r) => (timer = setTimeout(r, CLEANUP_LIMIT_MS)))]);
-  clearTimeout(timer);
 }
