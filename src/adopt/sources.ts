@@ -1,0 +1,266 @@
+// Agents' own MCP config files: where they live and how to read the server entries out of them.
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { parse as parseTomlText } from 'smol-toml';
+import { UsageError } from '../errors.js';
+
+export const SOURCES = ['claude-code', 'claude-desktop', 'cursor', 'vscode', 'gemini', 'codex', 'opencode'] as const;
+export type Source = (typeof SOURCES)[number];
+
+export interface SourceFile {
+  path: string;
+  source: Source;
+  scope: 'project' | 'user';
+  /** Claude Code's ~/.claude.json: also read `projects[<this>].mcpServers`. */
+  project?: string;
+}
+
+/** One server entry as the agent wrote it (values unchanged, references included). */
+export interface RawServer {
+  /** Its key in the file. */
+  name: string;
+  transport: 'stdio' | 'http' | 'sse';
+  command?: string;
+  args: string[];
+  env: Record<string, string>;
+  url?: string;
+  headers: Record<string, string>;
+  /** Values named by variable only (Codex `env_vars`, `bearer_token_env_var`, `env_http_headers`): key → VAR. */
+  envRefs: { env: Record<string, string>; headers: Record<string, string> };
+  /** Path of the entry in the file, for messages (`mcpServers.notion`). */
+  where: string;
+  disabled: boolean;
+}
+
+export class SourceParseError extends Error {
+  constructor(readonly file: string, message: string) {
+    super(`cannot parse ${file}: ${message}`);
+  }
+}
+
+/** Project files, relative to the repo root, per agent. */
+const PROJECT_FILES: Partial<Record<Source, string[]>> = {
+  'claude-code': ['.mcp.json'],
+  cursor: ['.cursor/mcp.json'],
+  vscode: ['.vscode/mcp.json'],
+  gemini: ['.gemini/settings.json'],
+  codex: ['.codex/config.toml'],
+  opencode: ['opencode.json', 'opencode.jsonc'],
+};
+
+/** The default files for `conn import` with no FILE: project files in `root`, user files under `home`. */
+export function defaultSources(root: string, home: string, env: NodeJS.ProcessEnv, only?: Source): SourceFile[] {
+  const out: SourceFile[] = [];
+  const add = (path: string, source: Source, scope: 'project' | 'user', project?: string) => {
+    if ((!only || only === source) && existsSync(path) && !out.some((s) => s.path === path && s.source === source)) {
+      out.push({ path, source, scope, ...(project ? { project } : {}) });
+    }
+  };
+  for (const [source, files] of Object.entries(PROJECT_FILES) as [Source, string[]][]) {
+    for (const f of files) add(join(root, f), source, 'project');
+  }
+  const appData = env.APPDATA ?? join(home, 'AppData', 'Roaming');
+  const xdg = env.XDG_CONFIG_HOME ?? join(home, '.config');
+  add(join(home, '.claude.json'), 'claude-code', 'user', root);
+  for (const p of [
+    join(home, 'Library', 'Application Support', 'Claude', 'claude_desktop_config.json'),
+    join(appData, 'Claude', 'claude_desktop_config.json'),
+    join(xdg, 'Claude', 'claude_desktop_config.json'),
+  ]) add(p, 'claude-desktop', 'user');
+  add(join(home, '.cursor', 'mcp.json'), 'cursor', 'user');
+  for (const product of ['Code', 'Code - Insiders']) {
+    add(join(xdg, product, 'User', 'mcp.json'), 'vscode', 'user');
+    add(join(home, 'Library', 'Application Support', product, 'User', 'mcp.json'), 'vscode', 'user');
+    add(join(appData, product, 'User', 'mcp.json'), 'vscode', 'user');
+  }
+  add(join(home, '.gemini', 'settings.json'), 'gemini', 'user');
+  add(join(env.CODEX_HOME ?? join(home, '.codex'), 'config.toml'), 'codex', 'user');
+  if (env.OPENCODE_CONFIG) add(env.OPENCODE_CONFIG, 'opencode', 'user');
+  const ocDir = env.OPENCODE_CONFIG_DIR ?? join(xdg, 'opencode');
+  add(join(ocDir, 'opencode.json'), 'opencode', 'user');
+  add(join(ocDir, 'opencode.jsonc'), 'opencode', 'user');
+  return out;
+}
+
+/** The agent a file belongs to, from its name and folder; undefined when it cannot tell. */
+export function inferSource(path: string): Source | undefined {
+  const name = basename(path);
+  const dir = basename(dirname(path));
+  if (name === '.mcp.json' || name === '.claude.json') return 'claude-code';
+  if (name === 'claude_desktop_config.json') return 'claude-desktop';
+  if (name === 'mcp.json' && dir === '.cursor') return 'cursor';
+  if (name === 'mcp.json' && (dir === '.vscode' || dir === 'User')) return 'vscode';
+  if (name === 'settings.json' && dir === '.gemini') return 'gemini';
+  if (name.endsWith('.toml') && (dir === '.codex' || name === 'config.toml')) return 'codex';
+  if (/^opencode\.jsonc?$/.test(name)) return 'opencode';
+  return undefined;
+}
+
+/** Whether a file is a repo's own (project) file rather than a user-level one. */
+export function projectScope(path: string, source: Source, home: string): 'project' | 'user' {
+  if (source === 'claude-desktop') return 'user';
+  if (basename(path) === '.claude.json') return 'user';
+  if (dirname(path) === home || dirname(dirname(path)) === home || path.startsWith(join(home, '.config') + '/')) {
+    // ~/.cursor/mcp.json, ~/.gemini/settings.json, ~/.codex/config.toml, ~/.config/…
+    if (!(dirname(path) === home && source === 'opencode')) return 'user';
+  }
+  return 'project';
+}
+
+export function parseSourceText(text: string, file: SourceFile): RawServer[] {
+  if (file.source === 'codex') return codexServers(text, file.path);
+  const data = parseJsoncObject(text, file.path);
+  switch (file.source) {
+    case 'vscode':
+      return jsonServers(data, 'servers', file.path);
+    case 'opencode':
+      return opencodeServers(data, file.path);
+    case 'claude-code': {
+      const servers = jsonServers(data, 'mcpServers', file.path);
+      const projects = data.projects;
+      if (file.project && isObject(projects) && isObject(projects[file.project])) {
+        const local = jsonServers(projects[file.project] as Record<string, unknown>, 'mcpServers', file.path);
+        for (const s of local) servers.push({ ...s, where: `projects[${JSON.stringify(file.project)}].${s.where}` });
+      }
+      return servers;
+    }
+    case 'gemini':
+      return jsonServers(data, 'mcpServers', file.path, true);
+    default:
+      return jsonServers(data, 'mcpServers', file.path);
+  }
+}
+
+export function readSource(file: SourceFile): RawServer[] {
+  let text: string;
+  try {
+    text = readFileSync(file.path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read ${file.path}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+  return parseSourceText(text, file);
+}
+
+function parseJsoncObject(text: string, path: string): Record<string, unknown> {
+  if (text.trim() === '') return {};
+  const errors: ParseError[] = [];
+  const data: unknown = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false });
+  if (errors.length) {
+    const line = text.slice(0, errors[0]!.offset).split('\n').length;
+    throw new SourceParseError(path, `${printParseErrorCode(errors[0]!.error)} at line ${line}`);
+  }
+  if (!isObject(data)) throw new SourceParseError(path, 'the top level is not an object');
+  return data;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function strings(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+function stringMap(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (isObject(v)) for (const [k, x] of Object.entries(v)) if (typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean') out[k] = String(x);
+  return out;
+}
+
+const noRefs = () => ({ env: {}, headers: {} });
+
+/** Claude Code, Claude Desktop, Cursor, VS Code and Gemini: `{ command, args, env }` or `{ url, headers }`. */
+function jsonServers(data: Record<string, unknown>, key: string, path: string, gemini = false): RawServer[] {
+  const servers = data[key];
+  if (servers === undefined) return [];
+  if (!isObject(servers)) throw new SourceParseError(path, `"${key}" is not an object`);
+  const out: RawServer[] = [];
+  for (const [name, entry] of Object.entries(servers)) {
+    if (!isObject(entry)) continue;
+    const type = typeof entry.type === 'string' ? entry.type.toLowerCase() : undefined;
+    // Gemini: `httpUrl` is Streamable HTTP, `url` is SSE.
+    const url = typeof entry.httpUrl === 'string' ? entry.httpUrl : typeof entry.url === 'string' ? entry.url : typeof entry.serverUrl === 'string' ? entry.serverUrl : undefined;
+    const geminiSse = gemini && typeof entry.httpUrl !== 'string' && type !== 'http';
+    const transport: RawServer['transport'] = typeof entry.command === 'string' ? 'stdio' : type === 'sse' || geminiSse ? 'sse' : 'http';
+    out.push({
+      name,
+      transport,
+      command: typeof entry.command === 'string' ? entry.command : undefined,
+      args: strings(entry.args),
+      env: stringMap(entry.env),
+      url: transport === 'stdio' ? undefined : url,
+      headers: stringMap(entry.headers),
+      envRefs: noRefs(),
+      where: `${key}.${name}`,
+      disabled: entry.disabled === true,
+    });
+  }
+  return out;
+}
+
+/** opencode: `mcp.NAME = { type: local, command: [..], environment } | { type: remote, url, headers }`. */
+function opencodeServers(data: Record<string, unknown>, path: string): RawServer[] {
+  const servers = data.mcp;
+  if (servers === undefined) return [];
+  if (!isObject(servers)) throw new SourceParseError(path, '"mcp" is not an object');
+  const out: RawServer[] = [];
+  for (const [name, entry] of Object.entries(servers)) {
+    if (!isObject(entry)) continue;
+    const command = strings(entry.command);
+    const local = entry.type === 'local' || command.length > 0;
+    out.push({
+      name,
+      transport: local ? 'stdio' : 'http',
+      command: local ? command[0] : undefined,
+      args: local ? command.slice(1) : [],
+      env: stringMap(entry.environment),
+      url: local ? undefined : typeof entry.url === 'string' ? entry.url : undefined,
+      headers: stringMap(entry.headers),
+      envRefs: noRefs(),
+      where: `mcp.${name}`,
+      disabled: entry.enabled === false,
+    });
+  }
+  return out;
+}
+
+/** Codex: `[mcp_servers.NAME]` with command/args/env, or url/http_headers/bearer_token_env_var/env_http_headers. */
+function codexServers(text: string, path: string): RawServer[] {
+  let data: Record<string, unknown>;
+  try {
+    data = parseToml(text);
+  } catch (err) {
+    throw new SourceParseError(path, (err as Error).message.split('\n')[0]!);
+  }
+  const servers = data.mcp_servers;
+  if (servers === undefined) return [];
+  if (!isObject(servers)) throw new SourceParseError(path, '"mcp_servers" is not a table');
+  const out: RawServer[] = [];
+  for (const [name, entry] of Object.entries(servers)) {
+    if (!isObject(entry)) continue;
+    const stdio = typeof entry.command === 'string';
+    const envRefs = { env: {} as Record<string, string>, headers: {} as Record<string, string> };
+    for (const v of strings(entry.env_vars)) envRefs.env[v] = v;
+    if (typeof entry.bearer_token_env_var === 'string') envRefs.headers.Authorization = entry.bearer_token_env_var;
+    Object.assign(envRefs.headers, stringMap(entry.env_http_headers));
+    out.push({
+      name,
+      transport: stdio ? 'stdio' : 'http',
+      command: stdio ? (entry.command as string) : undefined,
+      args: strings(entry.args),
+      env: stringMap(entry.env),
+      url: stdio ? undefined : typeof entry.url === 'string' ? entry.url : undefined,
+      headers: stringMap(entry.http_headers),
+      envRefs,
+      where: `mcp_servers.${name}`,
+      disabled: entry.enabled === false,
+    });
+  }
+  return out;
+}
+
+function parseToml(text: string): Record<string, unknown> {
+  return parseTomlText(text) as Record<string, unknown>;
+}
