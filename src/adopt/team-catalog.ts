@@ -8,7 +8,7 @@ import { isSecretRef } from '../secrets/refs.js';
 export const TEAM_CATALOG_FORMAT = 'conn-team-catalog';
 export const TEAM_CATALOG_VERSION = 1;
 /** Where editors find the JSON Schema (schemas/team-catalog.schema.json in the conn package). */
-export const TEAM_CATALOG_SCHEMA_URL = 'https://raw.githubusercontent.com/conn-cli/conn/main/schemas/team-catalog.schema.json';
+export const TEAM_CATALOG_SCHEMA_URL = 'urn:conn:team-catalog:1';
 
 const SecretSpecSchema = z.union([
   z.object({ ref: z.string().refine(isSecretRef, 'not a secret reference (env:VAR, file:/path, op://…, vault:path#key)') }).strict(),
