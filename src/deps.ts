@@ -34,7 +34,7 @@ export function createDeps(opts: DepsOptions = {}): Deps {
     io,
     catalog: createCatalogStore(home),
     secrets() {
-      return (secrets ??= import('./secrets/open.js').then((m) => m.openSecretStore(home, env, (t) => io.warn(t))));
+      return (secrets ??= import('./secrets/open.js').then((m) => m.openSecretStore(home, env, (t) => (opts.quiet ? undefined : io.warn(t)))));
     },
     presets() {
       return (presets ??= import('./presets/prebuilt.js').then(async (m) => {

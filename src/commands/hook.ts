@@ -22,7 +22,7 @@ __conn_render`;
   const body = `__conn_render() {
   local out
   out=$(${cmd} 2>&1) || true
-  [ -n "$out" ] && printf 'conn: %s\\n' "$out" >&2
+  [ -n "$out" ] && printf '%s\\n' "$out" | sed 's/^/conn: /' >&2
   return 0
 }`;
   if (shell === 'zsh') {

@@ -103,9 +103,12 @@ export async function run(opts: RenderCommandOptions, depsFor: DepsFactory): Pro
       deps.io.err(`# ${o.file} (${o.agent}, --secrets ${o.secrets}; dry run, secrets masked, nothing written)`);
       deps.io.out(o.content ?? '');
     } else if (o.status === 'written') {
-      // Changes are reported even with --quiet: the shell hook prints only when something changed.
+      // Changes are reported even with --quiet (the shell hook shows only changes), then on stderr, so
+      // `conn exec` leaves the agent's stdout to the agent.
       const list = o.entries.map((e) => `${e.name} (${e.permission})`).join(', ') || 'no servers';
-      deps.io.out(`wrote ${o.file}: ${list}${o.removed.length ? `; removed ${o.removed.join(', ')}` : ''}`);
+      const line = `wrote ${o.file}: ${list}${o.removed.length ? `; removed ${o.removed.join(', ')}` : ''}`;
+      if (opts.quiet) deps.io.err(line);
+      else deps.io.out(line);
     } else if (!opts.quiet) deps.io.out(outcomes.length > 1 ? `${o.file}: unchanged` : 'unchanged');
   }
 }

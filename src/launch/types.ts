@@ -21,6 +21,12 @@ export interface StdioSpec {
   command: string;
   args: string[];
   env: Record<string, string>;
+  /**
+   * Variables the server needs from the agent's own environment, by name (never by value): `conn serve`
+   * needs the session bus to reach the keychain. Only agents that start servers with a bare
+   * environment need to be told (Codex `env_vars`).
+   */
+  passEnv?: string[];
   secrets: SecretUse[];
   permission: Permission;
 }

@@ -181,6 +181,8 @@ function proxySpec(conn: Connection, permission: Permission, opts: RenderOptions
     args: [connEntryScript(), 'serve', conn.name, '--repo', opts.root, '--agent', opts.agent],
     // Agents may start servers with a minimal environment: name the catalog and keychain explicitly.
     env: connLocation(deps.env, deps.home),
+    // The keychain (Secret Service) is on the session bus: serve needs the agent's bus address.
+    ...(process.platform === 'linux' ? { passEnv: ['DBUS_SESSION_BUS_ADDRESS', 'XDG_RUNTIME_DIR'] } : {}),
     secrets: [],
     permission,
   };

@@ -110,6 +110,7 @@ export function codexEntry(entry: RenderedEntry): Record<string, unknown> {
       }
       envVars.push(key);
     }
+    for (const key of spec.passEnv ?? []) if (!envVars.includes(key) && !(key in env)) envVars.push(key);
     return { command: spec.command, args: spec.args, ...nonEmptyList('env_vars', envVars), ...disabled, ...nonEmpty('env', env) };
   }
 
