@@ -67,6 +67,21 @@ export async function buildLaunchSpec(conn: Connection, preset: Preset, opts: Bu
       headers[header] = header.toLowerCase() === 'authorization' ? withScheme(token) : token;
     }
   }
+  // --- OAuth (src/oauth/): a remote connection signed in with `conn connect` (conn.oauth is set, whatever
+  // its preset's auth says) sends the bearer token from the secret store, refreshed first when it expires
+  // within 60 s (under the catalog lock); a disconnected one fails with "run conn connect NAME".
+  // Reference mode: a placeholder for the pseudo-field oauth_access_token.
+  if (preset.kind === 'remote' && conn.oauth) {
+    if (opts.secrets === 'reference') {
+      const envVar = secretEnvVar(conn.name, 'oauth_access_token');
+      secrets.uses.push({ field: 'oauth_access_token', envVar });
+      headers.Authorization = `Bearer ${secretPlaceholder(envVar)}`;
+    } else {
+      const { freshAccessToken } = await import('../oauth/token.js');
+      headers.Authorization = `Bearer ${await freshAccessToken(conn, { store: opts.store, env: opts.env ?? process.env })}`;
+    }
+  }
+  // --- end OAuth ---
   if (preset.kind === 'http-api') {
     return { kind: 'http-api', name: conn.name, url, headers, secrets: secrets.uses, permission: opts.permission };
   }

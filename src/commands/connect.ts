@@ -1,0 +1,132 @@
+import type { Command } from 'commander';
+import { requireConnection } from '../catalog/connections.js';
+import type { Deps } from '../deps.js';
+import { UsageError } from '../errors.js';
+import type { DepsFactory } from './types.js';
+
+export interface ConnectOptions {
+  name: string;
+  device: boolean;
+  browser: boolean;
+  /** The loopback redirect port; default: the one registered before, else derived from the name. */
+  port?: number;
+  timeoutMs: number;
+}
+
+export const DEFAULT_CONNECT_TIMEOUT_S = 300;
+
+interface ConnectFlags {
+  device?: boolean;
+  browser?: boolean;
+  port?: string;
+  timeout?: string;
+  json?: boolean;
+}
+
+export function parseConnect(name: string, flags: ConnectFlags): ConnectOptions {
+  let port: number | undefined;
+  if (flags.port !== undefined) {
+    port = Number(flags.port);
+    if (!/^\d+$/.test(flags.port) || port < 1 || port > 65535) throw new UsageError(`--port must be a port number (1–65535), got ${flags.port}`);
+  }
+  const seconds = flags.timeout === undefined ? DEFAULT_CONNECT_TIMEOUT_S : Number(flags.timeout);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) {
+    throw new UsageError(`--timeout must be a number of seconds between 0 and 3600, got ${flags.timeout}`);
+  }
+  return { name, device: Boolean(flags.device), browser: flags.browser !== false, port, timeoutMs: Math.round(seconds * 1000) };
+}
+
+/** The JSON shape of `conn connect --json` (stable; never a token). */
+export interface ConnectView {
+  name: string;
+  state: 'connected';
+  flow: 'browser' | 'device';
+  authorizationServer: string;
+  scope: string | null;
+  expiresAt: string | null;
+}
+
+export async function run(opts: ConnectOptions, deps: Deps): Promise<void> {
+  const catalog = await deps.catalog.read();
+  const conn = requireConnection(catalog, opts.name);
+  if (conn.kind !== 'remote') {
+    throw new UsageError(`${opts.name} is a ${conn.kind} connection: conn connect signs in to remote MCP servers only`);
+  }
+  const registry = await deps.presets();
+  const [{ presetFor }, { expandTemplate }] = await Promise.all([import('../presets/effective.js'), import('../launch/build.js')]);
+  const preset = presetFor(conn, registry);
+  const remote = preset.remote!;
+  if (remote.auth !== 'oauth' && conn.secrets.includes('token')) {
+    throw new UsageError(`${opts.name} already sends a static token; OAuth would replace it`, `remove it first: conn edit ${opts.name} --unset token`);
+  }
+  const values: Record<string, string> = {};
+  for (const field of preset.fields) if (field.default !== undefined) values[field.key] = field.default;
+  Object.assign(values, conn.fields);
+  const serverUrl = expandTemplate(remote.url, values);
+  if (!serverUrl) throw new UsageError(`${opts.name} has no url`, `conn edit ${opts.name} --set url=https://…`);
+
+  const store = await deps.secrets();
+  const { runConnectFlow } = await import('../oauth/flow.js');
+  const result = await runConnectFlow({
+    name: opts.name,
+    serverUrl,
+    presetClient: remote.oauth,
+    store,
+    device: opts.device,
+    browser: opts.browser,
+    port: opts.port,
+    timeoutMs: opts.timeoutMs,
+    say: (text) => deps.io.err(text),
+    now: () => deps.clock().getTime(),
+  });
+
+  const { writeTokens } = await import('../oauth/storage.js');
+  const expiresAt = result.tokens.expires_at !== undefined ? new Date(result.tokens.expires_at).toISOString() : undefined;
+  // Under the catalog lock, like a refresh: a refresh running elsewhere cannot overwrite these tokens.
+  await deps.catalog.update(async (c) => {
+    const current = requireConnection(c, opts.name);
+    await writeTokens(store, opts.name, result.tokens);
+    current.oauth = { state: 'connected', ...(expiresAt ? { expiresAt } : {}) };
+  });
+
+  const { appendAudit } = await import('../audit/log.js');
+  try {
+    appendAudit(deps.home, { time: deps.clock().toISOString(), command: 'connect', connection: opts.name });
+  } catch (err) {
+    deps.io.warn(`cannot write the audit log: ${(err as Error).message}`);
+  }
+
+  const view: ConnectView = {
+    name: opts.name,
+    state: 'connected',
+    flow: result.flow,
+    authorizationServer: result.client.authorizationServerUrl,
+    scope: result.tokens.scope ?? null,
+    expiresAt: expiresAt ?? null,
+  };
+  deps.io.result(view, (v) => `Connected ${v.name} (signed in at ${v.authorizationServer}; tokens in the ${store.describe})`);
+}
+
+export function register(program: Command, deps: DepsFactory): void {
+  program
+    .command('connect <name>')
+    .description('Sign in to a remote MCP server with OAuth; tokens go to the keychain')
+    .option('--device', 'use the device authorization grant: print a code and URL instead of a browser redirect (headless machines)')
+    .option('--no-browser', 'do not open a browser; the sign-in URL is printed (always, on stderr) to open elsewhere')
+    .option('--port <port>', 'loopback port for the sign-in redirect (default: derived from the connection name, stable across runs)')
+    .option('--timeout <seconds>', `give up waiting for the sign-in after this long (default ${DEFAULT_CONNECT_TIMEOUT_S})`)
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', `
+Examples:
+  $ conn add remote --name linear --set url=https://mcp.linear.app/mcp
+  $ conn connect linear                       # opens the browser; redirect to 127.0.0.1
+  $ conn connect linear --no-browser          # print the URL only (open it on this machine)
+  $ conn connect linear --device              # headless: enter a code on another device
+  $ conn connect linear --port 51234 --timeout 600
+
+Discovery (RFC 9728, RFC 8414), dynamic client registration (or the preset's client id), PKCE S256
+and the resource parameter follow the MCP authorization spec. Tokens and the client registration
+are stored in the keychain, never in the config file; conn test, render and serve refresh the
+access token when it expires within a minute.`)
+    .action(async (name: string, flags: ConnectFlags) => run(parseConnect(name, flags), await deps({ json: flags.json })));
+}

@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Connection } from '../../src/catalog/model.js';
+import { makeWorld, requireKeychain, type World } from '../helpers/world.js';
+import { addRemote, configText, connectViaBrowser, startOAuthFixture, storedOAuth, untilRejected, type OAuthFixture } from './helpers.js';
+
+// Access tokens live 2 s at this fixture: every use finds them expiring within conn's 60 s margin.
+let fixture: OAuthFixture;
+let world: World;
+
+beforeAll(async () => {
+  fixture = await startOAuthFixture({ ACCESS_TTL: '2' });
+});
+afterAll(async () => {
+  await fixture?.stop();
+});
+afterEach(async () => {
+  world?.cleanup();
+  await fixture.setAccessTtl(2);
+});
+
+const unique = (base: string) => `${base}-${Math.random().toString(36).slice(2, 8)}`;
+
+async function connected(): Promise<{ w: World; name: string }> {
+  requireKeychain();
+  const w = (world = makeWorld());
+  const name = unique('rf');
+  await addRemote(w, name, fixture.mcpUrl);
+  const r = await connectViaBrowser(w, name);
+  if (r.code !== 0) throw new Error(`connect failed: ${r.stderr}`);
+  return { w, name };
+}
+
+function connection(w: World, name: string): Connection {
+  return JSON.parse(configText(w)).connections[name];
+}
+
+describe('token refresh before use', () => {
+  it('refreshes an expired access token (rotating the refresh token) and the connection stays healthy', async () => {
+    const { w, name } = await connected();
+    const first = storedOAuth(w, name).tokens!;
+    expect(await untilRejected(fixture.mcpUrl, first.access_token)).toBe(true);
+    const before = await fixture.stats();
+
+    const t = await w.conn(['test', name, '--json']);
+    expect(t.code, t.stdout + t.stderr).toBe(0);
+    expect(JSON.parse(t.stdout)[0]).toMatchObject({ status: 'healthy', toolCount: 2 });
+    expect((await fixture.stats()).refreshGrants - before.refreshGrants).toBe(1);
+
+    const next = storedOAuth(w, name).tokens!;
+    expect(next.access_token).not.toBe(first.access_token);
+    expect(next.refresh_token).not.toBe(first.refresh_token);
+    expect(connection(w, name).oauth).toEqual({ state: 'connected', expiresAt: new Date(next.expires_at!).toISOString() });
+  });
+
+  it('render refreshes too: an inline .mcp.json gets the fresh token; --secrets env references it', async () => {
+    const { w, name } = await connected();
+    const repo = w.gitRepo('repo');
+    const before = await fixture.stats();
+    const r = await w.conn(['render', '--repo', repo, '--agent', 'claude-code']);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await fixture.stats()).refreshGrants - before.refreshGrants).toBe(1);
+    const entry = JSON.parse(readFileSync(join(repo, '.mcp.json'), 'utf8')).mcpServers[name];
+    expect(entry).toMatchObject({ type: 'http', url: fixture.mcpUrl });
+    expect(entry.headers.Authorization).toBe(`Bearer ${storedOAuth(w, name).tokens!.access_token}`);
+
+    const env = await w.conn(['render', '--repo', repo, '--agent', 'claude-code', '--secrets', 'env', '--allow-tracked']);
+    expect(env.code, env.stderr).toBe(0);
+    const ref = JSON.parse(readFileSync(join(repo, '.mcp.json'), 'utf8')).mcpServers[name];
+    expect(ref.headers.Authorization).toBe(`Bearer \${CONN_${name.toUpperCase().replace(/-/g, '_')}_OAUTH_ACCESS_TOKEN}`);
+  });
+
+  it('a revoked refresh token marks the connection disconnected with the reason, deletes the dead tokens, and says to reconnect', async () => {
+    const { w, name } = await connected();
+    expect(await fixture.revokeRefreshTokens()).toBeGreaterThan(0);
+    const before = await fixture.stats();
+
+    const t = await w.conn(['test', name]);
+    expect(t.code).toBe(1);
+    expect(t.stdout).toMatch(new RegExp(`refresh failed: invalid_grant.* — run conn connect ${name}`));
+    expect(connection(w, name).oauth).toMatchObject({ state: 'disconnected', reason: expect.stringMatching(/^refresh failed: invalid_grant/) });
+    expect(storedOAuth(w, name).tokens).toBeUndefined();
+
+    // Disconnected: no further refresh attempts, the same pointer to conn connect.
+    const again = await w.conn(['test', name]);
+    expect(again.code).toBe(1);
+    expect(again.stdout).toMatch(new RegExp(`${name} is disconnected \\(refresh failed: invalid_grant.*\\) — run conn connect ${name}`));
+    const render = await w.conn(['render', '--repo', w.gitRepo('repo'), '--agent', 'claude-code']);
+    expect(render.code).toBe(1);
+    expect(render.stderr).toMatch(new RegExp(`run conn connect ${name}`));
+    expect((await fixture.stats()).refreshGrants - before.refreshGrants).toBe(1);
+
+    // Signing in again heals it, with the same client registration.
+    const client = storedOAuth(w, name).client!.client_id;
+    expect((await connectViaBrowser(w, name)).code).toBe(0);
+    expect(connection(w, name).oauth?.state).toBe('connected');
+    expect(storedOAuth(w, name).client!.client_id).toBe(client);
+    expect((await w.conn(['test', name])).code).toBe(0);
+  });
+
+  it('concurrent processes after expiry spend the refresh token exactly once', async () => {
+    const { w, name } = await connected();
+    // The token conn holds expires within the margin; the one the refresh brings back will not.
+    await fixture.setAccessTtl(3600);
+    const before = await fixture.stats();
+    const runs = await Promise.all([1, 2, 3].map(() => w.conn(['test', name, '--json'])));
+    for (const r of runs) {
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)[0]).toMatchObject({ status: 'healthy' });
+    }
+    const after = await fixture.stats();
+    expect(after.refreshGrants - before.refreshGrants).toBe(1);
+    expect(after.refreshFailures).toBe(before.refreshFailures);
+    expect(connection(w, name).oauth?.state).toBe('connected');
+  });
+});
