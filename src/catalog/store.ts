@@ -1,12 +1,14 @@
 import { mkdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../atomic-write.js';
 import { catalogPath } from '../paths.js';
 import { OperationError } from '../errors.js';
 import type { Catalog } from './model.js';
 
 /**
- * The catalog file. Reads are plain fs + JSON.parse (fast, no `conf`); every change is one locked
- * read-modify-write through `update`, written atomically by `conf` (temp file + rename), so two
- * processes never lose each other's changes and a crash never leaves a truncated file.
+ * The catalog file. Reads are plain fs + JSON.parse; every change is one locked read-modify-write
+ * through `update`, written atomically (temp file, fsync, rename), so two processes never lose each
+ * other's changes and a crash never leaves a truncated file. (Not `conf`: it writes in place when
+ * SNAP is set, as in snap-packaged terminals, and costs ~140 ms to load.)
  * A file that does not parse is never reset: the error names it and stops.
  */
 export interface CatalogStore {
@@ -26,7 +28,7 @@ export function createCatalogStore(home: string): CatalogStore {
     },
     async update(fn) {
       mkdirSync(home, { recursive: true, mode: 0o700 });
-      const [{ default: lockfile }, { default: Conf }] = await Promise.all([import('proper-lockfile'), import('conf')]);
+      const { default: lockfile } = await import('proper-lockfile');
       const release = await lockfile.lock(path, {
         lockfilePath: `${path}.lock`,
         retries: LOCK_RETRIES,
@@ -40,16 +42,7 @@ export function createCatalogStore(home: string): CatalogStore {
         const result = await fn(catalog);
         const { CatalogSchema } = await import('./model.js');
         const checked = CatalogSchema.parse(catalog);
-        const conf = new Conf<Catalog>({
-          cwd: home,
-          configName: 'config',
-          clearInvalidConfig: false,
-          configFileMode: 0o600,
-          // The lock above is the concurrency control; conf gives the atomic write.
-          watch: false,
-          serialize: (value) => `${JSON.stringify(value, null, 2)}\n`,
-        });
-        conf.store = checked;
+        writeFileAtomic(path, `${JSON.stringify(checked, null, 2)}\n`, 0o600);
         return result;
       } finally {
         await release().catch(() => undefined);

@@ -1,7 +1,8 @@
 // What conn wrote per (repo, agent), kept outside the agent's file: which entries and deny rules are
 // conn's (so user entries are never touched), and a stamp of the inputs for the no-change fast path.
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../atomic-write.js';
 import { join } from 'node:path';
 import type { Agent } from '../catalog/constants.js';
 
@@ -54,10 +55,7 @@ export function readState(home: string, root: string, agent: Agent): RenderState
 export function writeState(home: string, state: RenderState): void {
   const dir = repoDir(home, state.root);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const path = statePath(home, state.root, state.agent);
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
-  renameSync(tmp, path);
+  writeFileAtomic(statePath(home, state.root, state.agent), `${JSON.stringify(state, null, 2)}\n`);
 }
 
 /** Agents conn has rendered for before in this repo (what the shell hook re-renders). */

@@ -1,5 +1,6 @@
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../atomic-write.js';
 import { OperationError } from '../errors.js';
 import type { SecretStore } from './store.js';
 
@@ -35,13 +36,7 @@ export function openFileStore(home: string): SecretStore {
     try {
       const data = read();
       fn(data);
-      const tmp = `${path}.${process.pid}.tmp`;
-      writeFileSync(tmp, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
-      const fd = openSync(tmp, 'r');
-      fsyncSync(fd);
-      closeSync(fd);
-      chmodSync(tmp, 0o600);
-      renameSync(tmp, path);
+      writeFileAtomic(path, `${JSON.stringify(data, null, 2)}\n`, 0o600);
     } finally {
       await release().catch(() => undefined);
     }

@@ -49,7 +49,7 @@ describe('conn export', () => {
     for (const v of [NOTION, SENTRY]) expect(text).not.toContain(v);
     const doc = JSON.parse(text);
     expect(doc).toMatchObject({ format: 'conn-team-catalog', version: 1 });
-    expect(doc.$schema).toMatch(/team-catalog\.schema\.json$/);
+    expect(doc.$schema).toBe('urn:conn:team-catalog:1');
     expect(doc.connections).toEqual([
       { name: 'billing', preset: 'custom', enabled: true, fields: { 'env.LOG_LEVEL': 'debug' }, command: ['node', 'billing.js'], secrets: { BILLING_KEY: { ref: 'env:BILLING_KEY' } } },
       { name: 'docs', preset: 'remote', enabled: true, fields: { url: 'https://mcp.example.com/mcp' }, secrets: { token: { ref: 'file:/run/secrets/docs-token' } } },

@@ -107,7 +107,7 @@ describe('conn render: the no-change fast path', () => {
 
     // The markers are real: a full render, a catalog change and conn test load what the fast path must not.
     expect(heavy(await loads(['render'], 'full'))).toContain('keyring');
-    expect(heavy(await loads(['enable', 'mem'], 'update'))).toEqual(expect.arrayContaining(['conf', 'zod']));
+    expect(heavy(await loads(['enable', 'mem'], 'update'))).toEqual(expect.arrayContaining(['zod']));
     expect(heavy(await loads(['test', 'mem'], 'probe'))).toContain('sdk');
     await ok(w, ['render', '--repo', repo]);
 
