@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { exitCodeOf, formatError } from './errors.js';
+import { keychainHung } from './secrets/hung.js';
 import type { CommandModule, DepsFactory } from './commands/types.js';
 import pkg from '../package.json' with { type: 'json' };
 
@@ -82,5 +83,9 @@ CONN_SECRET_STORE=file (plaintext secrets where no keychain exists), NO_COLOR, C
 
 const code = await main();
 process.exitCode = code;
+if (keychainHung()) {
+  // The keychain binding's thread is stuck on D-Bus and would block a normal exit forever.
+  process.stderr.write('', () => process.kill(process.pid, 'SIGKILL'));
+}
 // Safety net: a stray handle (an SDK timer, a half-closed socket) must not keep a finished command alive.
 setTimeout(() => process.exit(code), 2_000).unref();

@@ -63,6 +63,10 @@ export function checkDraftValues(preset: Preset, fields: Record<string, string>,
     }
   }
   for (const [key, value] of Object.entries(secrets)) {
+    if (value.includes('\u0000')) {
+      problems.push({ field: key, message: `${key} contains a NUL byte`, severity: 'error' });
+      continue;
+    }
     if (preset.id === 'custom') {
       if (!ENV_KEY.test(key)) problems.push({ field: key, message: `${key} is not a valid environment variable name`, severity: 'error' });
       continue;
@@ -107,11 +111,11 @@ export async function commitNewConnection(
   now: Date,
 ): Promise<Connection> {
   const written: string[] = [];
-  let secrets: SecretStore | undefined;
+  const secrets = Object.keys(draft.secrets).length > 0 ? await store() : undefined;
+  await secrets?.ready();
   try {
     return await catalog.update(async (c) => {
       checkNewName(draft.name, draft.preset, c, registry);
-      if (Object.keys(draft.secrets).length > 0) secrets = await store();
       for (const [field, value] of Object.entries(draft.secrets)) {
         const account = secretAccount(draft.name, field);
         await secrets!.set(account, value);

@@ -87,6 +87,8 @@ export async function run(opts: EditOptions, deps: Deps): Promise<void> {
   const newName = opts.rename ?? opts.name;
   if (opts.rename) checkName(opts.rename);
 
+  const touchesStore = Object.keys(values).length > 0 || (opts.rename && current.secrets.length > 0) || opts.unset.some((k) => current.secrets.includes(k));
+  if (touchesStore) await (await deps.secrets()).ready();
   const result = await deps.catalog.update(async (c) => {
     const conn = requireConnection(c, opts.name);
     if (opts.rename && opts.rename !== opts.name && c.connections[opts.rename]) throw new UsageError(`connection ${opts.rename} already exists`);

@@ -21,6 +21,7 @@ export async function run(opts: RemoveOptions, deps: Deps): Promise<void> {
       return;
     }
   }
+  if (conn.secrets.length || conn.oauth) await (await deps.secrets()).ready();
   const result = await deps.catalog.update(async (c) => {
     requireConnection(c, opts.name);
     // Secrets first: if the keychain is unreachable, nothing changes.

@@ -212,7 +212,9 @@ function readExisting(path: string, shown: string): string | null {
     if (lstatSync(path).isSymbolicLink()) throw new OperationError(`refusing to read ${shown}: it is a symlink`, 'replace it with a regular file');
     return readFileSync(path, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    if (code === 'ENOTDIR') throw new OperationError(`cannot write ${shown}: a parent of it is not a directory`, 'move that file away, or render for another agent');
     throw err;
   }
 }

@@ -65,5 +65,8 @@ export function openFileStore(home: string): SecretStore {
     async list() {
       return Object.keys(read());
     },
+    async ready() {
+      read();
+    },
   };
 }

@@ -1,9 +1,18 @@
 import type { AsyncEntry as AsyncEntryType } from '@napi-rs/keyring';
+import { spawnSync } from 'node:child_process';
 import { OperationError } from '../errors.js';
+import { markKeychainHung } from './hung.js';
 import type { SecretStore } from './store.js';
 
 /** Every keychain call is bounded: a hung Secret Service must not hang conn. */
 export const KEYCHAIN_TIMEOUT_MS = 5_000;
+
+/** An item conn never writes: reading it proves the service answers. */
+const PROBE_ACCOUNT = '.conn-probe';
+
+export class KeychainTimeout extends OperationError {}
+
+
 
 const WAYS_OUT =
   'start or unlock a keyring (e.g. gnome-keyring or KeePassXC with Secret Service), or opt into a plaintext file with CONN_SECRET_STORE=file';
@@ -24,27 +33,49 @@ export async function openKeychain(service: string): Promise<SecretStore> {
   };
   const bounded = async <T>(what: string, op: (signal: AbortSignal) => Promise<T>): Promise<T> => {
     const controller = new AbortController();
+    const late = new KeychainTimeout(`keychain did not answer within ${KEYCHAIN_TIMEOUT_MS / 1000} s while trying to ${what}`, WAYS_OUT);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
+        reject(late);
         controller.abort();
-        reject(new OperationError(`keychain did not answer within ${KEYCHAIN_TIMEOUT_MS / 1000} s while trying to ${what}`, WAYS_OUT));
       }, KEYCHAIN_TIMEOUT_MS);
       timer.unref();
     });
     try {
       return await Promise.race([op(controller.signal), timeout]);
     } catch (err) {
+      // The aborted call rejects too, with whatever the binding says: the time-out is the real cause.
+      if (controller.signal.aborted) {
+        markKeychainHung();
+        throw late;
+      }
       throw keychainError(err, what);
     } finally {
       clearTimeout(timer);
     }
   };
+  // findCredentials (the one bulk call) neither honours its abort signal nor lets the process exit
+  // while the Secret Service hangs; a single-item call first proves the service answers (and times
+  // out on its own when it does not).
+  // A read is the cheapest question the service must answer; the first operation of a process asks
+  // it (on an entry it needs anyway) before anything slower, so a hung service fails in one D-Bus
+  // time-out instead of one per call.
+  let reached: Promise<unknown> | undefined;
+  const alive = (account: string) =>
+    (reached ??= (async () => {
+      pingSecretService();
+      await bounded('reach the keychain', (signal) => entry(account).getPassword(signal));
+    })());
+  const findAll = async (what: string, first: string) => {
+    await alive(first);
+    return bounded(what, (signal) => keyring.findCredentialsAsync(service, null, signal));
+  };
   const getMany = async (accounts: string[]) => {
     const result = new Map<string, string | null>();
     if (accounts.length > 2) {
       // One D-Bus round trip for all items instead of one per account.
-      const all = await bounded('read secrets', (signal) => keyring.findCredentialsAsync(service, null, signal));
+      const all = await findAll('read secrets', accounts[0]!);
       const byAccount = new Map(all.map((c) => [c.account, c.password]));
       for (const a of accounts) result.set(a, byAccount.get(a) ?? null);
     } else {
@@ -57,20 +88,51 @@ export async function openKeychain(service: string): Promise<SecretStore> {
     describe: `keychain (service ${service})`,
     get: (account) => bounded(`read ${account}`, (signal) => entry(account).getPassword(signal)),
     getMany,
-    set: (account, value) => bounded(`store ${account}`, (signal) => entry(account).setPassword(value, signal)),
-    delete: (account) => bounded(`delete ${account}`, (signal) => entry(account).deletePassword(signal)),
-    list: async () => (await bounded('list secrets', (signal) => keyring.findCredentialsAsync(service, null, signal))).map((c) => c.account),
+    set: async (account, value) => {
+      await alive(account);
+      await bounded(`store ${account}`, (signal) => entry(account).setPassword(value, signal));
+    },
+    delete: async (account) => {
+      await alive(account);
+      return bounded(`delete ${account}`, (signal) => entry(account).deletePassword(signal));
+    },
+    list: async () => (await findAll('list secrets', PROBE_ACCOUNT)).map((c) => c.account),
+    ready: async () => {
+      await alive(PROBE_ACCOUNT);
+    },
   };
 }
 
 function keychainError(err: unknown, what: string): OperationError {
   if (err instanceof OperationError) return err;
   const message = err instanceof Error ? err.message : String(err);
-  if (/dismissed|locked|unlock/i.test(message)) {
+  if (/did not receive a reply|timeout|timed out/i.test(message)) {
+    return new KeychainTimeout(`keychain did not answer (could not ${what})`, WAYS_OUT);
+  }
+  if (/dismissed|\blocked\b|unlock/i.test(message)) {
     return new OperationError(`keychain is locked (could not ${what})`, WAYS_OUT);
   }
   if (/dbus|d-bus|platform failure|no such|secret service|org\.freedesktop/i.test(message)) {
     return new OperationError(`keychain unreachable: no Secret Service on the session bus (could not ${what})`, WAYS_OUT);
   }
   return new OperationError(`keychain error (could not ${what}): ${message.split('\n')[0]}`, WAYS_OUT);
+}
+
+/**
+ * Linux: asks the Secret Service for a D-Bus Ping with a short reply time-out before the binding is
+ * used. A hung service (stopped, deadlocked) then fails here in 2 s, instead of inside the native
+ * binding, whose calls block the event loop and whose threads keep a process from exiting.
+ * Skipped where `dbus-send` is not installed; the binding's own errors still apply.
+ */
+function pingSecretService(): void {
+  if (process.platform !== 'linux') return;
+  const r = spawnSync(
+    'dbus-send',
+    ['--session', '--print-reply', '--reply-timeout=2000', '--dest=org.freedesktop.secrets', '/org/freedesktop/secrets', 'org.freedesktop.DBus.Peer.Ping'],
+    { encoding: 'utf8', timeout: 4_000, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  if (r.error) return; // no dbus-send: let the binding speak
+  if (r.status !== 0 && /NoReply|did not receive a reply|timeout/i.test(r.stderr ?? '')) {
+    throw new KeychainTimeout('keychain did not answer: the Secret Service is not responding', WAYS_OUT);
+  }
 }

@@ -13,6 +13,11 @@ export interface SecretStore {
   delete(account: string): Promise<boolean>;
   /** Accounts stored under this service (values never returned). */
   list(): Promise<string[]>;
+  /**
+   * Fails (fast, with the reason) when the store cannot be used: a hung, locked or absent keychain.
+   * Called before taking the catalog lock, so a broken keychain never holds other conn processes up.
+   */
+  ready(): Promise<void>;
 }
 
 export function secretAccount(connection: string, field: string): string {
