@@ -32,7 +32,8 @@ export function createCatalogStore(home: string): CatalogStore {
       const release = await lockfile.lock(path, {
         lockfilePath: `${path}.lock`,
         retries: LOCK_RETRIES,
-        stale: 15_000,
+        // A killed conn leaves its lock behind; the holder refreshes it every stale/2, so 4 s is safe.
+        stale: 4_000,
         realpath: false,
       }).catch((err: Error) => {
         throw new OperationError(`cannot lock the catalog ${path}: ${err.message}`);

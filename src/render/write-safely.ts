@@ -1,7 +1,7 @@
 // The one way conn writes a file into a repo: never through a symlink, never a half-written file.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFile, lstat, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { appendFile, lstat, mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import { OperationError } from '../errors.js';
 
@@ -41,6 +41,7 @@ export async function writeSafely(root: string, relPath: string, content: string
   if (existing && !existing.isFile()) throw refusal(relPath, 'it is not a regular file');
   const mode = opts.mode ?? (existing ? existing.mode & 0o7777 : undefined);
 
+  await removeStaleTemps(dir, fileName);
   const temp = join(dir, `.${fileName}.conn-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
   const handle = await open(temp, 'wx', mode ?? 0o666);
   try {
@@ -76,11 +77,38 @@ export async function ensureGitExcluded(root: string, relPath: string): Promise<
     if (err.code === 'ENOENT') return '';
     throw err;
   });
-  if (current.split(/\r?\n/).some((l) => l.trim() === line)) return false;
+  const present = new Set(current.split(/\r?\n/).map((l) => l.trim()));
+  // The temp files of an interrupted write hold the same secrets: keep them out of git too.
+  const missing = [line, TEMP_PATTERN].filter((l) => !present.has(l));
+  if (missing.length === 0) return false;
   await mkdir(dirname(excludeFile), { recursive: true });
   const sepNeeded = current !== '' && !current.endsWith('\n') ? '\n' : '';
-  await appendFile(excludeFile, `${sepNeeded}${line}\n`, 'utf8');
-  return true;
+  await appendFile(excludeFile, `${sepNeeded}${missing.join('\n')}\n`, 'utf8');
+  return missing.includes(line);
+}
+
+/** Matches the temp files writeSafely creates, in any folder of the repo. */
+const TEMP_PATTERN = '.*.conn-*.tmp';
+
+/** Removes temp files left by writes whose process died (killed mid-write); they may hold secrets. */
+async function removeStaleTemps(dir: string, fileName: string): Promise<void> {
+  const prefix = `.${fileName}.conn-`;
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const pid = Number(name.slice(prefix.length).split('-')[0]);
+    if (!Number.isInteger(pid) || pid === process.pid || alive(pid)) continue;
+    await unlink(join(dir, name)).catch(() => undefined);
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Whether git tracks `relPath` in the repo at `root` (false outside a git work tree). */

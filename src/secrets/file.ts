@@ -30,7 +30,7 @@ export function openFileStore(home: string): SecretStore {
     const release = await lockfile.lock(path, {
       lockfilePath: `${path}.lock`,
       retries: { retries: 200, factor: 1.3, minTimeout: 5, maxTimeout: 100, randomize: true },
-      stale: 15_000,
+      stale: 4_000,
       realpath: false,
     });
     try {

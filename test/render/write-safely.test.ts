@@ -98,6 +98,20 @@ describe('writeSafely', () => {
   });
 });
 
+describe('writeSafely after a killed write', () => {
+  it('removes temp files of dead processes before writing, and keeps a live one', async () => {
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const stale = `..mcp.json.conn-${dead.stdout}-0000.tmp`;
+    const live = `..mcp.json.conn-${process.ppid}-1111.tmp`;
+    writeFileSync(join(repo, stale), 'old secret');
+    writeFileSync(join(repo, live), 'in progress');
+    await writeSafely(repo, '.mcp.json', '{}\n');
+    expect(existsSync(join(repo, stale))).toBe(false);
+    expect(existsSync(join(repo, live))).toBe(true);
+    expect(readFileSync(join(repo, '.mcp.json'), 'utf8')).toBe('{}\n');
+  });
+});
+
 describe('ensureGitExcluded', () => {
   it('adds the path to .git/info/exclude once', async () => {
     initRepo();
@@ -107,6 +121,17 @@ describe('ensureGitExcluded', () => {
     expect(exclude.split('\n').filter((l) => l === '/.mcp.json')).toHaveLength(1);
     writeFileSync(join(repo, '.mcp.json'), '{}');
     expect(git(repo, 'status', '--porcelain')).toBe('');
+  });
+
+  it('keeps the temp files of an interrupted write out of git too', async () => {
+    initRepo();
+    await ensureGitExcluded(repo, '.mcp.json');
+    // writeSafely's temp names: `.<file>.conn-<pid>-<hex>.tmp` next to the target.
+    writeFileSync(join(repo, '..mcp.json.conn-12345-abcd.tmp'), 'secret');
+    mkdirSync(join(repo, '.cursor'));
+    writeFileSync(join(repo, '.cursor', '.mcp.json.conn-1-ff.tmp'), 'secret');
+    writeFileSync(join(repo, 'notes.tmp'), 'not ours');
+    expect(git(repo, 'status', '--porcelain', '--untracked-files=all')).toBe('?? notes.tmp');
   });
 
   it('adds nothing when git already ignores the path', async () => {
