@@ -4,6 +4,7 @@ import { collect, parseSecrets, parseSets } from './flags.js';
 import { checkName, nameFromFlag } from '../catalog/names.js';
 import type { Deps } from '../deps.js';
 import { UsageError } from '../errors.js';
+import { CLIENT_FIELD, TOKENS_FIELD } from '../oauth/storage.js';
 import { secretAccount } from '../secrets/store.js';
 import { promptField, readStdin } from '../ui/prompts.js';
 import type { DepsFactory } from './types.js';
@@ -87,7 +88,7 @@ export async function run(opts: EditOptions, deps: Deps): Promise<void> {
   const newName = opts.rename ?? opts.name;
   if (opts.rename) checkName(opts.rename);
 
-  const touchesStore = Object.keys(values).length > 0 || (opts.rename && current.secrets.length > 0) || opts.unset.some((k) => current.secrets.includes(k));
+  const touchesStore = Object.keys(values).length > 0 || (opts.rename && (current.secrets.length > 0 || current.oauth)) || opts.unset.some((k) => current.secrets.includes(k));
   if (touchesStore) await (await deps.secrets()).ready();
   const result = await deps.catalog.update(async (c) => {
     const conn = requireConnection(c, opts.name);
@@ -95,13 +96,16 @@ export async function run(opts: EditOptions, deps: Deps): Promise<void> {
     if (opts.rename && ['custom', 'remote', 'http-api'].includes(conn.preset) && registry.builtinIds.has(opts.rename)) {
       throw new UsageError(`a ${conn.preset} connection cannot be named ${opts.rename}: that is a built-in preset id`);
     }
-    const needsStore = Object.keys(values).length > 0 || (opts.rename && conn.secrets.length > 0) || opts.unset.some((k) => conn.secrets.includes(k));
+    const needsStore = Object.keys(values).length > 0 || (opts.rename && (conn.secrets.length > 0 || conn.oauth)) || opts.unset.some((k) => conn.secrets.includes(k));
     const store = needsStore ? await deps.secrets() : undefined;
     const storedFields = conn.secrets.filter((f) => !conn.secretRefs?.[f]);
-    // Rename: copy every stored secret to the new account before anything is deleted.
+    // Rename: copy every stored secret (OAuth tokens and client included) to the new account before
+    // anything is deleted.
     if (opts.rename && opts.rename !== opts.name && store) {
-      const old = await store.getMany(storedFields.map((f) => secretAccount(opts.name, f)));
-      for (const f of storedFields) {
+      const oauthItems = conn.oauth ? [TOKENS_FIELD, CLIENT_FIELD] : [];
+      const moved = [...storedFields, ...oauthItems];
+      const old = await store.getMany(moved.map((f) => secretAccount(opts.name, f)));
+      for (const f of moved) {
         const v = values[f] ?? old.get(secretAccount(opts.name, f));
         if (v !== null && v !== undefined) await store.set(secretAccount(newName, f), v);
       }
@@ -131,7 +135,8 @@ export async function run(opts: EditOptions, deps: Deps): Promise<void> {
   // Old keychain items go only after the catalog points at the new ones.
   if (opts.rename && opts.rename !== opts.name) {
     const store = await deps.secrets().catch(() => undefined);
-    if (store && current.secrets.length) for (const f of current.secrets) await store.delete(secretAccount(opts.name, f)).catch(() => false);
+    const items = [...current.secrets, ...(current.oauth ? [TOKENS_FIELD, CLIENT_FIELD] : [])];
+    if (store && items.length) for (const f of items) await store.delete(secretAccount(opts.name, f)).catch(() => false);
   }
   deps.io.result(result, (r) =>
     [r.renamedFrom ? `Renamed ${r.renamedFrom} → ${r.name}` : '', r.changed.length ? `Updated ${r.name}: ${r.changed.join(', ')}` : ''].filter(Boolean).join('\n') ||

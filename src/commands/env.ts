@@ -25,7 +25,7 @@ export async function secretEnvFor(repoDir: string, agent: Agent, deps: Deps): P
   const conns = resolveAccess(catalog, repo, agent)
     .filter((d) => d.rendered)
     .map((d) => catalog.connections[d.connection]!)
-    .filter((c) => c.kind !== 'http-api' && c.secrets.length > 0);
+    .filter((c) => c.kind !== 'http-api' && (c.secrets.length > 0 || c.oauth !== undefined));
   const accounts = conns.flatMap((c) => secretAccountsOf(c));
   const store = accounts.length ? await deps.secrets() : undefined;
   const values = store ? await store.getMany(accounts) : undefined;

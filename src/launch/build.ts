@@ -96,7 +96,13 @@ export async function buildLaunchSpec(conn: Connection, preset: Preset, opts: Bu
  */
 export async function resolveSecretEnv(conn: Connection, opts: Omit<BuildOptions, 'secrets' | 'permission'>): Promise<Record<string, string>> {
   const { values, uses } = await secretValues(conn, { ...opts, permission: 'full', secrets: 'resolve' });
-  return Object.fromEntries(uses.map((u) => [u.envVar, values[u.field]!]));
+  const env = Object.fromEntries(uses.map((u) => [u.envVar, values[u.field]!]));
+  // An OAuth connection's env-mode entry references its access token (fresh, refreshed if need be).
+  if (conn.kind === 'remote' && conn.oauth) {
+    const { freshAccessToken } = await import('../oauth/token.js');
+    env[secretEnvVar(conn.name, 'oauth_access_token')] = await freshAccessToken(conn, { store: opts.store, env: opts.env ?? process.env });
+  }
+  return env;
 }
 
 /** `Bearer ` is prefixed unless the token already carries a scheme (`Basic x`, `Sentry-Bearer x`). */

@@ -115,3 +115,37 @@ describe('token refresh before use', () => {
     expect(connection(w, name).oauth?.state).toBe('connected');
   });
 });
+
+describe('OAuth connections in env mode and across a rename', () => {
+  it('conn env exports a fresh access token for the reference an env-mode render writes', async () => {
+    const { w, name } = await connected();
+    const repo = w.gitRepo('repo');
+    const r = await w.conn(['render', '--repo', repo, '--secrets', 'env']);
+    expect(r.code, r.stderr).toBe(0);
+    const variable = `CONN_${name.toUpperCase().replace(/-/g, '_')}_OAUTH_ACCESS_TOKEN`;
+    expect(readFileSync(join(repo, '.mcp.json'), 'utf8')).toContain(`\${${variable}}`);
+    const env = await w.conn(['env', '--repo', repo, '--format', 'json']);
+    expect(env.code, env.stderr).toBe(0);
+    const token = JSON.parse(env.stdout)[variable] as string;
+    // The exported token is the one now stored (refreshed if it was about to expire) and it works.
+    expect(token).toBe(storedOAuth(w, name).tokens!.access_token);
+    const res = await fetch(fixture.mcpUrl, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+    });
+    await res.body?.cancel();
+    expect(res.status).not.toBe(401);
+  });
+
+  it('a renamed connection keeps its sign-in', async () => {
+    const { w, name } = await connected();
+    const renamed = `${name}-b`;
+    const r = await w.conn(['edit', name, '--rename', renamed]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(storedOAuth(w, renamed).tokens).toBeDefined();
+    expect(storedOAuth(w, name).tokens).toBeUndefined();
+    const t = await w.conn(['test', renamed, '--json']);
+    expect(t.code, t.stdout + t.stderr).toBe(0);
+  });
+});
