@@ -119,20 +119,36 @@ function keychainError(err: unknown, what: string): OperationError {
 }
 
 /**
- * Linux: asks the Secret Service for a D-Bus Ping with a short reply time-out before the binding is
- * used. A hung service (stopped, deadlocked) then fails here in 2 s, instead of inside the native
- * binding, whose calls block the event loop and whose threads keep a process from exiting.
- * Skipped where `dbus-send` is not installed; the binding's own errors still apply.
+ * Linux: asks the Secret Service, with short D-Bus reply time-outs, whether it answers and whether its
+ * default keyring is unlocked, before the native binding is used. A hung service then fails in 2 s
+ * instead of inside the binding (whose calls can block the event loop, and whose threads keep a
+ * process from exiting), and a locked keyring fails at once instead of waiting on an unlock prompt
+ * nobody can answer. Skipped where `dbus-send` is not installed; the binding's own errors still apply.
  */
 function pingSecretService(): void {
   if (process.platform !== 'linux') return;
-  const r = spawnSync(
-    'dbus-send',
-    ['--session', '--print-reply', '--reply-timeout=2000', '--dest=org.freedesktop.secrets', '/org/freedesktop/secrets', 'org.freedesktop.DBus.Peer.Ping'],
-    { encoding: 'utf8', timeout: 4_000, stdio: ['ignore', 'ignore', 'pipe'] },
+  const ask = (path: string, method: string, ...args: string[]) =>
+    spawnSync('dbus-send', ['--session', '--print-reply', '--reply-timeout=2000', '--dest=org.freedesktop.secrets', path, method, ...args], {
+      encoding: 'utf8',
+      timeout: 4_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  const ping = ask('/org/freedesktop/secrets', 'org.freedesktop.DBus.Peer.Ping');
+  if (ping.error) return; // no dbus-send: let the binding speak
+  if (ping.status !== 0) {
+    if (/NoReply|did not receive a reply|timeout/i.test(ping.stderr ?? '')) {
+      throw new KeychainTimeout('keychain did not answer: the Secret Service is not responding', WAYS_OUT);
+    }
+    return; // no service or no bus: the binding says so precisely
+  }
+  const locked = ask(
+    '/org/freedesktop/secrets/aliases/default',
+    'org.freedesktop.DBus.Properties.Get',
+    'string:org.freedesktop.Secret.Collection',
+    'string:Locked',
   );
-  if (r.error) return; // no dbus-send: let the binding speak
-  if (r.status !== 0 && /NoReply|did not receive a reply|timeout/i.test(r.stderr ?? '')) {
-    throw new KeychainTimeout('keychain did not answer: the Secret Service is not responding', WAYS_OUT);
+  if (/boolean true/.test(locked.stdout ?? '')) throw new OperationError('keychain is locked (the default keyring)', WAYS_OUT);
+  if (/does not exist|NoSuchObject/i.test(locked.stderr ?? '')) {
+    throw new OperationError('keychain is locked: the Secret Service has no unlocked default keyring', WAYS_OUT);
   }
 }

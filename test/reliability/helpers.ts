@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { ROOT, type RunResult } from '../helpers/world.js';
+import { alive } from '../helpers/processes.js';
+export { alive };
 
 export const NODE = process.execPath;
 export const ARGV_ECHO = join(ROOT, 'test/fixtures/reliability/argv-echo.mjs');
@@ -74,20 +76,6 @@ export function expectCleanFailure(r: RunResult, codes: number[], what: string):
   expect(errorLines, context).toHaveLength(1);
 }
 
-/** Alive = exists and is not a zombie. */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 /** Polls /proc until none of the PIDs is alive, or the limit passes; returns those still alive. */
 export async function stillAlive(pids: number[], limitMs = 3000): Promise<number[]> {
