@@ -1,29 +1,14 @@
-// Entry point loaded first by bin/conn.js: answers the hottest invocations — `conn render` with
-// nothing changed (a shell hook on every `cd`), `--help`, `--version` — without loading commander or
-// anything else. Anything it does not recognise exactly falls through to the full CLI.
-import { readFileSync } from 'node:fs';
+// Loaded by bin/conn.js for `conn render`: answers the hottest invocation — a render with nothing
+// changed, from a shell hook on every `cd` — without loading commander or anything else. Anything it
+// does not recognise exactly falls through to the full CLI.
 import { AGENTS, type Agent } from './catalog/constants.js';
 import { connHome } from './paths.js';
 import { answerIfUnchanged, type FastRequest } from './render/fast.js';
 import type { SecretsMode } from './render/state.js';
-import pkg from '../package.json' with { type: 'json' };
 
 const MODES = ['inline', 'env', 'proxy'];
 
 export async function tryFast(args: string[]): Promise<boolean> {
-  if (args.length === 1 && (args[0] === '-V' || args[0] === '--version')) {
-    process.stdout.write(`${pkg.version}\n`);
-    return true;
-  }
-  if (args.length === 0 || (args.length === 1 && (args[0] === '--help' || args[0] === '-h'))) {
-    try {
-      // Written at build time from commander's own output, so it is the same text.
-      process.stdout.write(readFileSync(new URL('./help.txt', import.meta.url), 'utf8'));
-      return true;
-    } catch {
-      return false;
-    }
-  }
   if (args[0] !== 'render') return false;
   const req = parseRender(args.slice(1));
   if (!req) return false;

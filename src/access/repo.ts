@@ -1,7 +1,6 @@
 // Repo identity: where a directory's work tree starts and what its origin remote is.
 // Runs on every `cd` through the shell hook, so the common cases are answered from the file system
 // alone; git itself is spawned only for layouts the quick path cannot read for certain.
-import { execFile } from 'node:child_process';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -67,7 +66,9 @@ function readHead(file: string): string {
   }
 }
 
-function git(cwd: string, args: string[]): Promise<string | undefined> {
+async function git(cwd: string, args: string[]): Promise<string | undefined> {
+  // Loaded only when git must decide: the common `cd` answers from the file system alone.
+  const { execFile } = await import('node:child_process');
   return new Promise((done) => {
     // An argument array and no shell: a directory name is never interpreted.
     execFile('git', args, { cwd, encoding: 'utf8', timeout: 10_000 }, (err, stdout) => {
