@@ -1,5 +1,5 @@
 // Bundles src/ into dist/ with one lazily loaded chunk per command, so `conn render`'s unchanged
-// path never loads the MCP SDK, conf or the keychain binding. Builds into a staging folder and swaps
+// path never loads the MCP SDK, zod or the keychain binding. Builds into a staging folder and swaps
 // it in at the end: stale chunks never ship, and a running conn never sees a half-built dist/.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';

@@ -6,7 +6,7 @@ import pkg from '../package.json' with { type: 'json' };
 
 /**
  * Each command's module is loaded only when that command runs, so `conn render` from a shell hook
- * never pays for the MCP SDK, conf, prompts or the keychain binding.
+ * never pays for the MCP SDK, zod, prompts or the keychain binding.
  */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
   presets: { summary: 'List the built-in and user presets', load: () => import('./commands/presets.js') },
