@@ -6,27 +6,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { waitForBusName, which } from './dbus.js';
 
 let bus: ChildProcess | undefined;
 let keyring: ChildProcess | undefined;
 let dataDir: string | undefined;
 
-function which(cmd: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-}
 
-async function waitForName(address: string, name: string, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const r = spawnSync('dbus-send', ['--session', '--dest=org.freedesktop.DBus', '--type=method_call', '--print-reply',
-      '/org/freedesktop/DBus', 'org.freedesktop.DBus.NameHasOwner', `string:${name}`], {
-      env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: address }, encoding: 'utf8',
-    });
-    if (r.stdout.includes('boolean true')) return true;
-    await new Promise((r) => setTimeout(r, 20)); // polling the bus, not synchronising on time
-  }
-  return false;
-}
 
 export default async function setup(project: TestProject) {
   if (!which('dbus-daemon') || !which('gnome-keyring-daemon')) {
@@ -50,7 +36,7 @@ export default async function setup(project: TestProject) {
   // --foreground keeps the daemon our child, so teardown can stop exactly this one.
   keyring = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], { env, stdio: ['pipe', 'ignore', 'ignore'] });
   keyring.stdin!.end('test-password');
-  if (!(await waitForName(address, 'org.freedesktop.secrets', 5000))) {
+  if (!(await waitForBusName(address, 'org.freedesktop.secrets', 5000))) {
     throw new Error('gnome-keyring-daemon did not appear on the private bus');
   }
   process.env.DBUS_SESSION_BUS_ADDRESS = address;

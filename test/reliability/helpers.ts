@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { ROOT, type RunResult } from '../helpers/world.js';
 import { alive } from '../helpers/processes.js';
+import { waitForBusName, which } from '../helpers/dbus.js';
 export { alive };
 
 export const NODE = process.execPath;
@@ -115,22 +116,7 @@ export interface PrivateKeyring {
   stop(): Promise<void>;
 }
 
-function which(cmd: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-}
 
-async function hasOwner(address: string, name: string, limitMs: number): Promise<boolean> {
-  const end = Date.now() + limitMs;
-  while (Date.now() < end) {
-    const r = spawnSync('dbus-send', ['--session', '--dest=org.freedesktop.DBus', '--type=method_call', '--print-reply',
-      '/org/freedesktop/DBus', 'org.freedesktop.DBus.NameHasOwner', `string:${name}`], {
-      env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: address }, encoding: 'utf8',
-    });
-    if (r.stdout.includes('boolean true')) return true;
-    await new Promise((r) => setTimeout(r, 20)); // polling the bus for the name, not sleeping for sync
-  }
-  return false;
-}
 
 async function killAndWait(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
@@ -162,13 +148,13 @@ export async function startPrivateKeyring(): Promise<PrivateKeyring> {
       k.daemon = spawn('gnome-keyring-daemon', args, { env, stdio: ['pipe', 'ignore', 'ignore'] });
       if (unlock) k.daemon.stdin!.end('test-password');
       else k.daemon.stdin!.end();
-      if (!(await hasOwner(address, 'org.freedesktop.secrets', 5000))) throw new Error('gnome-keyring-daemon did not appear on the private bus');
+      if (!(await waitForBusName(address, 'org.freedesktop.secrets', 5000))) throw new Error('gnome-keyring-daemon did not appear on the private bus');
     },
     async stopDaemon() {
       if (k.daemon) await killAndWait(k.daemon, 'SIGKILL');
       // The name must be released before a new daemon can take it.
       const end = Date.now() + 5000;
-      while (Date.now() < end && (await hasOwner(address, 'org.freedesktop.secrets', 1))) await new Promise((r) => setTimeout(r, 20));
+      while (Date.now() < end && (await waitForBusName(address, 'org.freedesktop.secrets', 1))) await new Promise((r) => setTimeout(r, 20));
     },
     freeze() {
       k.daemon.kill('SIGSTOP');
