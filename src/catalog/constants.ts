@@ -1,3 +1,5 @@
+import type { Catalog } from './model.js';
+
 // Plain constants with no zod import, so the CLI's hot paths (help, render's unchanged path) stay light.
 /** Connection names are slugs; the name is also the key an agent sees (`mcp__<name>__<tool>`). */
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -10,3 +12,10 @@ export type Agent = (typeof AGENTS)[number];
 
 export const KINDS = ['stdio', 'remote', 'http-api'] as const;
 export type Kind = (typeof KINDS)[number];
+
+export const CATALOG_VERSION = 1;
+
+/** The catalog before anything was added (what a missing or empty file reads as). */
+export function emptyCatalog(): Catalog {
+  return { version: CATALOG_VERSION, connections: {}, assignments: [] };
+}

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { AGENTS, KINDS, NAME_PATTERN, PERMISSIONS } from './constants.js';
+import { AGENTS, CATALOG_VERSION, KINDS, NAME_PATTERN, PERMISSIONS } from './constants.js';
 
 export * from './constants.js';
 
@@ -78,15 +78,9 @@ export const AssignmentSchema = z.object({
 });
 export type Assignment = z.infer<typeof AssignmentSchema>;
 
-export const CATALOG_VERSION = 1;
-
 export const CatalogSchema = z.object({
   version: z.literal(CATALOG_VERSION),
   connections: z.record(z.string(), ConnectionSchema),
   assignments: z.array(AssignmentSchema),
 });
 export type Catalog = z.infer<typeof CatalogSchema>;
-
-export function emptyCatalog(): Catalog {
-  return { version: CATALOG_VERSION, connections: {}, assignments: [] };
-}

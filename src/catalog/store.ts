@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../atomic-write.js';
 import { catalogPath } from '../paths.js';
 import { OperationError } from '../errors.js';
+import { emptyCatalog } from './constants.js';
 import type { Catalog } from './model.js';
 
 /**
@@ -67,7 +68,7 @@ function readText(path: string): string | undefined {
  * `conn list` and `conn render` should not pay.
  */
 async function parseCatalog(path: string, text: string | undefined, full: boolean): Promise<Catalog> {
-  if (text === undefined || text.trim() === '') return { version: 1, connections: {}, assignments: [] };
+  if (text === undefined || text.trim() === '') return emptyCatalog();
   let data: unknown;
   try {
     data = JSON.parse(text);
