@@ -1,18 +1,22 @@
 #!/usr/bin/env node
 // Thin launcher: the real program is the esbuild bundle in dist/ (built by `npm install` via `prepare`).
-// `--help` and `--version` are answered here from files written at build time; dist/fast.js answers
-// `conn render` when nothing changed; everything else loads the full CLI.
-import { readFileSync } from 'node:fs';
-import module from 'node:module';
+// CommonJS on purpose (bin/package.json): an ES module entry costs every start a few milliseconds of
+// loader set-up, and the hottest invocations never need it. `--help` and `--version` are answered
+// from files written at build time; dist/fast.cjs answers `conn render` when nothing changed, and `conn list`;
+// everything else loads the full CLI (an ES module bundle with per-command chunks).
+'use strict';
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
 
 const args = process.argv.slice(2);
+const dist = join(__dirname, '..', 'dist');
 if (args.length === 0 || (args.length === 1 && (args[0] === '--help' || args[0] === '-h'))) {
-  process.stdout.write(readFileSync(new URL('../dist/help.txt', import.meta.url), 'utf8'));
+  process.stdout.write(readFileSync(join(dist, 'help.txt'), 'utf8'));
 } else if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
-  process.stdout.write(`${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version}\n`);
+  process.stdout.write(`${JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')).version}\n`);
 } else {
   // Compile cache makes repeated starts cheaper where Node supports it (>= 22.1).
-  module.enableCompileCache?.();
-  const { tryFast } = args[0] === 'render' ? await import('../dist/fast.js') : { tryFast: async () => false };
-  if (!(await tryFast(args))) await import('../dist/cli.js');
+  require('node:module').enableCompileCache?.();
+  const fast = ['render', 'list', 'ls'].includes(args[0]) ? require(join(dist, 'fast.cjs')).tryFast(args) : Promise.resolve(false);
+  fast.catch(() => false).then((done) => done || import('../dist/cli.js'));
 }

@@ -4,11 +4,68 @@
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const dist = fileURLToPath(new URL('../dist', import.meta.url));
 const stage = `${dist}.build-${process.pid}`;
 rmSync(stage, { recursive: true, force: true });
+
+// Node built-ins. Those Node has loaded before any user code runs cost nothing to require; the
+// others (crypto, child_process, net, tty, fs/promises…) are required on first use: each becomes a
+// module of getters, one per export (the list read here, at build time), so a command that never
+// hashes never loads node:crypto. In the ES module bundle every built-in goes through require(): an
+// ESM import of a built-in builds a facade that reads every export once (fs.promises,
+// fs.ReadStream…), loading modules nobody uses.
+const PRELOADED = new Set(['buffer', 'events', 'fs', 'module', 'path', 'timers', 'url', 'util']);
+const builtins = (format) => ({
+  name: 'builtins',
+  setup(b) {
+    b.onResolve({ filter: /^node:/ }, (args) => {
+      // Inside a shim, and `await import('node:x')` (loaded when it runs anyway): the real module.
+      if (args.namespace === 'builtin' || args.kind === 'dynamic-import') return { path: args.path, external: true };
+      if (format === 'cjs' && PRELOADED.has(args.path.slice(5))) return { path: args.path, external: true };
+      return { path: args.path, namespace: 'builtin' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => {
+      const mod = createRequire(import.meta.url)(args.path);
+      const keys = Object.keys(mod).filter((k) => k !== 'default' && k !== '__esModule' && /^[A-Za-z_$][\w$]*$/.test(k));
+      if (PRELOADED.has(args.path.slice(5))) {
+        // Plain ES exports (no interop copy of every export per importing chunk). Exports that are
+        // getters (fs.promises, fs.ReadStream…) load more modules when read: left out (a build error
+        // names any that conn's code imports).
+        const plain = keys.filter((k) => !Object.getOwnPropertyDescriptor(mod, k)?.get);
+        return { contents: `const m = require(${JSON.stringify(args.path)});\nexport default m;\nexport const { ${plain.join(', ')} } = m;`, loader: 'js' };
+      }
+      const getters = keys.map((k) => `${JSON.stringify(k)}: { enumerable: true, get: () => load()[${JSON.stringify(k)}] }`);
+      return {
+        contents: `let m; const load = () => (m ??= require(${JSON.stringify(args.path)}));\nObject.defineProperties(module.exports, {\n${getters.join(',\n')}\n});`,
+        loader: 'js',
+      };
+    });
+  },
+});
+
+// conn always builds its own \`new Chalk({ level })\` from its own TTY/NO_COLOR check, so chalk's
+// start-up detection (which loads node:tty and node:os) is replaced by a stub saying "no colour".
+const quietChalk = {
+  name: 'quiet-chalk',
+  setup(b) {
+    b.onResolve({ filter: /^#supports-color$/ }, () => ({ path: 'supports-color', namespace: 'quiet-chalk' }));
+    b.onLoad({ filter: /.*/, namespace: 'quiet-chalk' }, () => ({
+      contents: 'export const stdout = false; export const stderr = false; export default { stdout, stderr };',
+      loader: 'js',
+    }));
+  },
+};
+
+/** Leaves an import of another dist/ entry as it is, to be loaded from beside the output at run time. */
+const besideInDist = (path) => ({
+  name: 'beside-in-dist',
+  setup(b) {
+    b.onResolve({ filter: new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }, () => ({ path, external: true }));
+  },
+});
 
 const common = {
   bundle: true,
@@ -23,19 +80,33 @@ const common = {
 
 await build({
   ...common,
-  entryPoints: { cli: 'src/cli.ts' },
+  // render-entry: `conn render` without commander, for the hook when something changed (dist/fast.cjs).
+  entryPoints: { cli: 'src/cli.ts', 'render-entry': 'src/render-entry.ts' },
   splitting: true,
   outdir: stage,
   chunkNames: 'chunks/[name]-[hash]',
   // Native binding: resolved from node_modules at run time.
   external: ['@napi-rs/keyring'],
+  plugins: [builtins('esm'), quietChalk],
   banner: { js: "import { createRequire as __connCreateRequire } from 'node:module'; const require = __connCreateRequire(import.meta.url);" },
   sourcemap: 'linked',
 });
 
 // The fast path (an unchanged render from a shell hook) as one file with no chunks: every module
 // load counts when the whole budget is a few milliseconds over `node -e 0`.
-await build({ ...common, entryPoints: { fast: 'src/fast.ts' }, outdir: stage, sourcemap: 'linked' });
+// CommonJS, so starting it needs no ES module loader (about 4 ms per start on Node 20).
+await build({
+  ...common,
+  format: 'cjs',
+  entryPoints: { fast: 'src/fast.ts' },
+  outExtension: { '.js': '.cjs' },
+  outdir: stage,
+  external: ['@napi-rs/keyring'],
+  plugins: [builtins('cjs'), quietChalk, besideInDist('./render-entry.js')],
+  define: { 'import.meta.url': '__connModuleUrl' },
+  banner: { js: "const __connModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  sourcemap: 'linked',
+});
 
 // The top-level help as commander prints it, so bin/conn.js can answer `conn --help` without loading it.
 const help = execFileSync(process.execPath, [`${stage}/cli.js`, '--help'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', COLUMNS: '100' } });

@@ -2,7 +2,6 @@
 // Runs on every `cd` through the shell hook, so the common cases are answered from the file system
 // alone; git itself is spawned only for layouts the quick path cannot read for certain.
 import { readFileSync, realpathSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
@@ -91,7 +90,12 @@ export async function originRemote(root: string): Promise<string | undefined> {
   const gitDir = join(root, '.git');
   const stat = statSync(gitDir, { throwIfNoEntry: false });
   if (stat?.isDirectory() && !process.env.GIT_DIR) {
-    const text = await readFile(join(gitDir, 'config'), 'utf8').catch(() => undefined);
+    let text: string | undefined;
+    try {
+      text = readFileSync(join(gitDir, 'config'), 'utf8');
+    } catch {
+      text = undefined;
+    }
     if (text !== undefined) {
       const url = originFromConfig(text);
       if (url !== 'unsure') return url === undefined ? undefined : normalizeRemote(url);
