@@ -1,6 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { exitCodeOf, formatError } from './errors.js';
-import { keychainHung } from './secrets/hung.js';
+import { finish, runCommand } from './exit.js';
 import type { CommandModule, DepsFactory } from './commands/types.js';
 import pkg from '../package.json' with { type: 'json' };
 
@@ -66,26 +65,17 @@ CONN_SECRET_STORE=file (plaintext secrets where no keychain exists), NO_COLOR, C
     for (const [command, { summary }] of Object.entries(COMMANDS)) program.command(command).description(summary);
   }
 
-  try {
-    await program.parseAsync(argv);
-    return process.exitCode === undefined ? 0 : Number(process.exitCode);
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      // Help and version are successes; every other commander error is bad usage.
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-      return 2;
+  let usage = false;
+  const code = await runCommand(async () => {
+    try {
+      await program.parseAsync(argv);
+    } catch (err) {
+      if (!(err instanceof CommanderError)) throw err;
+      // Help and version are successes; every other commander error is bad usage (already printed).
+      usage = !['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code);
     }
-    process.stderr.write(`conn: ${formatError(err)}\n`);
-    if (process.env.CONN_DEBUG === '1' && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
-    return exitCodeOf(err);
-  }
+  });
+  return usage ? 2 : code;
 }
 
-const code = await main();
-process.exitCode = code;
-if (keychainHung()) {
-  // The keychain binding's thread is stuck on D-Bus and would block a normal exit forever.
-  process.stderr.write('', () => process.kill(process.pid, 'SIGKILL'));
-}
-// Safety net: a stray handle (an SDK timer, a half-closed socket) must not keep a finished command alive.
-setTimeout(() => process.exit(code), 2_000).unref();
+finish(await main());

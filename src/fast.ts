@@ -1,22 +1,52 @@
-// Loaded by bin/conn.js for `conn render`: answers the hottest invocation — a render with nothing
-// changed, from a shell hook on every `cd` — without loading commander or anything else. Anything it
-// does not recognise exactly falls through to the full CLI.
+// Loaded by bin/conn.js (as dist/fast.cjs, a CommonJS bundle: no ES module loader to set up) for the
+// hottest invocations: `conn render` with nothing changed, from a shell hook on every `cd`, and
+// `conn list`. No commander, no chunks. Anything it does not recognise exactly, and any error, falls
+// through to the full CLI, which reports it properly.
 import { AGENTS, type Agent } from './catalog/constants.js';
-import { connHome } from './paths.js';
+import { run as runList } from './commands/list.js';
+import { checkShape, parseCatalogText, readText } from './catalog/read.js';
+import type { Catalog } from './catalog/model.js';
+import { createIo } from './ui/io.js';
+import { catalogPath, connHome } from './paths.js';
 import { answerIfUnchanged, type FastRequest } from './render/fast.js';
 import type { SecretsMode } from './render/state.js';
 
 const MODES = ['inline', 'env', 'proxy'];
 
 export async function tryFast(args: string[]): Promise<boolean> {
-  if (args[0] !== 'render') return false;
-  const req = parseRender(args.slice(1));
-  if (!req) return false;
-  try {
-    return await answerIfUnchanged(connHome(), req);
-  } catch {
-    return false; // the full CLI reports errors properly
+  if (args[0] === 'render') {
+    const req = parseRender(args.slice(1));
+    if (!req) return false;
+    let unchanged = false;
+    try {
+      unchanged = await answerIfUnchanged(connHome(), { ...req, agents: req.agents.length ? req.agents : ['claude-code'] });
+    } catch {
+      /* the render itself reports it */
+    }
+    if (unchanged) return true;
+    // Something changed: render straight away, without loading commander and the full CLI.
+    const { renderDirect } = await import('./render-entry.js');
+    await renderDirect({ repo: req.repo, agent: req.agents, secrets: req.secrets, auto: req.auto, json: req.json, quiet: req.quiet });
+    return true;
   }
+  if ((args[0] === 'list' || args[0] === 'ls') && args.slice(1).every((a) => a === '--json')) {
+    // Reading and printing are the whole command: a failure before any output is the full CLI's to report.
+    const home = connHome();
+    const path = catalogPath(home);
+    let catalog: Catalog | 'deep';
+    try {
+      catalog = checkShape(path, parseCatalogText(path, readText(path)));
+    } catch {
+      return false;
+    }
+    if (catalog === 'deep') return false;
+    const known = catalog;
+    const notHere = () => Promise.reject(new Error('not loaded on the fast path'));
+    const catalogStore = { path, read: async () => known, snapshot: notHere, update: notHere };
+    await runList({}, { home, env: process.env, io: createIo({ json: args.length > 1 }), catalog: catalogStore, secrets: notHere, presets: notHere, clock: () => new Date() });
+    return true;
+  }
+  return false;
 }
 
 /** The plain flags of `conn render`; anything else (dry-run, force, all, help…) → undefined. */
@@ -46,6 +76,5 @@ function parseRender(args: string[]): FastRequest | undefined {
     else if (flag === '--quiet' || flag === '-q') req.quiet = true;
     else return undefined;
   }
-  if (req.agents.length === 0) req.agents = ['claude-code'];
   return req;
 }

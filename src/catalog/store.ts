@@ -1,9 +1,10 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { writeFileAtomic } from '../atomic-write.js';
 import { catalogPath } from '../paths.js';
 import { OperationError } from '../errors.js';
-import { emptyCatalog } from './constants.js';
+import { checkShape, FIX_HINT, parseCatalogText, readText } from './read.js';
 import type { Catalog } from './model.js';
+import { readWithSig, type FileSig } from '../file-sig.js';
 
 /**
  * The catalog file. Reads are plain fs + JSON.parse; every change is one locked read-modify-write
@@ -12,9 +13,16 @@ import type { Catalog } from './model.js';
  * SNAP is set, as in snap-packaged terminals, and costs ~140 ms to load.)
  * A file that does not parse is never reset: the error names it and stops.
  */
+export interface CatalogSnapshot {
+  catalog: Catalog;
+  sig: FileSig;
+}
+
 export interface CatalogStore {
   path: string;
   read(): Promise<Catalog>;
+  /** The catalog with the signature of the exact text it was parsed from (what a render remembers). */
+  snapshot(): Promise<CatalogSnapshot>;
   update<T>(fn: (catalog: Catalog) => T | Promise<T>): Promise<T>;
 }
 
@@ -26,6 +34,16 @@ export function createCatalogStore(home: string): CatalogStore {
     path,
     async read() {
       return parseCatalog(path, readText(path), false);
+    },
+    async snapshot() {
+      let read: ReturnType<typeof readWithSig>;
+      try {
+        read = readWithSig(path);
+      } catch (err) {
+        throw new OperationError(`cannot read the catalog ${path}: ${(err as Error).message}`);
+      }
+      const { text, sig } = read;
+      return { catalog: await parseCatalog(path, text, false), sig };
     },
     async update(fn) {
       mkdirSync(home, { recursive: true, mode: 0o700 });
@@ -53,59 +71,22 @@ export function createCatalogStore(home: string): CatalogStore {
   };
 }
 
-function readText(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new OperationError(`cannot read the catalog ${path}: ${(err as Error).message}`);
-  }
-}
-
 /**
  * Read paths check the catalog's shape by hand (conn wrote it, through the full schema); the write
  * path validates it with the zod schema before changing anything. Loading zod costs ~20 ms, which
  * `conn list` and `conn render` should not pay.
  */
 async function parseCatalog(path: string, text: string | undefined, full: boolean): Promise<Catalog> {
-  if (text === undefined || text.trim() === '') return emptyCatalog();
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    throw new OperationError(`cannot parse the catalog ${path}: ${(err as Error).message}`, 'fix or move the file; conn never overwrites it');
-  }
+  const data = parseCatalogText(path, text);
   if (!full) {
-    const problem = shapeProblem(data);
-    if (!problem) return data as Catalog;
-    if (problem !== 'deep') throw new OperationError(`invalid catalog ${path}: ${problem}`, 'fix or move the file; conn never overwrites it');
+    const quick = checkShape(path, data);
+    if (quick !== 'deep') return quick;
   }
   const { CatalogSchema } = await import('./model.js');
   const parsed = CatalogSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new OperationError(
-      `invalid catalog ${path}: ${issue.path.join('.') || '(root)'}: ${issue.message}`,
-      'fix or move the file; conn never overwrites it',
-    );
+    throw new OperationError(`invalid catalog ${path}: ${issue.path.join('.') || '(root)'}: ${issue.message}`, FIX_HINT);
   }
   return parsed.data;
-}
-
-/** undefined: looks right; a message: clearly wrong; 'deep': needs the full schema to say. */
-function shapeProblem(data: unknown): string | undefined {
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) return '(root): expected an object';
-  const c = data as Record<string, unknown>;
-  if (c.version !== 1) return `version: expected 1, found ${JSON.stringify(c.version)}`;
-  if (typeof c.connections !== 'object' || c.connections === null || Array.isArray(c.connections)) return 'connections: expected an object';
-  if (!Array.isArray(c.assignments)) return 'assignments: expected an array';
-  for (const conn of Object.values(c.connections as Record<string, unknown>)) {
-    const k = conn as Record<string, unknown> | null;
-    if (!k || typeof k.name !== 'string' || typeof k.preset !== 'string' || !Array.isArray(k.secrets) || typeof k.fields !== 'object' || typeof k.health !== 'object') return 'deep';
-  }
-  for (const a of c.assignments as unknown[]) {
-    const k = a as Record<string, unknown> | null;
-    if (!k || typeof k.id !== 'string' || !Array.isArray(k.repos) || !Array.isArray(k.agents)) return 'deep';
-  }
-  return undefined;
 }

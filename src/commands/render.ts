@@ -4,7 +4,7 @@ import { AGENTS, type Agent } from '../catalog/constants.js';
 import { connHome } from '../paths.js';
 import { UsageError } from '../errors.js';
 import { answerIfUnchanged, renderJobs } from '../render/fast.js';
-import { renderedAgents, type SecretsMode } from '../render/state.js';
+import { migrateLegacyStates, renderedAgents, type SecretsMode } from '../render/state.js';
 import type { RenderOutcome } from '../render/render.js';
 import type { Deps } from '../deps.js';
 import type { DepsFactory } from './types.js';
@@ -24,7 +24,7 @@ export interface RenderCommandOptions {
   quiet: boolean;
 }
 
-interface RenderFlags {
+export interface RenderFlags {
   repo?: string;
   agent?: string[];
   secrets?: string;
@@ -71,12 +71,22 @@ export function parseRender(flags: RenderFlags): RenderCommandOptions {
 export async function run(opts: RenderCommandOptions, depsFor: DepsFactory): Promise<void> {
   const repo = await repoIdentity(opts.repo);
   const home = connHome();
+  migrateLegacyStates(home);
   const plain = !opts.dryRun && !opts.force && !opts.allowTracked && opts.agents !== 'all';
   if (plain && (await answerIfUnchanged(home, { ...opts, agents: opts.agents as Agent[] }, repo))) return;
   let jobs = opts.agents === 'all' ? [] : renderJobs(home, repo.root, opts.agents, opts.secrets, opts.auto);
 
   const deps = await depsFor({ json: opts.json, quiet: opts.quiet });
-  const [{ renderAgent, detectAgents }, catalog, registry] = await Promise.all([import('../render/render.js'), deps.catalog.read(), deps.presets()]);
+  const reading = deps.catalog.snapshot();
+  // An inline render of connections with secrets will open the keychain: start loading its binding
+  // (and the D-Bus pre-flight) now, alongside the presets and the writers. Errors surface where it is used.
+  void reading.then((s) => {
+    if (jobs.some((j) => j.secrets === 'inline') && !opts.dryRun && Object.values(s.catalog.connections).some((c) => c.secrets.length > 0)) {
+      deps.secrets().catch(() => undefined);
+    }
+  }, () => undefined);
+  const [{ renderAgent, detectAgents }, snapshot, registry] = await Promise.all([import('../render/render.js'), reading, deps.presets()]);
+  const catalog = snapshot.catalog;
   if (opts.agents === 'all') {
     const previously = renderedAgents(home, repo.root).map((s) => s.agent);
     const agents = detectAgents(repo.root, repo.remote, catalog, previously, AGENTS);
@@ -88,7 +98,7 @@ export async function run(opts: RenderCommandOptions, depsFor: DepsFactory): Pro
     const outcome = await renderAgent(
       { root: repo.root, remote: repo.remote, isGit: repo.isGit, agent: job.agent, secrets: job.secrets, dryRun: opts.dryRun, force: opts.force, allowTracked: opts.allowTracked },
       deps,
-      { catalog, registry },
+      { snapshot, registry },
     );
     outcomes.push(outcome);
     if (!opts.quiet && !opts.json) for (const w of outcome.warnings) deps.io.warn(w);

@@ -1,25 +1,59 @@
-// The no-change path of `conn render`, run from a shell hook on every `cd`: a stamp of the inputs and
-// two small file reads. No commander, no catalog schema, no presets, no keychain, no MCP SDK.
+// The no-change path of `conn render`, run from a shell hook on every `cd`: the state file, the inputs
+// as text, and a stat of each file the render read or wrote. No commander, no catalog schema, no
+// presets, no keychain, no MCP SDK, and (usually) no crypto.
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoIdentity, type RepoIdentity } from '../access/repo.js';
 import type { Agent } from '../catalog/constants.js';
+import { catalogPath } from '../paths.js';
+import { fdWriter } from '../ui/io.js';
 import { CLAUDE_SETTINGS_FILE_PATH } from './side-file.js';
-import { readState, renderedAgents, type SecretsMode } from './state.js';
-import { fileHash, inputsStamp } from './stamp.js';
+import { legacyStatesPending, readState, renderedAgents, writeState, type RenderState, type SecretsMode } from './state.js';
+import { checkSig, RACY_MS } from '../file-sig.js';
+import { inputsText } from './stamp.js';
 
 export interface RenderJob {
   agent: Agent;
   secrets: SecretsMode;
 }
 
+/**
+ * Whether a render of `agent` here would change nothing. A signature confirmed by content (its file
+ * was too fresh, or touched without a change) is written back, so the next check needs only stats.
+ */
 export function isUnchanged(home: string, root: string, remote: string | undefined, agent: Agent, secrets: SecretsMode, now: Date): boolean {
   const state = readState(home, root, agent);
   if (!state || state.secrets !== secrets || state.volatile) return false;
   if (state.expiresAt && new Date(state.expiresAt).getTime() - 60_000 <= now.getTime()) return false;
-  if (state.stamp !== inputsStamp({ home, root, remote, agent, secrets })) return false;
-  if (fileHash(join(root, state.file)) !== state.output) return false;
-  if (agent === 'claude-code' && fileHash(join(root, CLAUDE_SETTINGS_FILE_PATH)) !== state.side) return false;
+  if (state.inputs !== inputsText({ home, root, remote, agent, secrets })) return false;
+  const files: [keyof Pick<RenderState, 'catalog' | 'output' | 'side'>, string][] = [
+    ['catalog', catalogPath(home)],
+    ['output', join(root, state.file)],
+  ];
+  if (state.side) files.push(['side', join(root, CLAUDE_SETTINGS_FILE_PATH)]);
+  let confirmed = false;
+  for (const [key, path] of files) {
+    const check = checkSig(path, state[key]!, now.getTime());
+    if (check === 'changed') return false;
+    if (check !== 'same' && isOld(path, now)) {
+      state[key] = check.confirmed;
+      confirmed = true;
+    }
+  }
+  if (confirmed) {
+    try {
+      writeState(home, state);
+    } catch {
+      /* only a cache: the next check reads the files again */
+    }
+  }
   return true;
+}
+
+/** A file last modified long enough ago that a stat of it now can be trusted later. */
+function isOld(path: string, now: Date): boolean {
+  const st = statSync(path, { throwIfNoEntry: false });
+  return st !== undefined && st.mtimeMs < now.getTime() - RACY_MS;
 }
 
 /**
@@ -43,12 +77,14 @@ export interface FastRequest {
 
 /** Prints the answer and returns true when every job is unchanged (or `--auto` has nothing to do). */
 export async function answerIfUnchanged(home: string, req: FastRequest, known?: RepoIdentity): Promise<boolean> {
+  if (legacyStatesPending(home)) return false;
   const repo = known ?? (await repoIdentity(req.repo));
   const jobs = renderJobs(home, repo.root, req.agents, req.secrets, req.auto);
   if (req.auto && jobs.length === 0) return true;
   const now = new Date();
   if (!jobs.every((j) => isUnchanged(home, repo.root, repo.remote, j.agent, j.secrets, now))) return false;
-  if (req.json) process.stdout.write(`${JSON.stringify(jobs.map((j) => ({ agent: j.agent, status: 'unchanged', secrets: j.secrets })), null, 2)}\n`);
-  else if (!req.quiet) process.stdout.write('unchanged\n');
+  const out = fdWriter(1, () => process.stdout);
+  if (req.json) out(`${JSON.stringify(jobs.map((j) => ({ agent: j.agent, status: 'unchanged', secrets: j.secrets })), null, 2)}\n`);
+  else if (!req.quiet) out('unchanged\n');
   return true;
 }

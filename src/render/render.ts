@@ -4,6 +4,7 @@ import { lstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Agent, Permission } from '../catalog/constants.js';
 import type { Catalog, Connection } from '../catalog/model.js';
+import type { CatalogSnapshot } from '../catalog/store.js';
 import type { Deps } from '../deps.js';
 import { OperationError } from '../errors.js';
 import { buildLaunchSpec, secretAccountsOf } from '../launch/build.js';
@@ -15,9 +16,10 @@ import type { Preset } from '../presets/schema.js';
 import { resolveAccess, type Decision } from '../access/resolve.js';
 import { deniedTools } from '../access/tool-class.js';
 import { CLAUDE_SETTINGS_FILE, mergeClaudeDeny, readClaudeDeny, writerFor, type RenderedEntry } from './agents/index.js';
-import { readState, sha256, writeState, type RenderState, type SecretsMode } from './state.js';
-import { inputsStamp } from './stamp.js';
-import { ensureGitExcluded, isTrackedByGit, writeSafely } from './write-safely.js';
+import { readState, writeState, type RenderState, type SecretsMode } from './state.js';
+import { inputsText } from './stamp.js';
+import { sigOf } from '../file-sig.js';
+import { checkIgnored, ensureGitExcluded, isTrackedByGit, writeSafely } from './write-safely.js';
 
 export interface RenderOptions {
   root: string;
@@ -45,17 +47,21 @@ export interface RenderOutcome {
 
 const MASK = '********';
 
-export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: { catalog: Catalog; registry: PresetRegistry }): Promise<RenderOutcome> {
-  const catalog = loaded?.catalog ?? (await deps.catalog.read());
+export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: { snapshot: CatalogSnapshot; registry: PresetRegistry }): Promise<RenderOutcome> {
+  const { catalog, sig: catalogSig } = loaded?.snapshot ?? (await deps.catalog.snapshot());
   const registry = loaded?.registry ?? (await deps.presets());
   const writer = writerFor(opts.agent);
-  const stamp = inputsStamp({ home: deps.home, root: opts.root, remote: opts.remote, agent: opts.agent, secrets: opts.secrets });
+  const inputs = inputsText({ home: deps.home, root: opts.root, remote: opts.remote, agent: opts.agent, secrets: opts.secrets });
   const state = readState(deps.home, opts.root, opts.agent);
   const managed = new Set(state?.entries ?? []);
   const warnings: string[] = [];
 
   const decisions = resolveAccess(catalog, { root: opts.root, remote: opts.remote }, opts.agent).filter((d) => d.rendered);
   const chosen = decisions.map((d) => ({ decision: d, conn: catalog.connections[d.connection]!, preset: presetFor(catalog.connections[d.connection]!, registry) }));
+
+  // The leak guard's two git questions, started now so they run while the keychain is read.
+  const guarded = opts.isGit && opts.secrets === 'inline' && !opts.allowTracked && !opts.dryRun;
+  const git = guarded ? { tracked: isTrackedByGit(opts.root, writer.file), ignored: checkIgnored(opts.root, writer.file) } : undefined;
 
   // Read every secret the file needs in one keychain round trip (inline mode only).
   const inline = opts.secrets === 'inline' && !opts.dryRun;
@@ -128,7 +134,7 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: { ca
   const changed = next !== null && next !== existing;
   const sideChanged = sideNext !== null && sideNext !== sideExisting;
   if (changed) {
-    if (opts.isGit && opts.secrets === 'inline' && !opts.allowTracked && (await isTrackedByGit(opts.root, writer.file))) {
+    if (git && (await git.tracked)) {
       throw new OperationError(
         `${writer.file} is tracked by git: an inline render would put secrets into it`,
         'use --secrets env or --secrets proxy, or --allow-tracked if you really mean it',
@@ -137,22 +143,23 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: { ca
     await writeSafely(opts.root, writer.file, next!, { mode: opts.secrets === 'inline' ? 0o600 : undefined });
     outcome.status = 'written';
   }
-  if (opts.isGit && opts.secrets === 'inline' && (changed || hasSecrets) && !opts.allowTracked) await ensureGitExcluded(opts.root, writer.file);
+  if (git && (changed || hasSecrets)) await ensureGitExcluded(opts.root, writer.file, git.ignored);
   if (sideChanged) {
     await writeSafely(opts.root, CLAUDE_SETTINGS_FILE, sideNext!);
     outcome.status = 'written';
   }
   const newState: RenderState = {
-    version: 1,
+    version: 2,
     root: opts.root,
     agent: opts.agent,
     file: writer.file,
     secrets: opts.secrets,
     entries: entries.map((e) => e.name),
     denyRules: writer.toolFilter === 'side-file' ? ownedRules : denyRules,
-    stamp,
-    output: changed ? sha256(next!) : hashOrNull(existing),
-    side: writer.toolFilter === 'side-file' ? hashOrNull(sideChanged ? sideNext : sideExisting) : null,
+    inputs,
+    catalog: catalogSig,
+    output: sigOf(join(opts.root, writer.file), changed ? next : existing),
+    side: writer.toolFilter === 'side-file' ? sigOf(join(opts.root, CLAUDE_SETTINGS_FILE), sideChanged ? sideNext : sideExisting) : null,
     volatile,
     ...earliestExpiry(chosen.map((c) => c.conn)),
     renderedAt: deps.clock().toISOString(),
@@ -217,10 +224,6 @@ function readExisting(path: string, shown: string): string | null {
     if (code === 'ENOTDIR') throw new OperationError(`cannot write ${shown}: a parent of it is not a directory`, 'move that file away, or render for another agent');
     throw err;
   }
-}
-
-function hashOrNull(text: string | null): string | null {
-  return text === null ? null : sha256(text);
 }
 
 function earliestExpiry(conns: Connection[]): { expiresAt?: string } {

@@ -1,15 +1,15 @@
 // What conn wrote per (repo, agent), kept outside the agent's file: which entries and deny rules are
-// conn's (so user entries are never touched), and a stamp of the inputs for the no-change fast path.
-import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+// conn's (so user entries are never touched), and what the no-change fast path compares.
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../atomic-write.js';
-import { join } from 'node:path';
 import type { Agent } from '../catalog/constants.js';
+import type { FileSig } from '../file-sig.js';
 
 export type SecretsMode = 'inline' | 'env' | 'proxy';
 
 export interface RenderState {
-  version: 1;
+  version: 2;
   root: string;
   agent: Agent;
   file: string;
@@ -18,12 +18,14 @@ export interface RenderState {
   entries: string[];
   /** Deny rules conn wrote outside the entries (opencode `tools` keys, Claude Code side-file rules). */
   denyRules: string[];
-  /** sha256 of the inputs: catalog text, presets, repo identity, agent, mode. */
-  stamp: string;
-  /** sha256 of the agent file as written (null: conn left no file). */
-  output: string | null;
-  /** sha256 of the side file (Claude Code settings) as left by conn, when it has one. */
-  side: string | null;
+  /** The render's inputs besides the catalog (`inputsText`): version, repo identity, agent, mode, user presets. */
+  inputs: string;
+  /** The catalog the render read. */
+  catalog: FileSig;
+  /** The agent file as conn left it (hash null: conn left no file). */
+  output: FileSig;
+  /** The side file (Claude Code settings) as conn left it, for agents that have one. */
+  side: FileSig | null;
   /** Inputs the stamp cannot see (secret references resolved from env/files/CLIs): always re-render. */
   volatile: boolean;
   /** Earliest OAuth token expiry among rendered entries: re-render before it. */
@@ -31,12 +33,19 @@ export interface RenderState {
   renderedAt: string;
 }
 
-export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+/**
+ * FNV-1a, 32 bits: names a repo's state folder. A clash is harmless (each state names its root and
+ * is ignored for another), and node:crypto would cost the shell hook more than the rest of its work.
+ */
+function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
 }
 
 function repoDir(home: string, root: string): string {
-  return join(home, 'renders', sha256(root).slice(0, 24));
+  const base = basename(root).replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 40) || 'root';
+  return join(home, 'renders', `${base}-${fnv1a(root)}`);
 }
 
 export function statePath(home: string, root: string, agent: Agent): string {
@@ -46,15 +55,53 @@ export function statePath(home: string, root: string, agent: Agent): string {
 export function readState(home: string, root: string, agent: Agent): RenderState | undefined {
   try {
     const state = JSON.parse(readFileSync(statePath(home, root, agent), 'utf8')) as RenderState;
-    return state.version === 1 && state.root === root ? state : undefined;
+    return state.version === 2 && state.root === root && state.agent === agent ? state : undefined;
   } catch {
     return undefined;
   }
 }
 
+/**
+ * States from conn before 0.2 (folders named by sha256 of the root, version 1) are moved into
+ * today's folders, keeping which entries and rules are conn's, and marked to re-render. Until that
+ * has run once (the marker file), the fast path leaves every render to the full CLI, which runs it.
+ */
+export function legacyStatesPending(home: string): boolean {
+  return !existsSync(join(home, 'renders', MIGRATED)) && existsSync(join(home, 'renders'));
+}
+
+/** Written once the old states are taken over (JSON, like everything else in renders/). */
+const MIGRATED = 'layout.json';
+const MIGRATED_TEXT = '{ "layout": 2 }\n';
+
+export function migrateLegacyStates(home: string): void {
+  const renders = join(home, 'renders');
+  if (!existsSync(renders) || existsSync(join(renders, MIGRATED))) return;
+  for (const dir of readdirSync(renders)) {
+    if (!/^[0-9a-f]{24}$/.test(dir)) continue;
+    for (const name of readdirSync(join(renders, dir))) {
+      try {
+        const old = JSON.parse(readFileSync(join(renders, dir, name), 'utf8')) as Omit<RenderState, 'version' | 'output' | 'side'> & { version: number; output: string | null; side: string | null };
+        if (old.version !== 1 || readState(home, old.root, old.agent)) continue;
+        const unknown = (hash: string | null): FileSig => ({ hash, stat: null, at: 0 });
+        writeState(home, {
+          version: 2, root: old.root, agent: old.agent, file: old.file, secrets: old.secrets, entries: old.entries, denyRules: old.denyRules,
+          inputs: '', catalog: unknown(''), output: unknown(old.output), side: old.agent === 'claude-code' ? unknown(old.side) : null,
+          volatile: true, renderedAt: old.renderedAt,
+        });
+      } catch {
+        /* unreadable: nothing of it to keep */
+      }
+    }
+    rmSync(join(renders, dir), { recursive: true, force: true });
+  }
+  writeFileAtomic(join(renders, MIGRATED), MIGRATED_TEXT);
+}
+
 export function writeState(home: string, state: RenderState): void {
   const dir = repoDir(home, state.root);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (!existsSync(join(home, 'renders', MIGRATED))) writeFileAtomic(join(home, 'renders', MIGRATED), MIGRATED_TEXT);
   writeFileAtomic(statePath(home, state.root, state.agent), `${JSON.stringify(state, null, 2)}\n`);
 }
 

@@ -64,9 +64,9 @@ export async function writeSafely(root: string, relPath: string, content: string
  * file points elsewhere) unless git already ignores it. Returns true when a line was added; false
  * when ignored already, already listed, or `root` is not in a git work tree.
  */
-export async function ensureGitExcluded(root: string, relPath: string): Promise<boolean> {
+export async function ensureGitExcluded(root: string, relPath: string, ignoredCheck = checkIgnored(root, relPath)): Promise<boolean> {
   const path = splitInside(relPath).join('/');
-  const ignored = await git(root, ['check-ignore', '-q', '--no-index', '--', path]);
+  const ignored = await ignoredCheck;
   if (ignored.code === 0) return false;
   if (ignored.code !== 1) return false; // not a git work tree (128): nothing to exclude from
   const where = await git(root, ['rev-parse', '--git-path', 'info/exclude']);
@@ -85,6 +85,14 @@ export async function ensureGitExcluded(root: string, relPath: string): Promise<
   const sepNeeded = current !== '' && !current.endsWith('\n') ? '\n' : '';
   await appendFile(excludeFile, `${sepNeeded}${missing.join('\n')}\n`, 'utf8');
   return missing.includes(line);
+}
+
+/**
+ * `git check-ignore` for `relPath` (code 0: ignored, 1: not ignored, else: not a work tree), startable
+ * ahead of ensureGitExcluded so it runs while other work does.
+ */
+export function checkIgnored(root: string, relPath: string): Promise<{ code: number }> {
+  return git(root, ['check-ignore', '-q', '--no-index', '--', splitInside(relPath).join('/')]);
 }
 
 /** Matches the temp files writeSafely creates, in any folder of the repo. */

@@ -1,5 +1,5 @@
 import type { AsyncEntry as AsyncEntryType } from '@napi-rs/keyring';
-import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { OperationError } from '../errors.js';
 import { markKeychainHung } from './hung.js';
 import type { SecretStore } from './store.js';
@@ -22,7 +22,12 @@ const WAYS_OUT =
  * to the kernel keyring, which is lost on reboot), macOS Keychain, Windows Credential Manager.
  */
 export async function openKeychain(service: string): Promise<SecretStore> {
-  const keyring = await import('@napi-rs/keyring');
+  // The D-Bus pre-flight runs while the binding loads; its verdict is awaited before the first call.
+  const preflight = pingSecretService();
+  preflight.catch(() => undefined); // awaited (and reported) by the first operation
+  // require(), not import(): an ES import of this CommonJS package makes Node scan its source for
+  // export names first (~4 ms).
+  const keyring = createRequire(import.meta.url)('@napi-rs/keyring') as typeof import('@napi-rs/keyring');
   const options = { linux: { store: 'secret-service' as const } };
   // Creating an Entry costs ~14 ms: keep one per account.
   const entries = new Map<string, AsyncEntryType>();
@@ -56,15 +61,13 @@ export async function openKeychain(service: string): Promise<SecretStore> {
     }
   };
   // findCredentials (the one bulk call) neither honours its abort signal nor lets the process exit
-  // while the Secret Service hangs; a single-item call first proves the service answers (and times
-  // out on its own when it does not).
-  // A read is the cheapest question the service must answer; the first operation of a process asks
-  // it (on an entry it needs anyway) before anything slower, so a hung service fails in one D-Bus
-  // time-out instead of one per call.
+  // while the Secret Service hangs, so the first operation of a process first proves the service
+  // answers: the D-Bus pre-flight does (Linux, with dbus-send); elsewhere a single-item read, the
+  // cheapest question the service must answer, which times out on its own when it does not.
   let reached: Promise<unknown> | undefined;
   const alive = (account: string) =>
     (reached ??= (async () => {
-      pingSecretService();
+      if ((await preflight) === 'answered') return;
       await bounded('reach the keychain', (signal) => entry(account).getPassword(signal));
     })());
   const findAll = async (what: string, first: string) => {
@@ -79,6 +82,7 @@ export async function openKeychain(service: string): Promise<SecretStore> {
       const byAccount = new Map(all.map((c) => [c.account, c.password]));
       for (const a of accounts) result.set(a, byAccount.get(a) ?? null);
     } else {
+      await preflight;
       for (const a of accounts) result.set(a, await bounded(`read ${a}`, (signal) => entry(a).getPassword(signal)));
     }
     return result;
@@ -86,7 +90,10 @@ export async function openKeychain(service: string): Promise<SecretStore> {
   return {
     kind: 'keychain',
     describe: `keychain (service ${service})`,
-    get: (account) => bounded(`read ${account}`, (signal) => entry(account).getPassword(signal)),
+    get: async (account) => {
+      await preflight;
+      return bounded(`read ${account}`, (signal) => entry(account).getPassword(signal));
+    },
     getMany,
     set: async (account, value) => {
       await alive(account);
@@ -125,30 +132,35 @@ function keychainError(err: unknown, what: string): OperationError {
  * process from exiting), and a locked keyring fails at once instead of waiting on an unlock prompt
  * nobody can answer. Skipped where `dbus-send` is not installed; the binding's own errors still apply.
  */
-function pingSecretService(): void {
-  if (process.platform !== 'linux') return;
+async function pingSecretService(): Promise<'answered' | 'unknown'> {
+  if (process.platform !== 'linux') return 'unknown';
+  const { execFile } = await import('node:child_process');
   const ask = (path: string, method: string, ...args: string[]) =>
-    spawnSync('dbus-send', ['--session', '--print-reply', '--reply-timeout=2000', '--dest=org.freedesktop.secrets', path, method, ...args], {
-      encoding: 'utf8',
-      timeout: 4_000,
-      stdio: ['ignore', 'pipe', 'pipe'],
+    new Promise<{ missing: boolean; code: number; stdout: string; stderr: string }>((done) => {
+      execFile(
+        'dbus-send',
+        ['--session', '--print-reply', '--reply-timeout=2000', '--dest=org.freedesktop.secrets', path, method, ...args],
+        { encoding: 'utf8', timeout: 4_000 },
+        (err, stdout, stderr) => {
+          const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+          done({ missing: (err as NodeJS.ErrnoException | null)?.code === 'ENOENT', code, stdout: String(stdout), stderr: String(stderr) });
+        },
+      );
     });
-  const ping = ask('/org/freedesktop/secrets', 'org.freedesktop.DBus.Peer.Ping');
-  if (ping.error) return; // no dbus-send: let the binding speak
-  if (ping.status !== 0) {
-    if (/NoReply|did not receive a reply|timeout/i.test(ping.stderr ?? '')) {
-      throw new KeychainTimeout('keychain did not answer: the Secret Service is not responding', WAYS_OUT);
-    }
-    return; // no service or no bus: the binding says so precisely
-  }
-  const locked = ask(
+  // One question answers both: a reply proves the service answers, and says whether it is locked.
+  const locked = await ask(
     '/org/freedesktop/secrets/aliases/default',
     'org.freedesktop.DBus.Properties.Get',
     'string:org.freedesktop.Secret.Collection',
     'string:Locked',
   );
-  if (/boolean true/.test(locked.stdout ?? '')) throw new OperationError('keychain is locked (the default keyring)', WAYS_OUT);
-  if (/does not exist|NoSuchObject/i.test(locked.stderr ?? '')) {
+  if (locked.missing) return 'unknown'; // no dbus-send: let the binding speak
+  if (/NoReply|did not receive a reply|timeout/i.test(locked.stderr)) {
+    throw new KeychainTimeout('keychain did not answer: the Secret Service is not responding', WAYS_OUT);
+  }
+  if (/boolean true/.test(locked.stdout)) throw new OperationError('keychain is locked (the default keyring)', WAYS_OUT);
+  if (/does not exist|NoSuchObject/i.test(locked.stderr)) {
     throw new OperationError('keychain is locked: the Secret Service has no unlocked default keyring', WAYS_OUT);
   }
+  return locked.code === 0 ? 'answered' : 'unknown';
 }

@@ -41,7 +41,13 @@ export function jsonWriter(format: JsonAgentFormat): AgentWriter {
       let text = existing ?? '';
       const setNames = new Set(set.map((e) => e.name));
       for (const name of remove) if (!setNames.has(name)) text = removeJson(text, [key, name], file);
-      for (const entry of [...set].sort(byName)) text = setJson(text, [key, entry.name], format.entry(entry), file);
+      const sorted = [...set].sort(byName);
+      if (sorted.length && !objectAt(parseJsonObject(text, file), [key], file)) {
+        // No server map yet (a new file): one edit writes it whole, instead of one re-parse per entry.
+        text = setJson(text, [key], Object.fromEntries(sorted.map((e) => [e.name, format.entry(e)])), file);
+      } else {
+        for (const entry of sorted) text = setJson(text, [key, entry.name], format.entry(entry), file);
+      }
 
       const deny = format.topLevelDeny;
       if (deny) {

@@ -1,6 +1,7 @@
 // The no-change path of `conn render` (run by the shell hook on every cd): answers `unchanged` from
 // a stamp, notices every change that matters, and loads none of the heavy modules.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -13,6 +14,12 @@ beforeEach(() => {
   w = makeWorld();
 });
 afterEach(() => w.cleanup());
+
+/** Sets files' mtimes an hour back, as if they had been written long before this check. */
+function age(...paths: string[]): void {
+  const then = new Date(Date.now() - 3_600_000);
+  for (const p of paths) utimesSync(p, then, then);
+}
 
 const RECORDER = join(ROOT, 'test/fixtures/render/record-loads.mjs');
 
@@ -76,6 +83,29 @@ describe('conn render: the no-change fast path', () => {
     expect(JSON.parse(readFileSync(side, 'utf8'))).toEqual(JSON.parse(rules));
   });
 
+  it('takes over render states written before 0.2 (sha256 folders) without disowning their entries', async () => {
+    const repo = w.gitRepo('api', 'git@github.com:acme/api.git');
+    await addCustom(w, 'mem');
+    await render(w, repo);
+    // Turn today's state into the old layout: version 1, in a folder named by sha256 of the root.
+    const renders = join(w.home, 'renders');
+    const [folder] = readdirSync(renders).filter((n) => !n.endsWith('.json'));
+    const state = JSON.parse(readFileSync(join(renders, folder!, 'claude-code.json'), 'utf8'));
+    const old = { ...state, version: 1, stamp: 'x', output: state.output.hash, side: state.side.hash };
+    const oldDir = join(renders, createHash('sha256').update(repo).digest('hex').slice(0, 24));
+    mkdirSync(oldDir);
+    writeFileSync(join(oldDir, 'claude-code.json'), JSON.stringify(old));
+    rmSync(join(renders, folder!), { recursive: true });
+    rmSync(join(renders, 'layout.json'));
+
+    // The hook finds the old state, and conn still owns `mem`: a change to it is rendered, not refused.
+    await ok(w, ['edit', 'mem', '--set', 'env.LOG_LEVEL=debug']);
+    const r = await render(w, repo, ['--auto']);
+    expect(r.stdout).toBe('wrote .mcp.json: mem (full)\n');
+    expect(existsSync(oldDir)).toBe(false);
+    expect((await render(w, repo)).stdout).toBe('unchanged\n');
+  });
+
   it('loads neither the MCP SDK, conf, zod nor @napi-rs/keyring on the unchanged path', async () => {
     const repo = w.gitRepo('api', 'git@github.com:acme/api.git');
     await addCustom(w, 'mem');
@@ -93,11 +123,13 @@ describe('conn render: the no-change fast path', () => {
     const heavy = (lines: string[]): string[] => {
       const found = new Set<string>();
       for (const line of lines) {
+        if (line === 'builtin:crypto' || line === 'builtin:child_process') found.add(line);
+        if (line.startsWith('builtin:')) continue;
         const where = line.replace(/^(esm|cjs):/, '');
         if (where.includes('@napi-rs/keyring')) found.add('keyring');
         if (where.includes('/node_modules/')) found.add(`node_modules: ${where}`);
-        if (!where.startsWith('file://') || !where.includes('/dist/')) continue;
-        const text = readFileSync(fileURLToPath(where), 'utf8');
+        if (!where.includes('/dist/')) continue;
+        const text = readFileSync(where.startsWith('file://') ? fileURLToPath(where) : where, 'utf8');
         if (text.includes('LATEST_PROTOCOL_VERSION') || text.includes('StdioClientTransport')) found.add('sdk');
         if (text.includes('projectSuffix')) found.add('conf');
         if (text.includes('ZodError')) found.add('zod');
@@ -106,16 +138,29 @@ describe('conn render: the no-change fast path', () => {
     };
 
     // The markers are real: a full render, a catalog change and conn test load what the fast path must not.
-    expect(heavy(await loads(['render'], 'full'))).toContain('keyring');
+    const full = heavy(await loads(['render'], 'full'));
+    expect(full).toContain('keyring');
+    expect(full).toContain('builtin:crypto');
     expect(heavy(await loads(['enable', 'mem'], 'update'))).toEqual(expect.arrayContaining(['zod']));
-    expect(heavy(await loads(['test', 'mem'], 'probe'))).toContain('sdk');
+    expect(heavy(await loads(['test', 'mem'], 'probe'))).toEqual(expect.arrayContaining(['sdk', 'builtin:child_process']));
     await ok(w, ['render', '--repo', repo]);
 
+    // Just written, the files are too fresh to trust by stat: the first check reads them (crypto)…
+    const first = await loads(['render'], 'fresh');
+    expect(first.filter((l) => l.includes('/dist/')).length).toBeGreaterThan(0);
+    expect(heavy(first).filter((h) => h !== 'builtin:crypto')).toEqual([]);
+    // …and once they are old (as on the next `cd`), stats alone answer: no crypto either.
+    age(join(w.home, 'config.json'), join(repo, '.mcp.json'));
+    await loads(['render'], 'confirm');
     const fast = await loads(['render'], 'fast');
     // The recorder did see conn's own bundle (an empty record would prove nothing).
     expect(fast.filter((l) => l.includes('/dist/')).length).toBeGreaterThan(0);
     expect(heavy(fast)).toEqual([]);
     // The hook's own invocation too.
     expect(heavy(await loads(['render', '--auto', '--quiet'], 'auto'))).toEqual([]);
+    // conn list is answered without commander or the ES module bundle.
+    const list = await loads(['list'], 'list');
+    expect(heavy(list)).toEqual([]);
+    expect(list.filter((l) => l.includes('/dist/'))).toEqual([expect.stringMatching(/dist\/fast\.cjs$/)]);
   });
 });
