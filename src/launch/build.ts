@@ -53,7 +53,7 @@ export async function buildLaunchSpec(conn: Connection, preset: Preset, opts: Bu
   }
 
   const remote = preset.remote!;
-  const url = expand(mapping.url ?? remote.url);
+  const url = withQuery(expand(mapping.url ?? remote.url), expandMap(mapping.query ?? {}, expand));
   if (!url) throw new OperationError(`connection ${conn.name} has no url`, `conn edit ${conn.name} --set url=https://…`);
   const headers = expandMap({ ...remote.headers, ...mapping.headers }, expand);
   const token = values.token;
@@ -161,4 +161,17 @@ async function secretValues(conn: Connection, opts: BuildOptions): Promise<{ val
     values[field] = value;
   }
   return { values, uses };
+}
+
+/** The URL with these query parameters set (others kept); the URL as it is when it does not parse. */
+function withQuery(url: string | undefined, query: Record<string, string>): string | undefined {
+  if (!url || Object.keys(query).length === 0) return url;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url;
+  }
+  for (const [key, value] of Object.entries(query)) parsed.searchParams.set(key, value);
+  return parsed.href;
 }

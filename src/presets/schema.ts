@@ -37,6 +37,8 @@ export const PermissionMappingSchema = z
     headers: StringMap.optional(),
     /** Replaces the remote URL (e.g. Linear's `/mcp/readonly`). */
     url: z.string().optional(),
+    /** Query parameters set on the remote URL, keeping the others (e.g. Supabase's `read_only=true` next to `project_ref`). */
+    query: StringMap.optional(),
   })
   .strict();
 export type PermissionMapping = z.infer<typeof PermissionMappingSchema>;

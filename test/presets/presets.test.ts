@@ -249,7 +249,7 @@ describe('vendor endpoints', () => {
     for (const id of ['notion', 'slack', 'atlassian', 'gmail', 'google-calendar', 'box']) expect(auth[id], id).toBe('oauth');
     for (const id of ['github', 'sentry', 'stripe', 'supabase', 'resend', 'linear', 'google-maps']) expect(auth[id], id).toBe('header');
     expect(parsed.get('github')!.endpoint!.permissions?.read?.headers).toEqual({ 'X-MCP-Readonly': 'true' });
-    expect(parsed.get('supabase')!.endpoint!.permissions?.read?.url).toBe('https://mcp.supabase.com/mcp?read_only=true');
+    expect(parsed.get('supabase')!.endpoint!.permissions?.read?.query).toEqual({ read_only: 'true' });
     expect(parsed.get('linear')!.endpoint!.permissions?.read?.url).toBe('https://mcp.linear.app/mcp/readonly');
     expect(parsed.get('google-maps')!.endpoint!.header).toBe('X-Goog-Api-Key');
     expect(parsed.get('sentry')!.endpoint!.header).toBe('Authorization');
