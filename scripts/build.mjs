@@ -59,11 +59,11 @@ const quietChalk = {
   },
 };
 
-/** Leaves an import of another dist/ entry as it is, to be loaded from beside the output at run time. */
-const besideInDist = (path) => ({
+/** An import of another dist/ entry, left to be loaded from beside the output at run time. */
+const besideInDist = (path, target) => ({
   name: 'beside-in-dist',
   setup(b) {
-    b.onResolve({ filter: new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }, () => ({ path, external: true }));
+    b.onResolve({ filter: new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }, () => ({ path: target, external: true }));
   },
 });
 
@@ -80,8 +80,7 @@ const common = {
 
 await build({
   ...common,
-  // render-entry: `conn render` without commander, for the hook when something changed (dist/fast.cjs).
-  entryPoints: { cli: 'src/cli.ts', 'render-entry': 'src/render-entry.ts' },
+  entryPoints: { cli: 'src/cli.ts' },
   splitting: true,
   outdir: stage,
   chunkNames: 'chunks/[name]-[hash]',
@@ -92,20 +91,37 @@ await build({
   sourcemap: 'linked',
 });
 
-// The fast path (an unchanged render from a shell hook) as one file with no chunks: every module
-// load counts when the whole budget is a few milliseconds over `node -e 0`.
-// CommonJS, so starting it needs no ES module loader (about 4 ms per start on Node 20).
-await build({
+// The hot paths as CommonJS, so starting them needs no ES module loader: measured on Node 20, the
+// loader's resolve/link/compile of the chunks is about a quarter of a render that writes.
+const commonjs = {
   ...common,
   format: 'cjs',
-  entryPoints: { fast: 'src/fast.ts' },
   outExtension: { '.js': '.cjs' },
   outdir: stage,
-  external: ['@napi-rs/keyring'],
-  plugins: [builtins('cjs'), quietChalk, besideInDist('./render-entry.js')],
   define: { 'import.meta.url': '__connModuleUrl' },
   banner: { js: "const __connModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  // `import()` becomes require(): loading a CommonJS file through the ES module loader would undo the point.
+  supported: { 'dynamic-import': false },
   sourcemap: 'linked',
+};
+
+// dist/fast.cjs: the unchanged render (the shell hook on every `cd`) and `conn list`, one small file.
+await build({
+  ...commonjs,
+  entryPoints: { fast: 'src/fast.ts' },
+  external: ['@napi-rs/keyring'],
+  plugins: [builtins('cjs'), quietChalk, besideInDist('./render-entry.js', './render.cjs')],
+});
+
+// dist/render.cjs: a render that found a change, without commander. Third-party code it reaches only
+// on rare paths (zod when a catalog is written, the MCP SDK's OAuth refresh, proper-lockfile) is
+// required from node_modules when used instead of being parsed on every start; conn's own modules are
+// all inside, so its error classes are one copy.
+await build({
+  ...commonjs,
+  entryPoints: { render: 'src/render-entry.ts' },
+  external: ['@napi-rs/keyring', 'zod', '@modelcontextprotocol/sdk', 'proper-lockfile'],
+  plugins: [builtins('cjs'), quietChalk],
 });
 
 // The top-level help as commander prints it, so bin/conn.js can answer `conn --help` without loading it.

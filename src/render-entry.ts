@@ -1,6 +1,5 @@
-// `conn render` without commander: what dist/fast.cjs runs when the shell hook's render finds a
-// change (its flags already parsed there). Built as its own entry of the ES module bundle, sharing
-// its chunks with the full CLI.
+// `conn render` without commander: what dist/fast.cjs runs when a plain render (the shell hook's,
+// usually) finds a change, its flags already parsed there. Built as dist/render.cjs.
 import { parseRender, run, type RenderFlags } from './commands/render.js';
 import type { DepsFactory } from './commands/types.js';
 import { finish, runCommand } from './exit.js';

@@ -138,9 +138,12 @@ describe('conn render: the no-change fast path', () => {
     };
 
     // The markers are real: a full render, a catalog change and conn test load what the fast path must not.
-    const full = heavy(await loads(['render'], 'full'));
+    const fullLoads = await loads(['render'], 'full');
+    const full = heavy(fullLoads);
     expect(full).toContain('keyring');
     expect(full).toContain('builtin:crypto');
+    // A plain render that finds a change runs from dist/render.cjs: no commander, no ES module chunks.
+    expect(fullLoads.filter((l) => l.includes('/dist/')).map((l) => l.replace(/^.*\/dist\//, ''))).toEqual(['fast.cjs', 'render.cjs']);
     expect(heavy(await loads(['enable', 'mem'], 'update'))).toEqual(expect.arrayContaining(['zod']));
     expect(heavy(await loads(['test', 'mem'], 'probe'))).toEqual(expect.arrayContaining(['sdk', 'builtin:child_process']));
     await ok(w, ['render', '--repo', repo]);
