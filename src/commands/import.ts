@@ -6,7 +6,7 @@ import type { ImportItem } from '../adopt/plan.js';
 import type { SourceFile, Source } from '../adopt/sources.js';
 import type { TeamCatalog, TeamPlanItem } from '../adopt/team-catalog.js';
 import type { Deps } from '../deps.js';
-import { OperationError, UsageError } from '../errors.js';
+import { InterruptedError, OperationError, UsageError } from '../errors.js';
 import type { DepsFactory } from './types.js';
 
 const SOURCE_NAMES = ['claude-code', 'claude-desktop', 'cursor', 'vscode', 'gemini', 'codex', 'opencode'];
@@ -374,7 +374,15 @@ async function runCatalog(opts: ImportOptions, deps: Deps): Promise<void> {
       for (const m of [...missing]) {
         const preset = registry.get(after.connections[m.connection]!.preset);
         const field = preset?.fields.find((f) => f.key === m.field);
-        const value = await promptField({ key: m.field, label: `${m.connection} ${field?.label ?? m.field}`, secret: true, required: false, hint: field?.hint });
+        let value: string;
+        try {
+          value = await promptField({ key: m.field, label: `${m.connection} ${field?.label ?? m.field}`, secret: true, required: false, hint: field?.hint });
+        } catch (err) {
+          // The catalog changes (and any secret typed before) are already written: say so, not "nothing was saved".
+          if (!(err instanceof InterruptedError)) throw err;
+          const left = missing.map((x) => `${x.connection}/${x.field}`).join(', ');
+          throw new InterruptedError(`interrupted: the catalog changes were applied; still to provide: ${left} (conn edit NAME --secret FIELD)`);
+        }
         if (value === '') continue;
         await store.set(secretAccount(m.connection, m.field), value);
         missing.splice(missing.indexOf(m), 1);
