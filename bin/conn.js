@@ -5,15 +5,25 @@
 // from files written at build time; dist/fast.cjs answers `conn render` when nothing changed, and `conn list`;
 // everything else loads the full CLI (an ES module bundle with per-command chunks).
 'use strict';
-const { readFileSync } = require('node:fs');
+const { readFileSync, writeSync } = require('node:fs');
 const { join } = require('node:path');
 
 const args = process.argv.slice(2);
+/** Straight to fd 1 (creating process.stdout on a pipe costs more than the rest of `--help`). */
+const print = (text) => {
+  const buf = Buffer.from(text);
+  let off = 0;
+  try {
+    while (off < buf.length) off += writeSync(1, buf, off);
+  } catch (err) {
+    if (err.code !== 'EPIPE') process.stdout.write(buf.subarray(off));
+  }
+};
 const dist = join(__dirname, '..', 'dist');
 if (args.length === 0 || (args.length === 1 && (args[0] === '--help' || args[0] === '-h'))) {
-  process.stdout.write(readFileSync(join(dist, 'help.txt'), 'utf8'));
+  print(readFileSync(join(dist, 'help.txt'), 'utf8'));
 } else if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
-  process.stdout.write(`${JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')).version}\n`);
+  print(`${JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')).version}\n`);
 } else {
   // Compile cache makes repeated starts cheaper where Node supports it (>= 22.1).
   require('node:module').enableCompileCache?.();
