@@ -4,6 +4,8 @@ import { AGENTS, type Agent } from '../catalog/constants.js';
 import { connHome } from '../paths.js';
 import { UsageError } from '../errors.js';
 import { answerIfUnchanged, renderJobs } from '../render/fast.js';
+import { renderAccounts } from '../render/accounts.js';
+import { BULK_READ_FROM } from '../secrets/store.js';
 import { migrateLegacyStates, renderedAgents, type SecretsMode } from '../render/state.js';
 import type { RenderOutcome } from '../render/render.js';
 import type { Deps } from '../deps.js';
@@ -77,15 +79,15 @@ export async function run(opts: RenderCommandOptions, depsFor: DepsFactory): Pro
   let jobs = opts.agents === 'all' ? [] : renderJobs(home, repo.root, opts.agents, opts.secrets, opts.auto);
 
   const deps = await depsFor({ json: opts.json, quiet: opts.quiet });
-  const reading = deps.catalog.snapshot();
-  // An inline render of connections with secrets will open the keychain: start loading its binding
-  // (and the D-Bus pre-flight) now, alongside the presets and the writers. Errors surface where it is used.
-  void reading.then((s) => {
-    if (jobs.some((j) => j.secrets === 'inline') && !opts.dryRun && Object.values(s.catalog.connections).some((c) => c.secrets.length > 0)) {
-      deps.secrets().catch(() => undefined);
-    }
-  }, () => undefined);
-  const [{ renderAgent, detectAgents }, snapshot, registry] = await Promise.all([import('../render/render.js'), reading, deps.presets()]);
+  const snapshot = await deps.catalog.snapshot();
+  // A render that will read several keychain items in one bulk read: start it now (binding, D-Bus
+  // pre-flight, the read), so it runs while the presets and writers load and the entries are built.
+  // Errors surface where the values are used.
+  // (Opened first: the pre-flight's dbus-send starts before the binding loads.)
+  if (!opts.dryRun && jobs.some((j) => renderAccounts(snapshot.catalog, repo, j.agent, j.secrets).length > BULK_READ_FROM)) {
+    (await deps.secrets().catch(() => undefined))?.prefetch?.();
+  }
+  const [{ renderAgent, detectAgents }, registry] = await Promise.all([import('../render/render.js'), deps.presets()]);
   const catalog = snapshot.catalog;
   if (opts.agents === 'all') {
     const previously = renderedAgents(home, repo.root).map((s) => s.agent);

@@ -7,7 +7,7 @@ import type { Catalog, Connection } from '../catalog/model.js';
 import type { CatalogSnapshot } from '../catalog/store.js';
 import type { Deps } from '../deps.js';
 import { OperationError } from '../errors.js';
-import { buildLaunchSpec, secretAccountsOf } from '../launch/build.js';
+import { buildLaunchSpec } from '../launch/build.js';
 import { replacePlaceholders, type LaunchSpec, type StdioSpec } from '../launch/types.js';
 import { connEntryScript } from '../paths.js';
 import { presetFor } from '../presets/effective.js';
@@ -19,6 +19,7 @@ import { CLAUDE_SETTINGS_FILE, mergeClaudeDeny, readClaudeDeny, writerFor, type 
 import { readState, writeState, type RenderState, type SecretsMode } from './state.js';
 import { inputsText } from './stamp.js';
 import { sigOf } from '../file-sig.js';
+import { renderAccounts, viaProxy } from './accounts.js';
 import { checkIgnored, ensureGitExcluded, isTrackedByGit, writeSafely } from './write-safely.js';
 
 export interface RenderOptions {
@@ -65,8 +66,7 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: { sn
 
   // Read every secret the file needs in one keychain round trip (inline mode only).
   const inline = opts.secrets === 'inline' && !opts.dryRun;
-  const usesStore = chosen.filter((c) => viaProxy(c.conn, opts.secrets) === false);
-  const accounts = inline ? usesStore.flatMap((c) => secretAccountsOf(c.conn)) : [];
+  const accounts = inline ? renderAccounts(catalog, { root: opts.root, remote: opts.remote }, opts.agent, opts.secrets) : [];
   const store = accounts.length ? await deps.secrets() : undefined;
   const values = store ? await store.getMany(accounts) : undefined;
 
@@ -166,11 +166,6 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: { sn
   };
   writeState(deps.home, newState);
   return outcome;
-}
-
-/** http-api connections always, and every connection in proxy mode, run through `conn serve`. */
-function viaProxy(conn: Connection, mode: SecretsMode): boolean {
-  return mode === 'proxy' || conn.kind === 'http-api';
 }
 
 /** Where `conn serve` finds the catalog and secrets (none of it secret): only what differs from the defaults. */

@@ -1,8 +1,9 @@
 import type { AsyncEntry as AsyncEntryType } from '@napi-rs/keyring';
+import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { OperationError } from '../errors.js';
 import { markKeychainHung } from './hung.js';
-import type { SecretStore } from './store.js';
+import { BULK_READ_FROM, type SecretStore } from './store.js';
 
 /** Every keychain call is bounded: a hung Secret Service must not hang conn. */
 export const KEYCHAIN_TIMEOUT_MS = 5_000;
@@ -74,11 +75,15 @@ export async function openKeychain(service: string): Promise<SecretStore> {
     await alive(first);
     return bounded(what, (signal) => keyring.findCredentialsAsync(service, null, signal));
   };
+  // The items of the whole service, read once per process by a prefetch or the first bulk read, and
+  // dropped when this process changes an item.
+  let everything: ReturnType<typeof findAll> | undefined;
+  const readEverything = (first: string) => (everything ??= findAll('read secrets', first));
   const getMany = async (accounts: string[]) => {
     const result = new Map<string, string | null>();
-    if (accounts.length > 2) {
+    if (accounts.length > BULK_READ_FROM) {
       // One D-Bus round trip for all items instead of one per account.
-      const all = await findAll('read secrets', accounts[0]!);
+      const all = await readEverything(accounts[0]!);
       const byAccount = new Map(all.map((c) => [c.account, c.password]));
       for (const a of accounts) result.set(a, byAccount.get(a) ?? null);
     } else {
@@ -96,16 +101,21 @@ export async function openKeychain(service: string): Promise<SecretStore> {
     },
     getMany,
     set: async (account, value) => {
+      everything = undefined;
       await alive(account);
       await bounded(`store ${account}`, (signal) => entry(account).setPassword(value, signal));
     },
     delete: async (account) => {
+      everything = undefined;
       await alive(account);
       return bounded(`delete ${account}`, (signal) => entry(account).deletePassword(signal));
     },
     list: async () => (await findAll('list secrets', PROBE_ACCOUNT)).map((c) => c.account),
     ready: async () => {
       await alive(PROBE_ACCOUNT);
+    },
+    prefetch: () => {
+      readEverything(PROBE_ACCOUNT).catch(() => undefined);
     },
   };
 }
@@ -134,7 +144,6 @@ function keychainError(err: unknown, what: string): OperationError {
  */
 async function pingSecretService(): Promise<'answered' | 'unknown'> {
   if (process.platform !== 'linux') return 'unknown';
-  const { execFile } = await import('node:child_process');
   const ask = (path: string, method: string, ...args: string[]) =>
     new Promise<{ missing: boolean; code: number; stdout: string; stderr: string }>((done) => {
       execFile(
