@@ -28,15 +28,10 @@ const builtins = (format) => ({
       return { path: args.path, namespace: 'builtin' };
     });
     b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => {
-      const mod = createRequire(import.meta.url)(args.path);
-      const keys = Object.keys(mod).filter((k) => k !== 'default' && k !== '__esModule' && /^[A-Za-z_$][\w$]*$/.test(k));
-      if (PRELOADED.has(args.path.slice(5))) {
-        // Plain ES exports (no interop copy of every export per importing chunk). Exports that are
-        // getters (fs.promises, fs.ReadStream…) load more modules when read: left out (a build error
-        // names any that conn's code imports).
-        const plain = keys.filter((k) => !Object.getOwnPropertyDescriptor(mod, k)?.get);
-        return { contents: `const m = require(${JSON.stringify(args.path)});\nexport default m;\nexport const { ${plain.join(', ')} } = m;`, loader: 'js' };
-      }
+      // Already loaded by Node: required as it is. (Not re-exported by name: reading every export up
+      // front would trip the getters Node 22+ puts on deprecated ones, like fs.F_OK, and print warnings.)
+      if (PRELOADED.has(args.path.slice(5))) return { contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' };
+      const keys = Object.keys(createRequire(import.meta.url)(args.path)).filter((k) => k !== 'default' && k !== '__esModule');
       const getters = keys.map((k) => `${JSON.stringify(k)}: { enumerable: true, get: () => load()[${JSON.stringify(k)}] }`);
       return {
         contents: `let m; const load = () => (m ??= require(${JSON.stringify(args.path)}));\nObject.defineProperties(module.exports, {\n${getters.join(',\n')}\n});`,
