@@ -11,7 +11,7 @@ import { catalogPath, connHome } from './paths.js';
 import { answerIfUnchanged, type FastRequest } from './render/fast.js';
 import type { SecretsMode } from './render/state.js';
 
-const MODES = ['inline', 'env', 'proxy'];
+const MODES = ['inline', 'env', 'proxy', 'prompt'];
 
 export async function tryFast(args: string[]): Promise<boolean> {
   if (args[0] === 'render') {

@@ -3,15 +3,16 @@ import { repoIdentity } from '../access/repo.js';
 import { AGENTS, type Agent } from '../catalog/constants.js';
 import { connHome } from '../paths.js';
 import { UsageError } from '../errors.js';
-import { answerIfUnchanged, renderJobs } from '../render/fast.js';
+import { answerIfUnchanged, renderJobs, type RenderJob } from '../render/fast.js';
 import { renderAccounts } from '../render/accounts.js';
 import { BULK_READ_FROM } from '../secrets/store.js';
-import { migrateLegacyStates, renderedAgents, type SecretsMode } from '../render/state.js';
+import { migrateLegacyStates, PROMPT_AGENTS, renderedAgents, type SecretsMode } from '../render/state.js';
+import { PROMPT_ONLY_VSCODE } from '../render/prompt.js';
 import type { RenderOutcome } from '../render/render.js';
 import type { Deps } from '../deps.js';
 import type { DepsFactory } from './types.js';
 
-export const SECRETS_MODES = ['inline', 'env', 'proxy'] as const;
+export const SECRETS_MODES = ['inline', 'env', 'proxy', 'prompt'] as const;
 
 export interface RenderCommandOptions {
   repo: string;
@@ -48,15 +49,18 @@ export function parseAgents(values: string[] | undefined, fallback: Agent[]): Ag
 
 export function parseSecretsMode(value: string | undefined): SecretsMode | undefined {
   if (value === undefined) return undefined;
-  if (!(SECRETS_MODES as readonly string[]).includes(value)) throw new UsageError(`unknown --secrets mode: ${value}`, 'use inline, env or proxy');
+  if (!(SECRETS_MODES as readonly string[]).includes(value)) throw new UsageError(`unknown --secrets mode: ${value}`, 'use inline, env, proxy or prompt');
   return value as SecretsMode;
 }
 
 export function parseRender(flags: RenderFlags): RenderCommandOptions {
+  const agents = flags.auto ? [] : parseAgents(flags.agent, ['claude-code']);
+  const secrets = parseSecretsMode(flags.secrets);
+  if (secrets === 'prompt' && agents !== 'all') refusePrompt(agents.map((agent) => ({ agent, secrets })), false);
   return {
     repo: flags.repo ?? '.',
-    agents: flags.auto ? [] : parseAgents(flags.agent, ['claude-code']),
-    secrets: parseSecretsMode(flags.secrets),
+    agents,
+    secrets,
     dryRun: Boolean(flags.dryRun),
     force: Boolean(flags.force),
     allowTracked: Boolean(flags.allowTracked),
@@ -64,6 +68,20 @@ export function parseRender(flags: RenderFlags): RenderCommandOptions {
     json: Boolean(flags.json),
     quiet: Boolean(flags.quiet),
   };
+}
+
+/**
+ * `--secrets prompt` only where the agent asks for the value itself (VS Code): any other agent in the
+ * render is bad usage (exit 2), found before anything is read or written. `all`: the agents
+ * `--agent all` (or `--auto`) picked here, named, so the user can render them separately.
+ */
+export function refusePrompt(jobs: RenderJob[], picked: boolean): void {
+  const cannot = jobs.filter((j) => j.secrets === 'prompt' && !PROMPT_AGENTS.includes(j.agent)).map((j) => j.agent);
+  if (cannot.length === 0) return;
+  throw new UsageError(
+    picked ? `${PROMPT_ONLY_VSCODE}; this render would also write ${cannot.join(', ')}` : PROMPT_ONLY_VSCODE,
+    picked ? `render --agent vscode --secrets prompt, and the others without it` : `for ${cannot.join(', ')} use --secrets env or proxy`,
+  );
 }
 
 /**
@@ -77,6 +95,7 @@ export async function run(opts: RenderCommandOptions, depsFor: DepsFactory): Pro
   const plain = !opts.dryRun && !opts.force && !opts.allowTracked && opts.agents !== 'all';
   if (plain && (await answerIfUnchanged(home, { ...opts, agents: opts.agents as Agent[] }, repo))) return;
   let jobs = opts.agents === 'all' ? [] : renderJobs(home, repo.root, opts.agents, opts.secrets, opts.auto);
+  refusePrompt(jobs, opts.auto);
 
   const deps = await depsFor({ json: opts.json, quiet: opts.quiet });
   const snapshot = await deps.catalog.snapshot();
@@ -94,6 +113,7 @@ export async function run(opts: RenderCommandOptions, depsFor: DepsFactory): Pro
     const agents = detectAgents(repo.root, repo.remote, catalog, previously, AGENTS);
     if (agents.length === 0) throw new UsageError('no agent detected in this repo', `name one: --agent ${AGENTS.join('|')}`);
     jobs = renderJobs(home, repo.root, agents, opts.secrets, false);
+    refusePrompt(jobs, true);
   }
   const outcomes: RenderOutcome[] = [];
   for (const job of jobs) {
@@ -112,7 +132,7 @@ export async function run(opts: RenderCommandOptions, depsFor: DepsFactory): Pro
   }
   for (const o of outcomes) {
     if (o.status === 'dry-run') {
-      deps.io.err(`# ${o.file} (${o.agent}, --secrets ${o.secrets}; dry run, secrets masked, nothing written)`);
+      deps.io.err(`# ${o.file} (${o.agent}, --secrets ${o.secrets}; dry run, ${o.secrets === 'prompt' ? 'no secret in it' : 'secrets masked'}, nothing written)`);
       deps.io.out(o.content ?? '');
     } else if (o.status === 'written') {
       // Changes are reported even with --quiet (the shell hook shows only changes), then on stderr, so
@@ -146,7 +166,7 @@ export function register(program: Command, deps: DepsFactory): void {
     .description("Write the agent's project MCP file with exactly the connections that apply here")
     .option('--repo <dir>', 'repo directory (resolved to the top of its git work tree)', '.')
     .option('--agent <agent...>', `agent(s): ${AGENTS.join(', ')}, or all`)
-    .option('--secrets <mode>', 'inline (values in the file, mode 0600, git-excluded), env (references; see conn env/exec), proxy (conn serve reads the keychain); default: the mode last used here, else inline')
+    .option('--secrets <mode>', 'inline (values in the file, mode 0600, git-excluded), env (references; see conn env/exec), proxy (conn serve reads the keychain), prompt (vscode only: VS Code asks for each secret); default: the mode last used here, else inline')
     .option('--dry-run', 'print the file it would write (secrets masked); change nothing')
     .option('--force', 'replace same-named entries that conn did not write')
     .option('--allow-tracked', 'allow an inline render into a file tracked by git')
@@ -158,6 +178,7 @@ Examples:
   $ conn render                                  # ./.mcp.json for claude-code
   $ conn render --repo ~/src/api --agent cursor
   $ conn render --agent claude-code --secrets proxy   # no secret ever in the repo
+  $ conn render --agent vscode --secrets prompt       # VS Code asks for each secret (inputs, password)
   $ conn render --agent all --dry-run
   $ eval "$(conn hook zsh)"                       # re-render on every cd`)
     .action(async (flags: RenderFlags) => run(parseRender(flags), deps));

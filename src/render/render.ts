@@ -6,7 +6,7 @@ import type { Agent, Permission } from '../catalog/constants.js';
 import type { Catalog, Connection } from '../catalog/model.js';
 import type { CatalogSnapshot } from '../catalog/store.js';
 import type { Deps } from '../deps.js';
-import { OperationError } from '../errors.js';
+import { OperationError, UsageError } from '../errors.js';
 import { buildLaunchSpec } from '../launch/build.js';
 import { replacePlaceholders, type LaunchSpec, type StdioSpec } from '../launch/types.js';
 import { connEntryScript } from '../paths.js';
@@ -20,6 +20,7 @@ import { readState, writeState, type RenderState, type SecretsMode } from './sta
 import { inputsText } from './stamp.js';
 import { sigOf } from '../file-sig.js';
 import { renderAccounts, viaProxy } from './accounts.js';
+import { checkPromptIds, PROMPT_ONLY_VSCODE, promptInputsFor } from './prompt.js';
 import { checkIgnored, ensureGitExcluded, isTrackedByGit, writeSafely } from './write-safely.js';
 
 export interface RenderOptions {
@@ -52,6 +53,7 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: { sn
   const { catalog, sig: catalogSig } = loaded?.snapshot ?? (await deps.catalog.snapshot());
   const registry = loaded?.registry ?? (await deps.presets());
   const writer = writerFor(opts.agent);
+  if (opts.secrets === 'prompt' && !writer.inputIds) throw new UsageError(PROMPT_ONLY_VSCODE, `${opts.agent} cannot ask for a secret: use --secrets env or proxy`);
   const inputs = inputsText({ home: deps.home, root: opts.root, remote: opts.remote, agent: opts.agent, secrets: opts.secrets });
   const state = readState(deps.home, opts.root, opts.agent);
   const managed = new Set(state?.entries ?? []);
@@ -79,9 +81,18 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: { sn
       : await buildLaunchSpec(conn, preset, { permission, secrets: inline ? 'resolve' : 'reference', store, values, env: deps.env });
     if (inline && conn.secretRefs && Object.keys(conn.secretRefs).length) volatile = true;
     const denied = deniedTools(conn.health.tools ?? [], permission, preset.tools);
-    entries.push({ name: conn.name, spec: opts.dryRun ? maskSpec(spec) : spec, deniedTools: denied });
+    // Prompt mode: the agent asks for each secret; the file holds no value, so a dry run shows it as is.
+    const prompts = opts.secrets === 'prompt' && spec.kind !== 'http-api' ? promptInputsFor(conn, preset, spec) : [];
+    entries.push({
+      name: conn.name,
+      spec: opts.dryRun && opts.secrets !== 'prompt' ? maskSpec(spec) : spec,
+      deniedTools: denied,
+      ...(prompts.length ? { prompts } : {}),
+    });
+    if (opts.secrets === 'prompt') warnings.push(...envOnlyWarnings(conn, spec, opts.agent));
     warnings.push(...enforcementWarnings(conn, preset, permission, opts, writer.toolFilter, denied));
   }
+  checkPromptIds(entries);
   if (opts.agent === 'codex' && entries.length) {
     warnings.push('Codex reads .codex/config.toml only for trusted projects: trust this repo in ~/.codex/config.toml ([projects."<path>"] trust_level = "trusted")');
   }
@@ -99,11 +110,27 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: { sn
   }
   const remove = [...managed].filter((n) => !wanted.has(n) && present.includes(n));
   const previousRules = state?.denyRules ?? [];
+
+  // Prompt inputs (VS Code `inputs`): conn's own ids are remembered like its entries; a user's own
+  // input with one of those ids is a conflict, as a same-named entry is.
+  const promptIds = entries.flatMap((e) => (e.prompts ?? []).map((p) => p.id));
+  const previousInputs = state?.promptInputs ?? [];
+  if (writer.inputIds && existing !== null && promptIds.length) {
+    const own = new Set(previousInputs);
+    const presentInputs = writer.inputIds(existing);
+    const taken = [...new Set(promptIds.filter((id) => presentInputs.includes(id) && !own.has(id)))];
+    if (taken.length && !opts.force) {
+      throw new OperationError(
+        `${writer.file} already has its own ${taken.length === 1 ? 'input' : 'inputs'} with id ${taken.join(', ')}, not written by conn`,
+        'rename or remove that input, or re-run with --force to replace it',
+      );
+    }
+  }
   // No file and nothing to put in it: leave no file behind.
   const next =
     existing === null && entries.length === 0
       ? null
-      : writer.merge(existing, entries, remove, writer.toolFilter === 'top-level' ? previousRules : undefined);
+      : writer.merge(existing, entries, remove, writer.toolFilter === 'top-level' ? previousRules : undefined, writer.inputIds ? previousInputs : undefined);
   const denyRules = entries.flatMap((e) => writer.denyRules(e));
 
   // Claude Code: deny rules live in .claude/settings.local.json, merged with the user's own rules.
@@ -156,6 +183,7 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: { sn
     secrets: opts.secrets,
     entries: entries.map((e) => e.name),
     denyRules: writer.toolFilter === 'side-file' ? ownedRules : denyRules,
+    ...(promptIds.length ? { promptInputs: [...new Set(promptIds)].sort() } : {}),
     inputs,
     catalog: catalogSig,
     output: sigOf(join(opts.root, writer.file), changed ? next : existing),
@@ -195,6 +223,20 @@ function maskSpec(spec: LaunchSpec): LaunchSpec {
   const maskMap = (m: Record<string, string>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, mask(v)]));
   if (spec.kind === 'stdio') return { ...spec, command: mask(spec.command), args: spec.args.map(mask), env: maskMap(spec.env), secrets: [] };
   return { ...spec, url: mask(spec.url), headers: maskMap(spec.headers), secrets: [] };
+}
+
+/**
+ * Prompt mode: secrets that are no field of the connection (an OAuth access token, short-lived and
+ * refreshed by conn) are not asked for; they stay env references, as in `--secrets env`.
+ */
+function envOnlyWarnings(conn: Connection, spec: LaunchSpec, agent: Agent): string[] {
+  if (spec.kind === 'http-api') return [];
+  return spec.secrets
+    .filter((use) => !conn.secrets.includes(use.field))
+    .map(
+      (use) =>
+        `${conn.name}: VS Code is not asked for ${use.field} (conn refreshes it); the entry references \${env:${use.envVar}}: start VS Code with the variables from \`conn env --agent ${agent}\`, or use --secrets proxy`,
+    );
 }
 
 function enforcementWarnings(conn: Connection, preset: Preset, permission: Permission, opts: RenderOptions, filter: string, denied: string[]): string[] {

@@ -6,7 +6,10 @@ import { writeFileAtomic } from '../atomic-write.js';
 import type { Agent } from '../catalog/constants.js';
 import type { FileSig } from '../file-sig.js';
 
-export type SecretsMode = 'inline' | 'env' | 'proxy';
+export type SecretsMode = 'inline' | 'env' | 'proxy' | 'prompt';
+
+/** Agents whose own file can ask the user for a secret (`--secrets prompt`): VS Code's `inputs`. */
+export const PROMPT_AGENTS: readonly Agent[] = ['vscode'];
 
 export interface RenderState {
   version: 2;
@@ -18,6 +21,11 @@ export interface RenderState {
   entries: string[];
   /** Deny rules conn wrote outside the entries (opencode `tools` keys, Claude Code side-file rules). */
   denyRules: string[];
+  /**
+   * Ids of the VS Code `inputs` items conn wrote (`--secrets prompt`), so the next render can restore,
+   * keep or remove exactly these and none of the user's. Absent (states before it, other agents): none.
+   */
+  promptInputs?: string[];
   /** The render's inputs besides the catalog (`inputsText`): version, repo identity, agent, mode, user presets. */
   inputs: string;
   /** The catalog the render read. */

@@ -1,6 +1,19 @@
 import type { Agent } from '../../catalog/model.js';
 import type { LaunchSpec } from '../../launch/types.js';
 
+/**
+ * A secret the agent asks the user for itself (`--secrets prompt`, VS Code `inputs`): the entry
+ * references it as `${input:<id>}` where its spec holds the placeholder for `envVar`.
+ */
+export interface PromptInput {
+  /** The input's id: stable per connection and field, letters, digits and `_` only. */
+  id: string;
+  /** The variable the spec's placeholder names (`SecretUse.envVar`). */
+  envVar: string;
+  /** Shown by the agent when it asks: names the connection and the field. */
+  description: string;
+}
+
 /** One MCP server entry to write: a resolved (or reference-mode) launch spec plus the tools to deny. */
 export interface RenderedEntry {
   /** The entry's key in the agent's file (the connection name). */
@@ -9,6 +22,11 @@ export interface RenderedEntry {
   spec: LaunchSpec;
   /** Tool names (as the server lists them) the agent should not be able to call. */
   deniedTools: string[];
+  /**
+   * `--secrets prompt`: the placeholders the agent asks the user for (only writers with `inputIds`
+   * take them). A placeholder not listed here stays an env reference (an OAuth access token).
+   */
+  prompts?: PromptInput[];
 }
 
 /**
@@ -37,8 +55,16 @@ export interface AgentWriter {
    *
    * `staleDenyRules`: `top-level` writers only: the rules (from `denyRules`) written by the previous
    * render; those no longer wanted are removed. Rules the user wrote are never touched.
+   *
+   * `staleInputs`: writers with `inputIds` only: the ids of the prompt inputs written by the previous
+   * render; those no set entry prompts for any more are removed. The user's own inputs are never touched.
    */
-  merge(existing: string | null, set: RenderedEntry[], remove: string[], staleDenyRules?: string[]): string;
+  merge(existing: string | null, set: RenderedEntry[], remove: string[], staleDenyRules?: string[], staleInputs?: string[]): string;
+  /**
+   * Agents that can ask the user for a secret themselves (VS Code `inputs`): the ids of the prompt
+   * inputs in `text`. Absent: the agent cannot, and entries must not carry `prompts`.
+   */
+  inputIds?(text: string): string[];
   /**
    * The deny rules this writer puts outside the entry for `entry` (`top-level`: keys of opencode's
    * `tools` map; `side-file`: Claude Code permission rules; otherwise none). The caller remembers them

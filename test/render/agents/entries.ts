@@ -93,3 +93,14 @@ export function expectGolden(agent: string, name: string, actual: string): void 
   }
   expect(actual).toBe(readFileSync(path, 'utf8'));
 }
+
+/** `--secrets prompt` (VS Code): the stdio entry's secret asked for by the agent as `${input:…}`. */
+export const notionPrompt: RenderedEntry = {
+  ...notionRef,
+  prompts: [{ id: 'conn_notion_NOTION_TOKEN', envVar: NOTION_VAR, description: 'notion: Notion integration token (NOTION_TOKEN)' }],
+};
+/** `--secrets prompt`: the remote entry's bearer token asked for by the agent. */
+export const linearPrompt: RenderedEntry = {
+  ...linearRef,
+  prompts: [{ id: 'conn_linear_token', envVar: LINEAR_VAR, description: 'linear: Auth header value (token)' }],
+};
