@@ -5,13 +5,21 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import {
-  deserializeMessage,
-  serializeMessage,
-  STDIO_DEFAULT_MAX_BUFFER_SIZE,
-} from '@modelcontextprotocol/sdk/shared/stdio.js';
 
 const IS_WINDOWS = process.platform === 'win32';
+
+/** The SDK's limit for one line on stdio. */
+const MAX_LINE_BYTES = 10 * 1024 * 1024;
+
+type MessageSchema = (typeof import('@modelcontextprotocol/sdk/types.js'))['JSONRPCMessageSchema'];
+let messageSchema: Promise<MessageSchema> | undefined;
+/**
+ * The SDK's message schema (and zod with it), loaded when first needed rather than with this
+ * module: `conn serve` spawns its server with a check of its own, and never loads the SDK.
+ */
+function loadMessageSchema(): Promise<MessageSchema> {
+  return (messageSchema ??= import('@modelcontextprotocol/sdk/types.js').then((m) => m.JSONRPCMessageSchema));
+}
 
 /** What a server inherits from our environment; everything else it gets must be in spec.env. */
 const BASE_ENV_VARS = IS_WINDOWS
@@ -126,9 +134,11 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
 
 async function pollUntil(condition: () => boolean, limitMs: number, everyMs = 15): Promise<boolean> {
   const end = Date.now() + limitMs;
-  while (!condition()) {
+  // Short naps first: a server told to stop is usually gone within a few ms, and whoever waits
+  // for it (an agent closing `conn serve`) should not wait a whole interval more.
+  for (let nap = 1; !condition(); nap = Math.min(nap * 2, everyMs)) {
     if (Date.now() >= end) return false;
-    await new Promise((r) => setTimeout(r, everyMs));
+    await new Promise((r) => setTimeout(r, nap));
   }
   return true;
 }
@@ -267,6 +277,12 @@ export interface StdioProcessTransportOptions extends SpawnServerOptions {
    * before giving up with "not an MCP server" (some servers print a banner, then work).
    */
   garbageGraceMs?: number;
+  /**
+   * Turns a line's JSON value into a message, or throws (the line is then garbage). By default the
+   * SDK's message schema. `conn serve` passes its own, lighter check: it passes messages on as they
+   * are, and loading and running the schema (zod) costs more than all the rest of it.
+   */
+  check?: (value: unknown) => JSONRPCMessage;
 }
 
 /**
@@ -281,19 +297,27 @@ export class StdioProcessTransport implements Transport {
 
   /** Set once the server's leader process has exited. */
   exitInfo: ExitInfo | undefined;
+  /** Resolves with exitInfo once the leader has exited (never, if it never started). */
+  readonly exited: Promise<ExitInfo>;
+  private onExit!: (exit: ExitInfo) => void;
   /** Why the transport ended on its own (spawn failure, not an MCP server), if it did. */
   failure: Error | undefined;
   /** Protocol version the client negotiated (the SDK tells the transport). */
   protocolVersion: string | undefined;
 
   private child: ChildProcess | undefined;
+  private spawned: Promise<void> | undefined;
+  private started = false;
+  private check: ((value: unknown) => JSONRPCMessage) | undefined;
   private tail = new LineTail();
   private sawMessage = false;
   private garbageTimer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
   private closedNotified = false;
 
-  constructor(private readonly opts: StdioProcessTransportOptions) {}
+  constructor(private readonly opts: StdioProcessTransportOptions) {
+    this.exited = new Promise((resolve) => (this.onExit = resolve));
+  }
 
   get pid(): number | undefined {
     return this.child?.pid;
@@ -303,8 +327,42 @@ export class StdioProcessTransport implements Transport {
     return this.tail.lines();
   }
 
+  /**
+   * Spawns the server now, before any client listens: `conn serve` starts it while the rest of
+   * conn is still loading. Its output waits in the pipe until start(). Idempotent; start() spawns
+   * if this was not called.
+   */
+  launch(): Promise<void> {
+    if (!this.spawned) {
+      this.spawned = this.spawn();
+      // Nobody may be waiting yet: a failure is reported by start() (and kept in `failure`).
+      this.spawned.catch(() => undefined);
+    }
+    return this.spawned;
+  }
+
   start(): Promise<void> {
-    if (this.child) throw new Error('StdioProcessTransport already started');
+    if (this.started) throw new Error('StdioProcessTransport already started');
+    this.started = true;
+    const spawned = this.launch();
+    // Ended before anyone listened (a launch() long before start()): say so now, to the listener.
+    if (this.closing) {
+      return spawned.then(() => {
+        throw this.failure ?? new Error(this.endedEarly());
+      });
+    }
+    const child = this.child!;
+    const listen = (check: (value: unknown) => JSONRPCMessage) => {
+      this.check = check;
+      child.stdout?.on('data', (chunk: Buffer) => this.onData(chunk));
+    };
+    // Reading starts once the check is there; until then the output waits in the pipe.
+    if (this.opts.check) listen(this.opts.check);
+    else void loadMessageSchema().then((schema) => listen((value) => schema.parse(value)));
+    return spawned;
+  }
+
+  private spawn(): Promise<void> {
     return new Promise((resolve, reject) => {
       const { child, stderr } = spawnServer(this.opts);
       this.child = child;
@@ -322,17 +380,26 @@ export class StdioProcessTransport implements Transport {
       child.on('spawn', () => resolve());
       child.on('exit', (code, signal) => {
         this.exitInfo = { code, signal };
+        this.onExit(this.exitInfo);
       });
       // 'close' = leader exited and its stdio is closed: the conversation is over.
       child.on('close', (code, signal) => {
-        this.exitInfo ??= { code, signal };
+        if (!this.exitInfo) {
+          this.exitInfo = { code, signal };
+          this.onExit(this.exitInfo);
+        }
         if (!this.sawMessage && this.garbageTimer) this.failWithGarbage();
         void this.close();
       });
       child.stdin?.on('error', (err) => this.onerror?.(err));
-      child.stdout?.on('data', (chunk: Buffer) => this.onData(chunk));
       child.stdout?.on('error', (err) => this.onerror?.(err));
     });
+  }
+
+  private endedEarly(): string {
+    const exit = this.exitInfo;
+    if (typeof exit?.code === 'number') return `the server exited with code ${exit.code}`;
+    return exit?.signal ? `the server was killed by ${exit.signal}` : 'the server ended before it was connected';
   }
 
   private firstGarbage: string | undefined;
@@ -340,7 +407,7 @@ export class StdioProcessTransport implements Transport {
   // Line splitting as the SDK's ReadBuffer does it, but keeping the line so garbage can be quoted.
   private onData(chunk: Buffer): void {
     this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
-    if (this.pending.length > STDIO_DEFAULT_MAX_BUFFER_SIZE) {
+    if (this.pending.length > MAX_LINE_BYTES) {
       this.pending = Buffer.alloc(0);
       this.onerror?.(new Error('server sent a line longer than 10 MB'));
       return;
@@ -351,7 +418,8 @@ export class StdioProcessTransport implements Transport {
       if (line.trim() === '') continue;
       let message: JSONRPCMessage;
       try {
-        message = deserializeMessage(line);
+        // With the default check, the SDK's deserializeMessage.
+        message = this.check!(JSON.parse(line));
       } catch (err) {
         this.onGarbage(line, err as Error);
         continue;
@@ -384,7 +452,8 @@ export class StdioProcessTransport implements Transport {
     const stdin = this.child?.stdin;
     if (!stdin || stdin.destroyed || !stdin.writable) throw new Error('server is not running');
     await new Promise<void>((resolve, reject) => {
-      const ok = stdin.write(serializeMessage(message), (err) => (err ? reject(err) : undefined));
+      // As the SDK's serializeMessage does.
+      const ok = stdin.write(`${JSON.stringify(message)}\n`, (err) => (err ? reject(err) : undefined));
       if (ok) resolve();
       else stdin.once('drain', resolve);
     });
