@@ -67,13 +67,19 @@ export async function decidePermission(catalog: Catalog, opts: ServeOptions): Pr
 }
 
 export async function run(opts: ServeOptions, deps: Deps): Promise<void> {
+  // Loading from the start, side by side with the catalog read and the permission decision: all of
+  // it is on the way to starting the real server, and the agent waits for every millisecond of it.
+  const loading = Promise.all([import('../presets/effective.js'), import('../launch/build.js'), import('../serve/launch.js')]);
+  loading.catch(() => undefined); // an import that fails is reported where it is awaited
   const catalog = await deps.catalog.read();
   const { conn, permission, root } = await decidePermission(catalog, opts);
   const registry = await deps.presets();
-  const [{ presetFor }, { buildLaunchSpec, secretAccountsOf }] = await Promise.all([import('../presets/effective.js'), import('../launch/build.js')]);
+  const [{ presetFor }, { buildLaunchSpec, secretAccountsOf }, { launchStdio }] = await loading;
   const preset = presetFor(conn, registry);
   const store = secretAccountsOf(conn).length ? await deps.secrets() : undefined;
   const spec = await buildLaunchSpec(conn, preset, { permission, secrets: 'resolve', store, env: deps.env });
+  // The real server starts now: its start-up overlaps the rest of ours.
+  const launched = spec.kind === 'stdio' ? launchStdio(spec) : undefined;
 
   const { appendAudit } = await import('../audit/log.js');
   try {
@@ -95,6 +101,7 @@ export async function run(opts: ServeOptions, deps: Deps): Promise<void> {
     recordedTools: conn.health.tools,
     connectTimeoutMs: opts.connectTimeoutMs,
     maxBodyBytes: opts.maxBodyBytes,
+    launched,
     // stdout is the MCP stream: every diagnostic goes to stderr.
     log: (line) => deps.io.err(`conn serve ${conn.name}: ${line}`),
   });

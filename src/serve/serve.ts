@@ -1,15 +1,14 @@
 // One `conn serve` session: the agent on our stdin/stdout, the real server (or REST API) behind us.
 // Ends when the agent goes away (stdin closes, stdout breaks, a signal), and then the real server's
 // whole process tree is stopped before we return. stdout carries MCP messages only.
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+// The proxy never loads the MCP SDK (see upstream.ts); the http-api bridge, an SDK server, does.
 import type { Tool, ToolClass } from '../catalog/model.js';
 import { OperationError } from '../errors.js';
-import type { LaunchSpec } from '../launch/types.js';
+import type { HttpApiSpec, LaunchSpec } from '../launch/types.js';
+import type { StdioProcessTransport } from '../probe/process.js';
+import { AgentStdioTransport } from './agent-stdio.js';
 import { createToolGate } from './gate.js';
-import { createHttpApiServer } from './http-api.js';
-import { createProxyServer } from './proxy.js';
+import { openProxy } from './proxy.js';
 import { connectUpstream, type Upstream } from './upstream.js';
 
 export interface ServeSessionOptions {
@@ -24,6 +23,8 @@ export interface ServeSessionOptions {
   log: (line: string) => void;
   /** Told once the upstream is connected (stdio: its process-group leader's PID). */
   onUpstream?: (upstream: Upstream) => void;
+  /** The stdio server, already spawned by launchStdio() while the rest of conn serve loaded. */
+  launched?: StdioProcessTransport;
   stdin?: NodeJS.ReadableStream & { once: NodeJS.ReadStream['once'] };
   stdout?: NodeJS.WritableStream;
 }
@@ -57,13 +58,15 @@ export async function serveSession(spec: LaunchSpec, opts: ServeSessionOptions):
   stdout.once('error', onGone);
 
   let upstream: Upstream | undefined;
-  let server: Server | undefined;
+  /** Stops reading the agent (and ends an SDK server). */
+  let closeAgent: (() => Promise<void>) | undefined;
+  const transport = new AgentStdioTransport(stdin, stdout);
+  const onProtocolError = (err: Error) => opts.log(`protocol error: ${err.message.split('\n')[0]}`);
   try {
     if (spec.kind === 'http-api') {
-      server = createHttpApiServer(spec, { maxBodyBytes: opts.maxBodyBytes, log: opts.log });
-      opts.log(`serving HTTP API ${new URL(spec.url).origin} at permission ${spec.permission}`);
+      closeAgent = await startHttpApi(spec, transport, opts, onProtocolError, onGone);
     } else {
-      const connecting = connectUpstream(spec, { connectTimeoutMs: opts.connectTimeoutMs, graceMs: opts.graceMs });
+      const connecting = connectUpstream(spec, { connectTimeoutMs: opts.connectTimeoutMs, graceMs: opts.graceMs, launched: opts.launched });
       const first = await Promise.race([connecting.then((u) => ({ u })), ended.then((e) => ({ e }))]);
       if ('e' in first) {
         // The agent left (or we were signalled) while the server was starting: stop it and go.
@@ -74,24 +77,23 @@ export async function serveSession(spec: LaunchSpec, opts: ServeSessionOptions):
       opts.onUpstream?.(upstream);
       void upstream.ended.then((why) => finish({ by: 'upstream', why }));
       const gate = createToolGate(spec.permission, opts.presetTable, opts.recordedTools);
-      server = createProxyServer(upstream.client, gate, opts.log);
+      openProxy(upstream, transport, gate, opts.log);
       opts.log(`proxying ${spec.kind === 'stdio' ? `stdio server (pid ${upstream.pid})` : `${upstream.transport} server`} at permission ${spec.permission}`);
+      transport.onerror = onProtocolError;
+      transport.onclose = onGone;
+      await transport.start();
+      closeAgent = () => transport.close();
     }
-    server.onerror = (err) => opts.log(`protocol error: ${err.message.split('\n')[0]}`);
-    server.onclose = onGone;
-    const transport = new StdioServerTransport(stdin as NodeJS.ReadStream, stdout as NodeJS.WriteStream);
-    await server.connect(transport);
-    const inFlight = trackRequests(transport);
     const end = await ended;
     // Input ended (a script piping requests, or an agent that closed stdin): answer what came in first.
-    if (end.by === 'eof') await Promise.race([inFlight.idle(), urgent, delay(DRAIN_LIMIT_MS)]);
+    if (end.by === 'eof') await Promise.race([transport.idle(), urgent, delay(DRAIN_LIMIT_MS)]);
     if (end.by === 'upstream') {
       throw new OperationError(`${spec.name}: ${end.why}`, `conn test ${spec.name}`);
     }
   } finally {
     // The real server first: it must be gone before we exit, whatever happened above.
     await upstream?.close();
-    await server?.close().catch(() => undefined);
+    await closeAgent?.().catch(() => undefined);
     stdin.off('end', onEof);
     stdin.off('close', onEof);
     stdout.off('error', onGone);
@@ -99,23 +101,22 @@ export async function serveSession(spec: LaunchSpec, opts: ServeSessionOptions):
   }
 }
 
-/** Counts requests received and not yet answered on the agent's side. */
-function trackRequests(transport: Transport): { idle(): Promise<void> } {
-  const pending = new Set<string | number>();
-  let wake: (() => void) | undefined;
-  const onmessage = transport.onmessage!;
-  transport.onmessage = (message, extra) => {
-    if ('method' in message && 'id' in message) pending.add(message.id);
-    onmessage(message, extra);
-  };
-  const send = transport.send.bind(transport);
-  transport.send = async (message, options) => {
-    await send(message, options);
-    if (!('method' in message) && 'id' in message && message.id !== undefined && pending.delete(message.id) && pending.size === 0) wake?.();
-  };
-  return {
-    idle: () => (pending.size === 0 ? Promise.resolve() : new Promise<void>((r) => (wake = r))),
-  };
+/** The http-api bridge: an SDK server, so the agent's messages are checked by the SDK's schema. */
+async function startHttpApi(
+  spec: HttpApiSpec,
+  transport: AgentStdioTransport,
+  opts: ServeSessionOptions,
+  onerror: (err: Error) => void,
+  onclose: () => void,
+): Promise<() => Promise<void>> {
+  const [{ createHttpApiServer }, { JSONRPCMessageSchema }] = await Promise.all([import('./http-api.js'), import('@modelcontextprotocol/sdk/types.js')]);
+  transport.check = (value) => JSONRPCMessageSchema.parse(value);
+  const server = createHttpApiServer(spec, { maxBodyBytes: opts.maxBodyBytes, log: opts.log });
+  opts.log(`serving HTTP API ${new URL(spec.url).origin} at permission ${spec.permission}`);
+  server.onerror = onerror;
+  server.onclose = onclose;
+  await server.connect(transport);
+  return () => server.close();
 }
 
 function delay(ms: number): Promise<void> {

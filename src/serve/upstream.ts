@@ -1,16 +1,30 @@
 // The real server behind `conn serve`: a stdio server started with its secrets as env (its whole
-// process tree owned by us), or a remote one dialled with its auth headers (Streamable HTTP first,
-// legacy SSE on 400/404/405, never on 401/403, as `conn test` does).
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+// process tree owned by us), or a remote one dialled with its auth headers (upstream-remote.ts).
+// The stdio path does its MCP handshake itself and never loads the MCP SDK: the server is starting
+// at the same moment, and ~70 ms of our CPU for the SDK would slow its start-up on a small machine.
+import type { Implementation, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import type { RemoteSpec, StdioSpec } from '../launch/types.js';
 import { OperationError } from '../errors.js';
-import { StdioProcessTransport } from '../probe/process.js';
-import { bounded, endRemote, remoteKinds, remoteTransport, shouldTrySse } from '../probe/remote.js';
+import type { StdioProcessTransport } from '../probe/process.js';
+import { isObject, isRequestId, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS, ErrorCode, type Raw } from './jsonrpc.js';
+import { launchStdio } from './launch.js';
+import { UpstreamLink } from './upstream-link.js';
 
-const CLIENT_INFO = { name: 'conn-serve', version: '0.1.0' };
+export const CLIENT_INFO = { name: 'conn-serve', version: '0.1.0' };
+/** How long a server whose pipe broke gets to report its exit status. */
+const EXIT_WAIT_MS = 1000;
+
+/** What the server said about itself in the handshake. */
+export interface ServerSide {
+  info: Implementation;
+  capabilities: ServerCapabilities;
+  instructions?: string;
+}
 
 export interface Upstream {
-  client: Client;
+  /** The connection, which the lane forwards the agent's requests over. */
+  link: UpstreamLink;
+  server: ServerSide;
   /** What we are talking over: `stdio`, `http` or `sse`. */
   transport: 'stdio' | 'http' | 'sse';
   /** The stdio server's process-group leader (tests and diagnostics). */
@@ -25,22 +39,33 @@ export interface UpstreamOptions {
   connectTimeoutMs: number;
   /** How long a stdio server that ignores SIGTERM gets before SIGKILL. */
   graceMs?: number;
+  /** A stdio server already spawned by launchStdio(), to connect to instead of starting one. */
+  launched?: StdioProcessTransport;
 }
 
 export async function connectUpstream(spec: StdioSpec | RemoteSpec, opts: UpstreamOptions): Promise<Upstream> {
-  return spec.kind === 'stdio' ? connectStdio(spec, opts) : connectRemote(spec, opts);
+  if (spec.kind === 'stdio') return connectStdio(spec, opts);
+  return (await import('./upstream-remote.js')).connectRemote(spec, opts);
 }
 
 async function connectStdio(spec: StdioSpec, opts: UpstreamOptions): Promise<Upstream> {
-  const transport = new StdioProcessTransport({ command: spec.command, args: spec.args, env: spec.env, graceMs: opts.graceMs });
-  const client = newClient();
+  const transport = opts.launched ?? launchStdio(spec, opts.graceMs);
+  const link = new UpstreamLink(transport);
   let closing = false;
   const ended = new Promise<string>((resolve) => {
-    client.onclose = () => resolve(closing ? 'closed' : stdioEndReason(transport));
+    link.onclose = () => resolve(closing ? 'closed' : stdioEndReason(transport));
   });
+  // What the lane does not take: the server's own requests (we answer as a client with no
+  // capabilities would) and notifications nobody forwards.
+  link.onmessage = (message) => answerServerRequest(link, message as unknown as Raw);
+  let server: ServerSide;
   try {
-    await client.connect(transport, { timeout: opts.connectTimeoutMs });
+    await link.start();
+    server = await handshake(link, opts.connectTimeoutMs);
   } catch (err) {
+    // A server that exits at once (started early, while we loaded) can break the pipe under the
+    // first write before its exit is seen: its exit status is the better reason, so wait for it.
+    if ((err as { code?: unknown } | undefined)?.code === 'EPIPE') await Promise.race([transport.exited, delay(EXIT_WAIT_MS)]);
     const why = transport.failure?.message ?? exitReason(transport) ?? firstLine(err);
     await transport.close();
     const tail = transport.stderrTail().slice(-5);
@@ -50,7 +75,8 @@ async function connectStdio(spec: StdioSpec, opts: UpstreamOptions): Promise<Ups
     );
   }
   return {
-    client,
+    link,
+    server,
     transport: 'stdio',
     pid: transport.pid,
     ended,
@@ -59,6 +85,32 @@ async function connectStdio(spec: StdioSpec, opts: UpstreamOptions): Promise<Ups
       await transport.close();
     },
   };
+}
+
+/** MCP's initialize and initialized, as the SDK's client does them (no roots, sampling or elicitation). */
+async function handshake(link: UpstreamLink, timeoutMs: number): Promise<ServerSide> {
+  const result = await link.request('initialize', { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: CLIENT_INFO }, timeoutMs);
+  if (!isObject(result) || typeof result.protocolVersion !== 'string') {
+    throw new Error(`Server sent invalid initialize result: ${JSON.stringify(result)?.slice(0, 200)}`);
+  }
+  if (!SUPPORTED_PROTOCOL_VERSIONS.includes(result.protocolVersion)) {
+    throw new Error(`Server's protocol version is not supported: ${result.protocolVersion}`);
+  }
+  link.setProtocolVersion(result.protocolVersion);
+  await link.sendRaw({ jsonrpc: '2.0', method: 'notifications/initialized' });
+  const info = isObject(result.serverInfo) && typeof result.serverInfo.name === 'string' ? (result.serverInfo as unknown as Implementation) : { name: 'conn-serve', version: '0.1.0' };
+  return {
+    info,
+    capabilities: isObject(result.capabilities) ? (result.capabilities as ServerCapabilities) : {},
+    ...(typeof result.instructions === 'string' ? { instructions: result.instructions } : {}),
+  };
+}
+
+/** A request from the server: ping is answered; sampling, roots, elicitation are not ours to offer. */
+function answerServerRequest(link: UpstreamLink, message: Raw): void {
+  if (typeof message.method !== 'string' || !isRequestId(message.id)) return;
+  const body = message.method === 'ping' ? { result: {} } : { error: { code: ErrorCode.MethodNotFound, message: 'Method not found' } };
+  link.sendRaw({ jsonrpc: '2.0', id: message.id, ...body }).catch(() => undefined);
 }
 
 function stdioEndReason(transport: StdioProcessTransport): string {
@@ -74,59 +126,11 @@ function exitReason(transport: StdioProcessTransport): string | undefined {
   return exit.signal ? `the server was killed by ${exit.signal}` : undefined;
 }
 
-async function connectRemote(spec: RemoteSpec, opts: UpstreamOptions): Promise<Upstream> {
-  let url: URL;
-  try {
-    url = new URL(spec.url);
-  } catch {
-    throw new OperationError(`connection ${spec.name} has an invalid URL`, `conn edit ${spec.name} --set url=https://…`);
-  }
-  const kinds = remoteKinds(spec);
-  let lastError: unknown;
-  for (const kind of kinds) {
-    const transport = remoteTransport(kind, url, spec.headers);
-    const client = newClient();
-    let closing = false;
-    const ended = new Promise<string>((resolve) => {
-      client.onclose = () => resolve(closing ? 'closed' : 'the remote server closed the connection');
-    });
-    try {
-      await client.connect(transport, { timeout: opts.connectTimeoutMs });
-    } catch (err) {
-      lastError = err;
-      await bounded(client.close());
-      if (shouldTrySse(kind, kinds, err)) continue;
-      break;
-    }
-    return {
-      client,
-      transport: kind,
-      ended,
-      async close() {
-        closing = true;
-        await endRemote(transport, () => client.close());
-      },
-    };
-  }
-  throw new OperationError(`cannot reach ${spec.name} (${url.origin}${url.pathname}): ${remoteReason(lastError)}`, `conn test ${spec.name}`);
-}
-
-function remoteReason(err: unknown): string {
-  const code = (err as { code?: unknown } | undefined)?.code;
-  if (code === 401 || code === 403) return `HTTP ${code}, credentials rejected`;
-  if (typeof code === 'number' && code > 0) return `HTTP ${code}`;
-  const cause = (err as { cause?: { code?: unknown } } | undefined)?.cause?.code;
-  if (cause === 'ECONNREFUSED') return 'connection refused';
-  if (cause === 'ENOTFOUND' || cause === 'EAI_AGAIN') return 'host not found';
-  return firstLine(err);
-}
-
-function newClient(): Client {
-  // No roots/sampling/elicitation: the upstream server sees a plain client (see README, conn serve).
-  return new Client(CLIENT_INFO, { capabilities: {} });
-}
-
-function firstLine(err: unknown): string {
+export function firstLine(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
   return (message.split('\n')[0] ?? '').trim().slice(0, 300) || 'unknown error';
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

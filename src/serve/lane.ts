@@ -1,0 +1,292 @@
+// The lane: the agent's requests that `conn serve` forwards (tools/call, tools/list, resources,
+// prompts, completions, logging) go to the real server as the agent sent them, with only the id
+// changed, and the answers come back the same way. No SDK client or server in between, no schema
+// check of each message: that is what made every call cost most of a millisecond more than a
+// direct one. What the gate needs is still done here: tools/list is filtered, a call of a hidden
+// tool is refused, a changed tool list is fetched again before the next call is checked.
+import type { JSONRPCMessage, RequestId, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import type { AgentStdioTransport } from './agent-stdio.js';
+import { ServeError } from './errors.js';
+import type { ListedTool, ToolGate } from './gate.js';
+import { ErrorCode, errorOf, isObject, isRequestId, type Raw } from './jsonrpc.js';
+import type { UpstreamLink } from './upstream-link.js';
+
+/** A request from the agent: JSON-RPC 2.0 with an id and a method, params an object if any. */
+interface AgentRequest extends Raw {
+  id: RequestId;
+  method: string;
+  params?: Raw;
+}
+
+/** An agent's request on its way: waiting for the tool list, or sent to the server. */
+interface Pending {
+  agentId: RequestId;
+  /** The id the server knows it by, once sent. */
+  serverId?: number;
+  /** The agent's progress token: the server's progress notifications carrying it go to the agent. */
+  token?: RequestId;
+  /** Answered, failed or cancelled: nothing more is sent for it, either way. */
+  settled?: boolean;
+  /** Turns the server's result into the agent's (tools/list: filtered by the gate). */
+  reshape?: (result: unknown) => unknown;
+}
+
+export interface LaneOptions {
+  link: UpstreamLink;
+  agent: AgentStdioTransport;
+  /** The real server's capabilities. */
+  caps: ServerCapabilities;
+  gate: ToolGate;
+  log: (line: string) => void;
+}
+
+const MAX_TOOL_PAGES = 100;
+
+/** Server notifications the agent receives as they are, with the capability each needs. */
+const FORWARDED_NOTIFICATIONS: Record<string, keyof ServerCapabilities | undefined> = {
+  // Always: conn announces tools.listChanged whatever the server does.
+  'notifications/tools/list_changed': undefined,
+  'notifications/resources/list_changed': 'resources',
+  'notifications/resources/updated': 'resources',
+  'notifications/prompts/list_changed': 'prompts',
+  'notifications/message': 'logging',
+};
+
+/** Requests forwarded as they are, each only where the server declared it. */
+function forwardedMethods(caps: ServerCapabilities): Set<string> {
+  const methods = new Set<string>();
+  if (caps.resources) {
+    methods.add('resources/list').add('resources/templates/list').add('resources/read');
+    if (caps.resources.subscribe) methods.add('resources/subscribe').add('resources/unsubscribe');
+  }
+  if (caps.prompts) methods.add('prompts/list').add('prompts/get');
+  if (caps.completions) methods.add('completion/complete');
+  if (caps.logging) methods.add('logging/setLevel');
+  return methods;
+}
+
+/**
+ * Between the agent and the server. Wires itself to the server's side (link.tap, link.onend); the
+ * agent's messages go to fromAgent(), which takes those it forwards and leaves the others
+ * (initialize, ping…) to the caller.
+ */
+export class Lane {
+  private readonly forwarded: Set<string>;
+  private readonly byAgent = new Map<RequestId, Pending>();
+  private readonly byServer = new Map<number, Pending>();
+  private readonly byToken = new Map<RequestId, Pending>();
+  /** Every tool seen in a tools/list, by name: what a tools/call is checked against. */
+  private known = new Map<string, ListedTool>();
+  private stale = true;
+  /** tools/list_changed notifications so far: a refresh that saw one start over stays stale. */
+  private changes = 0;
+  private refreshing: Promise<void> | undefined;
+
+  constructor(private readonly opts: LaneOptions) {
+    this.forwarded = forwardedMethods(opts.caps);
+    opts.link.tap = (value) => this.fromServer(value);
+    opts.link.onend = () => this.serverGone();
+    // Fetched now, while the agent is still busy with its handshake: its first call need not wait.
+    if (opts.caps.tools) this.refresh().catch(() => undefined);
+  }
+
+  /** True when the message was the lane's to take (and it took it). */
+  fromAgent(value: unknown): boolean {
+    if (!isObject(value) || value.jsonrpc !== '2.0' || typeof value.method !== 'string') return false;
+    if (!('id' in value)) return value.method === 'notifications/cancelled' && this.cancel(value);
+    if (!isRequestId(value.id) || (value.params !== undefined && !isObject(value.params))) return false;
+    const req = value as AgentRequest;
+    if (req.method === 'tools/call') this.callTool(req);
+    else if (req.method === 'tools/list') this.listTools(req);
+    else if (this.forwarded.has(req.method)) this.forward(this.track(req), req);
+    else return false;
+    return true;
+  }
+
+  private callTool(req: AgentRequest): void {
+    const pending = this.track(req);
+    const name = req.params?.name;
+    if (typeof name !== 'string') {
+      this.fail(pending, new ServeError(ErrorCode.InvalidParams, 'tools/call needs params.name'));
+      return;
+    }
+    // The common case, synchronously: the list is current and names the tool.
+    if (!this.stale && this.known.has(name)) {
+      this.gateThenForward(pending, req, name);
+      return;
+    }
+    this.refresh().then(
+      () => this.gateThenForward(pending, req, name),
+      (err: unknown) => this.fail(pending, err),
+    );
+  }
+
+  private gateThenForward(pending: Pending, req: AgentRequest, name: string): void {
+    if (pending.settled) return;
+    const { gate, log } = this.opts;
+    // A tool the server does not list is classed by the defaults (destructive): only `full` passes it on.
+    const tool = this.known.get(name) ?? { name };
+    if (!gate.allows(tool)) {
+      log(`refused tools/call ${name}: not allowed at permission ${gate.permission}`);
+      this.fail(pending, new ServeError(ErrorCode.InvalidParams, gate.refusal(name)));
+      return;
+    }
+    this.forward(pending, req);
+  }
+
+  private listTools(req: AgentRequest): void {
+    const pending = this.track(req);
+    if (!this.opts.caps.tools) {
+      this.answer(pending, { tools: [] });
+      return;
+    }
+    const firstPage = !req.params?.cursor;
+    pending.reshape = (result) => {
+      const listed = listedTools(result);
+      if (firstPage) {
+        this.known = new Map();
+        this.stale = false;
+      }
+      for (const tool of listed) this.known.set(tool.name, tool);
+      // The server's own definitions, as they came: only those the gate lets through.
+      const shown = new Set(listed.filter((t) => this.opts.gate.allows(t)));
+      return { ...(result as Raw), tools: (result as { tools: unknown[] }).tools.filter((t) => shown.has(t as ListedTool)) };
+    };
+    this.forward(pending, req);
+  }
+
+  /** notifications/cancelled from the agent, for a request of the lane's: passed on with the server's id. */
+  private cancel(note: Raw): boolean {
+    const params = isObject(note.params) ? note.params : undefined;
+    const pending = isRequestId(params?.requestId) ? this.byAgent.get(params.requestId) : undefined;
+    if (!pending) return false;
+    this.settle(pending);
+    if (pending.serverId !== undefined) {
+      this.opts.link
+        .sendRaw({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { ...params, requestId: pending.serverId } })
+        .catch((err: unknown) => this.opts.log(`cannot forward a cancellation: ${String(err)}`));
+    }
+    return true;
+  }
+
+  /** The server's answers to the agent's requests, and the notifications the agent receives. */
+  private fromServer(value: Raw): boolean {
+    if (value.jsonrpc !== '2.0') return false;
+    if (typeof value.method === 'string') return !('id' in value) && this.notified(value);
+    if (typeof value.id !== 'number' || !('result' in value || 'error' in value)) return false;
+    const pending = this.byServer.get(value.id);
+    if (!pending) return false;
+    this.settle(pending);
+    value.id = pending.agentId;
+    if (pending.reshape && 'result' in value) {
+      try {
+        value.result = pending.reshape(value.result);
+      } catch (err) {
+        delete value.result;
+        value.error = errorOf(err);
+      }
+    }
+    this.toAgent(value);
+    return true;
+  }
+
+  /** A notification from the server: the agent's progress, or one it receives as it is. */
+  private notified(note: Raw): boolean {
+    const method = note.method as string;
+    if (method === 'notifications/progress') {
+      const token = isObject(note.params) ? note.params.progressToken : undefined;
+      if (!isRequestId(token) || !this.byToken.has(token)) return false;
+      this.toAgent(note);
+      return true;
+    }
+    if (!Object.hasOwn(FORWARDED_NOTIFICATIONS, method)) return false;
+    if (method === 'notifications/tools/list_changed') {
+      this.stale = true;
+      this.changes++;
+    }
+    const needs = FORWARDED_NOTIFICATIONS[method];
+    if (needs && !this.opts.caps[needs]) this.opts.log(`cannot forward ${method}: the server did not declare ${needs}`);
+    else this.toAgent(note);
+    return true;
+  }
+
+  /** The server is gone: every request still waiting fails now, as the SDK client would fail it. */
+  private serverGone(): void {
+    for (const pending of [...this.byAgent.values()]) this.fail(pending, new ServeError(ErrorCode.ConnectionClosed, 'Connection closed'));
+  }
+
+  private refresh(): Promise<void> {
+    const seen = this.changes;
+    return (this.refreshing ??= this.fetchTools()
+      .then((tools) => {
+        this.known = tools;
+        this.stale = this.changes !== seen;
+      })
+      .finally(() => {
+        this.refreshing = undefined;
+      }));
+  }
+
+  /** Every tool the server lists, all pages, as far as the gate reads them. */
+  private async fetchTools(): Promise<Map<string, ListedTool>> {
+    const tools = new Map<string, ListedTool>();
+    let cursor: unknown;
+    for (let page = 0; page < MAX_TOOL_PAGES; page++) {
+      const result = await this.opts.link.request('tools/list', typeof cursor === 'string' ? { cursor } : {});
+      for (const tool of listedTools(result)) tools.set(tool.name, tool);
+      cursor = isObject(result) ? result.nextCursor : undefined;
+      if (typeof cursor !== 'string' || !cursor) break;
+    }
+    return tools;
+  }
+
+  private track(req: AgentRequest): Pending {
+    const token = isObject(req.params?._meta) ? req.params._meta.progressToken : undefined;
+    const pending: Pending = { agentId: req.id, ...(isRequestId(token) ? { token } : {}) };
+    this.byAgent.set(req.id, pending);
+    if (pending.token !== undefined) this.byToken.set(pending.token, pending);
+    return pending;
+  }
+
+  /** Sends the agent's request on with the server's id in place of the agent's. */
+  private forward(pending: Pending, req: AgentRequest): void {
+    if (pending.settled) return;
+    pending.serverId = this.opts.link.nextId();
+    this.byServer.set(pending.serverId, pending);
+    req.id = pending.serverId;
+    this.opts.link.sendRaw(req).catch((err: unknown) => this.fail(pending, err));
+  }
+
+  private settle(pending: Pending): void {
+    pending.settled = true;
+    if (this.byAgent.get(pending.agentId) === pending) this.byAgent.delete(pending.agentId);
+    if (pending.token !== undefined && this.byToken.get(pending.token) === pending) this.byToken.delete(pending.token);
+    if (pending.serverId !== undefined) this.byServer.delete(pending.serverId);
+  }
+
+  private answer(pending: Pending, result: unknown): void {
+    this.settle(pending);
+    this.toAgent({ jsonrpc: '2.0', id: pending.agentId, result });
+  }
+
+  private fail(pending: Pending, err: unknown): void {
+    if (pending.settled) return;
+    this.settle(pending);
+    this.toAgent({ jsonrpc: '2.0', id: pending.agentId, error: errorOf(err) });
+  }
+
+  private toAgent(message: Raw): void {
+    this.opts.agent.send(message as unknown as JSONRPCMessage).catch((err: unknown) => this.opts.log(`cannot answer the agent: ${String(err)}`));
+  }
+}
+
+/**
+ * The tools of a tools/list result as the gate reads them (the entries themselves: a tool is
+ * classed by its name and hints). An entry without a name is left out: it is never shown, and a
+ * call naming it meets the defaults (destructive).
+ */
+function listedTools(result: unknown): ListedTool[] {
+  const tools = isObject(result) && Array.isArray(result.tools) ? (result.tools as unknown[]) : undefined;
+  if (!tools) throw new ServeError(ErrorCode.InternalError, 'the server sent a tools/list result without tools');
+  return tools.filter((tool): tool is ListedTool => isObject(tool) && typeof tool.name === 'string');
+}
