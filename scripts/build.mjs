@@ -4,7 +4,6 @@
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const dist = fileURLToPath(new URL('../dist', import.meta.url));
@@ -12,11 +11,13 @@ const stage = `${dist}.build-${process.pid}`;
 rmSync(stage, { recursive: true, force: true });
 
 // Node built-ins. Those Node has loaded before any user code runs cost nothing to require; the
-// others (crypto, child_process, net, tty, fs/promises…) are required on first use: each becomes a
-// module of getters, one per export (the list read here, at build time), so a command that never
-// hashes never loads node:crypto. In the ES module bundle every built-in goes through require(): an
-// ESM import of a built-in builds a facade that reads every export once (fs.promises,
-// fs.ReadStream…), loading modules nobody uses.
+// others (crypto, child_process, net, tty, fs/promises…) are required on first use, so a command that
+// never hashes never loads node:crypto. Such a shim exports nothing of its own: its prototype is a
+// proxy that loads the module when a property is first read. esbuild's import helper (__toESM)
+// copies a module's own properties, one getter each, for every importing file; with none to copy,
+// an import costs nothing (copying crypto's ~60 exports twice was a fifth of the unchanged render).
+// In the ES module bundle every built-in goes through require(): an ESM import of a built-in builds
+// a facade that reads every export once (fs.promises, fs.ReadStream…), loading modules nobody uses.
 const PRELOADED = new Set(['buffer', 'events', 'fs', 'module', 'path', 'timers', 'url', 'util']);
 const builtins = (format) => ({
   name: 'builtins',
@@ -31,10 +32,10 @@ const builtins = (format) => ({
       // Already loaded by Node: required as it is. (Not re-exported by name: reading every export up
       // front would trip the getters Node 22+ puts on deprecated ones, like fs.F_OK, and print warnings.)
       if (PRELOADED.has(args.path.slice(5))) return { contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' };
-      const keys = Object.keys(createRequire(import.meta.url)(args.path)).filter((k) => k !== 'default' && k !== '__esModule');
-      const getters = keys.map((k) => `${JSON.stringify(k)}: { enumerable: true, get: () => load()[${JSON.stringify(k)}] }`);
+      // __esModule is answered without loading: __toESM may ask.
       return {
-        contents: `let m; const load = () => (m ??= require(${JSON.stringify(args.path)}));\nObject.defineProperties(module.exports, {\n${getters.join(',\n')}\n});`,
+        contents: `let m; const load = () => (m ??= require(${JSON.stringify(args.path)}));
+module.exports = Object.create(new Proxy({}, { get: (_, key) => (key === '__esModule' ? undefined : load()[key]) }));`,
         loader: 'js',
       };
     });
@@ -100,10 +101,10 @@ const commonjs = {
   sourcemap: 'linked',
 };
 
-// dist/fast.cjs: the unchanged render (the shell hook on every `cd`) and `conn list`, one small file.
+// dist/fast.cjs: the unchanged render (the shell hook on every `cd`), one small file; dist/list.cjs: `conn list`.
 await build({
   ...commonjs,
-  entryPoints: { fast: 'src/fast.ts' },
+  entryPoints: { fast: 'src/fast.ts', list: 'src/list-entry.ts' },
   external: ['@napi-rs/keyring'],
   plugins: [builtins('cjs'), quietChalk, besideInDist('./render-entry.js', './render.cjs')],
 });
