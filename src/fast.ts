@@ -1,52 +1,30 @@
 // Loaded by bin/conn.js (as dist/fast.cjs, a CommonJS bundle: no ES module loader to set up) for the
-// hottest invocations: `conn render` with nothing changed, from a shell hook on every `cd`, and
-// `conn list`. No commander, no chunks. Anything it does not recognise exactly, and any error, falls
-// through to the full CLI, which reports it properly.
+// hottest invocation: `conn render` with nothing changed, from a shell hook on every `cd`. No
+// commander, no chunks, nothing else: every byte here is compiled on every `cd` (`conn list` has its
+// own file, list-entry.ts). Flags it does not recognise exactly fall through to the full CLI; a render
+// that finds a change runs from dist/render.cjs.
 import { AGENTS, type Agent } from './catalog/constants.js';
-import { run as runList } from './commands/list.js';
-import { checkShape, parseCatalogText, readText } from './catalog/read.js';
-import type { Catalog } from './catalog/model.js';
-import { createIo } from './ui/io.js';
-import { catalogPath, connHome } from './paths.js';
+import { connHome } from './paths.js';
 import { answerIfUnchanged, type FastRequest } from './render/fast.js';
 import type { SecretsMode } from './render/state.js';
 
 const MODES = ['inline', 'env', 'proxy', 'prompt'];
 
+/** `args` without the leading `render`; false when the full CLI must parse them. */
 export async function tryFast(args: string[]): Promise<boolean> {
-  if (args[0] === 'render') {
-    const req = parseRender(args.slice(1));
-    if (!req) return false;
-    let unchanged = false;
-    try {
-      unchanged = await answerIfUnchanged(connHome(), { ...req, agents: req.agents.length ? req.agents : ['claude-code'] });
-    } catch {
-      /* the render itself reports it */
-    }
-    if (unchanged) return true;
-    // Something changed: render straight away, without loading commander and the full CLI.
-    const { renderDirect } = await import('./render-entry.js');
-    await renderDirect({ repo: req.repo, agent: req.agents, secrets: req.secrets, auto: req.auto, json: req.json, quiet: req.quiet });
-    return true;
+  const req = parseRender(args);
+  if (!req) return false;
+  let unchanged = false;
+  try {
+    unchanged = await answerIfUnchanged(connHome(), { ...req, agents: req.agents.length ? req.agents : ['claude-code'] });
+  } catch {
+    /* the render itself reports it */
   }
-  if ((args[0] === 'list' || args[0] === 'ls') && args.slice(1).every((a) => a === '--json')) {
-    // Reading and printing are the whole command: a failure before any output is the full CLI's to report.
-    const home = connHome();
-    const path = catalogPath(home);
-    let catalog: Catalog | 'deep';
-    try {
-      catalog = checkShape(path, parseCatalogText(path, readText(path)));
-    } catch {
-      return false;
-    }
-    if (catalog === 'deep') return false;
-    const known = catalog;
-    const notHere = () => Promise.reject(new Error('not loaded on the fast path'));
-    const catalogStore = { path, read: async () => known, snapshot: notHere, update: notHere };
-    await runList({}, { home, env: process.env, io: createIo({ json: args.length > 1 }), catalog: catalogStore, secrets: notHere, presets: notHere, clock: () => new Date() });
-    return true;
-  }
-  return false;
+  if (unchanged) return true;
+  // Something changed: render straight away, without loading commander and the full CLI.
+  const { renderDirect } = await import('./render-entry.js');
+  await renderDirect({ repo: req.repo, agent: req.agents, secrets: req.secrets, auto: req.auto, json: req.json, quiet: req.quiet });
+  return true;
 }
 
 /** The plain flags of `conn render`; anything else (dry-run, force, all, help…) → undefined. */

@@ -164,6 +164,6 @@ describe('conn render: the no-change fast path', () => {
     // conn list is answered without commander or the ES module bundle.
     const list = await loads(['list'], 'list');
     expect(heavy(list)).toEqual([]);
-    expect(list.filter((l) => l.includes('/dist/'))).toEqual([expect.stringMatching(/dist\/fast\.cjs$/)]);
+    expect(list.filter((l) => l.includes('/dist/'))).toEqual([expect.stringMatching(/dist\/list\.cjs$/)]);
   });
 });
