@@ -2,7 +2,8 @@
 // Thin launcher: the real program is the esbuild bundle in dist/ (built by `npm install` via `prepare`).
 // CommonJS on purpose (bin/package.json): an ES module entry costs every start a few milliseconds of
 // loader set-up, and the hottest invocations never need it. `--help` and `--version` are answered
-// from files written at build time; dist/fast.cjs answers `conn render` when nothing changed, dist/list.cjs `conn list`;
+// from files written at build time; dist/fast.cjs answers `conn render` when nothing changed, dist/list.cjs `conn list`,
+// dist/serve.cjs `conn serve` (an agent waits for its start);
 // everything else loads the full CLI (an ES module bundle with per-command chunks).
 'use strict';
 const { readFileSync, writeSync } = require('node:fs');
@@ -30,6 +31,7 @@ if (args.length === 0 || (args.length === 1 && (args[0] === '--help' || args[0] 
   const fast =
     args[0] === 'render' ? require(join(dist, 'fast.cjs')).tryFast(args.slice(1))
     : args[0] === 'list' || args[0] === 'ls' ? require(join(dist, 'list.cjs')).tryList(args.slice(1))
+    : args[0] === 'serve' ? require(join(dist, 'serve.cjs')).tryServe(args.slice(1))
     : Promise.resolve(false);
   fast.catch(() => false).then((done) => done || import('../dist/cli.js'));
 }

@@ -120,6 +120,15 @@ await build({
   plugins: [builtins('cjs'), quietChalk],
 });
 
+// dist/serve.cjs: `conn serve` the same way (an agent starting a proxy entry waits for it). The stdio
+// proxy needs no SDK; a remote upstream and the http-api bridge require it from node_modules.
+await build({
+  ...commonjs,
+  entryPoints: { serve: 'src/serve-entry.ts' },
+  external: ['@napi-rs/keyring', 'zod', '@modelcontextprotocol/sdk', 'proper-lockfile'],
+  plugins: [builtins('cjs'), quietChalk],
+});
+
 // The top-level help as commander prints it, so bin/conn.js can answer `conn --help` without loading it.
 const help = execFileSync(process.execPath, [`${stage}/cli.js`, '--help'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', COLUMNS: '100' } });
 writeFileSync(`${stage}/help.txt`, help);

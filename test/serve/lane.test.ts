@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CONN_BIN, makeWorld, type World } from '../helpers/world.js';
+import { CONN_BIN, makeWorld, ROOT, type World } from '../helpers/world.js';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { MEMORY, NODE, SERVE_FIXTURES } from './helpers.js';
 
@@ -132,6 +132,22 @@ describe('conn serve on the wire', () => {
     expect(readFileSync(join(w.tmp, 'via-serve.jsonl'), 'utf8')).toBe(graph);
     expect(await serve.close()).toBe(0);
     expect(serve.stderr()).toContain('refused tools/call delete_entities');
+  });
+
+  it('starts from dist/serve.cjs for a stdio server: no commander, no ES module chunks, no MCP SDK', async () => {
+    const added = await w.conn(['add', 'custom', '--name', 'mem', '--set', `env.MEMORY_FILE_PATH=${join(w.tmp, 'mem.jsonl')}`, '--', NODE, MEMORY]);
+    expect(added.code, added.stderr).toBe(0);
+    const record = join(w.tmp, 'serve.loads');
+    const serve = wire(NODE, ['--import', join(ROOT, 'test/fixtures/render/record-loads.mjs'), CONN_BIN, 'serve', 'mem', '--permission', 'read'], { ...w.env, CONN_RECORD_LOADS: record });
+    await initialize(serve);
+    serve.send(call(1, 'read_graph'));
+    expect((await serve.next((m) => m.id === 1)).message).toHaveProperty('result');
+    expect(await serve.close()).toBe(0);
+    const loads = readFileSync(record, 'utf8').split('\n').filter(Boolean);
+    // The recorder saw conn's own files (an empty record would prove nothing)…
+    expect(loads.filter((l) => l.includes('/dist/')).map((l) => l.replace(/^.*\/dist\//, ''))).toEqual(['serve.cjs']);
+    // …and nothing of the SDK (zod and its schemas) or commander.
+    expect(loads.filter((l) => /node_modules\/(@modelcontextprotocol\/sdk|zod|commander)\//.test(l))).toEqual([]);
   });
 
   it('answers the handshake as the SDK’s server would: the agent’s protocol version if spoken, ping, and Method not found', async () => {
