@@ -2,13 +2,13 @@
 // `npm run bench`: conn's speed against the cheapest thing that does the same job, in a throw-away
 // CONN_HOME with 20 connections and 10 assignments, secrets in a private keyring.
 //
-//   node bench/run.mjs [--quick] [--json] [--iterations N]
+//   node bench/run.mjs [--quick] [--json] [--iterations N] [--no-install]
 //
 // It builds nothing (the npm script builds dist/ first). Every case runs after a warm-up, alternating
 // with its baseline (A B, then B A, …) so drift in machine load hits both the same. It is a report:
 // it exits 0 even when a goal is missed, and marks misses with FAIL. Nothing it creates outlives it.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -33,11 +33,12 @@ const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
 const QUICK = flag('--quick');
 const JSON_OUT = flag('--json');
+const NO_INSTALL = flag('--no-install');
 const itIdx = args.indexOf('--iterations');
 const ITERATIONS = itIdx >= 0 ? Math.max(1, Number(args[itIdx + 1])) : QUICK ? 5 : 12;
 const WARMUP = QUICK ? 1 : 2;
 if (flag('--help') || flag('-h')) {
-  process.stdout.write('usage: node bench/run.mjs [--quick] [--json] [--iterations N]\n');
+  process.stdout.write('usage: node bench/run.mjs [--quick] [--json] [--iterations N] [--no-install]\n');
   process.exit(0);
 }
 if (!existsSync(join(ROOT, 'dist/cli.js'))) {
@@ -258,8 +259,23 @@ const nodeE0 = () => run(NODE, ['-e', '0']).then(ok());
 // ---------------------------------------------------------------------------------------------
 // The cases
 
-function inspectorInstalled() {
-  return existsSync(join(ROOT, 'node_modules/@modelcontextprotocol/inspector/package.json'));
+/** The Inspector version the bench installs: the newest that runs on Node 20 (later ones need 22.19). */
+const INSPECTOR = '@modelcontextprotocol/inspector@0.15.0';
+const TOOLS_DIR = process.env.CONN_BENCH_TOOLS ?? join(process.env.HOME ?? tmpdir(), '.cache', 'conn-bench');
+
+/**
+ * Where the MCP Inspector is installed (the folder whose node_modules holds it), installing it into
+ * TOOLS_DIR on first use: it is ~150 MB, too big for a devDependency. `{ why }` when it cannot be had.
+ */
+function inspectorHome() {
+  const has = (dir) => existsSync(join(dir, 'node_modules/@modelcontextprotocol/inspector/package.json'));
+  if (has(ROOT)) return { dir: ROOT };
+  if (has(TOOLS_DIR)) return { dir: TOOLS_DIR };
+  if (NO_INSTALL) return { why: `not installed (run without --no-install to put ${INSPECTOR} into ${TOOLS_DIR})` };
+  log(`installing ${INSPECTOR} into ${TOOLS_DIR} (once, ~150 MB)…`);
+  const r = spawnSync('npm', ['install', '--prefix', TOOLS_DIR, '--no-save', '--no-audit', '--no-fund', INSPECTOR], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  if (r.status !== 0 || !has(TOOLS_DIR)) return { why: `could not install ${INSPECTOR}: ${(r.stderr ?? '').trim().split('\n').at(-1)}` };
+  return { dir: TOOLS_DIR };
 }
 
 async function serveAvailable() {
@@ -285,6 +301,13 @@ async function cases() {
   };
   const renderArgs = ['render', '--repo', world.repo, '--agent', 'claude-code'];
 
+  // As on the next `cd`: the files the render read and wrote are older than the 2 s within which a
+  // stat cannot be trusted (src/file-sig.ts), so the check is by stat alone. Just written, they are
+  // read and hashed instead; the warm-up run records them as confirmed.
+  const hourAgo = new Date(Date.now() - 3_600_000);
+  for (const file of [join(world.home, 'config.json'), world.mcpJson, join(world.repo, '.claude/settings.local.json')]) {
+    if (existsSync(file)) utimesSync(file, hourAgo, hourAgo);
+  }
   await measured('conn render (unchanged)', 'node -e 0', 1.3,
     () => conn(renderArgs).then(ok((out) => out.trim() === 'unchanged')), nodeE0);
 
@@ -317,13 +340,15 @@ async function cases() {
     connTestOne, () => run(NODE, [SDK_PROBE, ...oneCmd], { env: oneEnv }).then(ok((out) => /\d+ tools/.test(out))));
 
   const inspectorLabel = 'MCP Inspector CLI (npx, tools/list)';
-  if (inspectorInstalled()) {
-    // `--` matters: npm 11's npx otherwise takes --cli as its own config and starts the web UI.
+  const inspector = inspectorHome();
+  if (inspector.dir) {
+    // As a user runs it: npx, from the folder it is installed in. `--` matters: npm 11's npx
+    // otherwise takes --cli as its own config and starts the web UI.
     await measured(`conn test ${one.name}`, inspectorLabel, 0.6, connTestOne,
-      () => run('npx', ['--no', '--', '@modelcontextprotocol/inspector', '--cli', ...oneCmd, '--method', 'tools/list'], { env: { ...oneEnv, HOME: process.env.HOME ?? world.userHome } })
+      () => run('npx', ['--no', '--', '@modelcontextprotocol/inspector', '--cli', ...oneCmd, '--method', 'tools/list'], { cwd: inspector.dir, env: { ...oneEnv, HOME: process.env.HOME ?? world.userHome } })
         .then(ok((out) => out.includes('"tools"'))));
   } else {
-    add({ case: `conn test ${one.name}`, baseline: inspectorLabel, status: 'n/a', goal: 0.6, note: 'not available (install @modelcontextprotocol/inspector)' });
+    add({ case: `conn test ${one.name}`, baseline: inspectorLabel, status: 'n/a', goal: 0.6, note: `not available: ${inspector.why}` });
   }
 
   const five = [0, 1, 2, 3, 4].map((i) => world.stdio[i].name);
@@ -371,6 +396,23 @@ async function peakRss() {
     return Number(r.stderr.trim().split('\n').pop()) / 1024;
   })() : undefined;
   return { method: useTime ? '/usr/bin/time -f %M' : 'process.resourceUsage().maxRSS', medianMb: median(values), maxMb: Math.max(...values), nodeE0Mb: nodeRss, goalMb: 70 };
+}
+
+/**
+ * Every case runs in the world's own small environment. Variables that slow every Node start (a CA
+ * bundle, NODE_OPTIONS) are not passed on: they would inflate the baseline and flatter the ratios.
+ * When the caller has them, the note says how much slower `node -e 0` starts with them.
+ */
+async function noteCallerEnv() {
+  const heavy = ['NODE_EXTRA_CA_CERTS', 'NODE_OPTIONS'].filter((v) => process.env[v]);
+  if (!heavy.length) return;
+  const samples = { mine: [], bare: [] };
+  for (let i = 0; i < 6; i++) {
+    samples.mine.push((await run(NODE, ['-e', '0'], { env: process.env })).ms);
+    samples.bare.push((await run(NODE, ['-e', '0'], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } })).ms);
+  }
+  notes.push(`your environment sets ${heavy.join(' and ')}: node -e 0 takes ${median(samples.mine).toFixed(0)} ms with it, ${median(samples.bare).toFixed(0)} ms without; every case and baseline here runs without it`);
+  log(`note: ${notes.at(-1)}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -444,6 +486,7 @@ try {
     notes.push(`no private keyring (${keychain.why}); secrets use CONN_SECRET_STORE=file, so the keychain cost is not measured`);
     log(`note: ${notes.at(-1)}`);
   }
+  await noteCallerEnv();
   log('setting up: 20 connections, 10 assignments, a git repo with origin…');
   await buildWorld(keychain);
   if (world.rendered !== 20) notes.push(`the write-path render wrote ${world.rendered} servers, not 20`);
