@@ -32,27 +32,32 @@ export function auditPath(home: string): string {
 }
 
 /**
- * Appends one entry to `$CONN_HOME/audit.log`. When the line would take the file past `maxBytes`,
- * the file is rotated first (audit.log → audit.log.1 → audit.log.2; the oldest beyond `keep` is
- * overwritten). Only the named keys are written, so a caller cannot log a secret by accident.
+ * Appends entries to `$CONN_HOME/audit.log`, all in one write (a render of 20 connections logs 20
+ * lines). When they would take the file past `maxBytes`, the file is rotated first (audit.log →
+ * audit.log.1 → audit.log.2; the oldest beyond `keep` is overwritten). Only the named keys are
+ * written, so a caller cannot log a secret by accident.
  */
-export function appendAudit(home: string, entry: AuditEntry, opts: AuditOptions = {}): void {
+export function appendAudit(home: string, entries: AuditEntry | AuditEntry[], opts: AuditOptions = {}): void {
   const maxBytes = opts.maxBytes ?? AUDIT_MAX_BYTES;
   const keep = Math.min(3, Math.max(1, opts.keep ?? AUDIT_KEEP));
+  const lines = (Array.isArray(entries) ? entries : [entries]).map((entry) =>
+    `${JSON.stringify({
+      time: entry.time,
+      command: entry.command,
+      repo: entry.repo,
+      agent: entry.agent,
+      connection: entry.connection,
+      permission: entry.permission,
+      secrets: entry.secrets,
+    })}\n`,
+  );
+  if (lines.length === 0) return;
+  const text = lines.join('');
   mkdirSync(home, { recursive: true, mode: 0o700 });
   const path = auditPath(home);
-  const line = `${JSON.stringify({
-    time: entry.time,
-    command: entry.command,
-    repo: entry.repo,
-    agent: entry.agent,
-    connection: entry.connection,
-    permission: entry.permission,
-    secrets: entry.secrets,
-  })}\n`;
   const size = statSync(path, { throwIfNoEntry: false })?.size ?? 0;
-  if (size > 0 && size + Buffer.byteLength(line) > maxBytes) rotate(path, keep);
-  appendFileSync(path, line, { mode: 0o600 });
+  if (size > 0 && size + Buffer.byteLength(text) > maxBytes) rotate(path, keep);
+  appendFileSync(path, text, { mode: 0o600 });
 }
 
 function rotate(path: string, keep: number): void {

@@ -150,11 +150,8 @@ async function audit(deps: Deps, repo: string, outcomes: RenderOutcome[]): Promi
   if (!written.length) return;
   try {
     const { appendAudit } = await import('../audit/log.js');
-    for (const o of written) {
-      for (const e of o.entries) {
-        appendAudit(deps.home, { time: deps.clock().toISOString(), command: 'render', repo, agent: o.agent, connection: e.name, permission: e.permission, secrets: o.secrets });
-      }
-    }
+    const time = deps.clock().toISOString();
+    appendAudit(deps.home, written.flatMap((o) => o.entries.map((e) => ({ time, command: 'render', repo, agent: o.agent, connection: e.name, permission: e.permission, secrets: o.secrets }))));
   } catch (err) {
     deps.io.warn(`could not write the audit log: ${(err as Error).message}`);
   }

@@ -32,6 +32,18 @@ describe('appendAudit', () => {
     expect(statSync(auditPath(w.home)).mode & 0o777).toBe(0o600);
   });
 
+  it('appends a batch as its lines in order, rotating first when the batch would pass the cap', () => {
+    const one = Buffer.byteLength(`${JSON.stringify(entry(10))}\n`);
+    appendAudit(w.home, [entry(1), entry(2)], { maxBytes: one * 3 });
+    expect(readAudit(w.home)).toEqual([entry(1), entry(2)]);
+    // Two more would make four lines: the two already there move to audit.log.1, whole.
+    appendAudit(w.home, [entry(3), entry(4)], { maxBytes: one * 3 });
+    expect(readFileSync(`${auditPath(w.home)}.1`, 'utf8').trim().split('\n').map((l) => JSON.parse(l))).toEqual([entry(1), entry(2)]);
+    expect(readFileSync(auditPath(w.home), 'utf8').trim().split('\n').map((l) => JSON.parse(l))).toEqual([entry(3), entry(4)]);
+    appendAudit(w.home, []);
+    expect(readAudit(w.home)).toHaveLength(4);
+  });
+
   it('rotates at the size cap to audit.log.1 and .2, keeping at most three files, and reads them back in order', () => {
     const one = Buffer.byteLength(`${JSON.stringify(entry(10))}\n`);
     for (let i = 0; i < 20; i++) appendAudit(w.home, entry(i), { maxBytes: one * 4 });
