@@ -259,14 +259,27 @@ export class NotMcpServerError extends Error {
 
 /** The command could not be started at all. */
 export class SpawnError extends Error {
-  constructor(readonly command: string, readonly errno: string | undefined) {
+  constructor(readonly command: string, readonly errno: string | undefined, reason?: string) {
     super(
       errno === 'ENOENT' ? `command not found: ${command}`
       : errno === 'EACCES' ? `permission denied: ${command}`
-      : `cannot start ${command}${errno ? `: ${errno}` : ''}`,
+      : `cannot start ${command}${reason ? `: ${reason}` : errno ? `: ${errno}` : ''}`,
     );
     this.name = 'SpawnError';
   }
+}
+
+/**
+ * Node refused the spawn itself (a NUL byte in an argument or an env value, say from a `file:`
+ * secret). Its message quotes the refused value, which may be a secret: only the variable's name is kept.
+ */
+function refusedSpawn(command: string, err: unknown): SpawnError {
+  const message = err instanceof Error ? err.message : '';
+  const name = /options\.env\['([^']*)'\]/.exec(message)?.[1];
+  const reason = /null bytes/.test(message)
+    ? `${name ? `the value of ${name}` : 'an argument'} contains a NUL byte`
+    : 'Node refused its arguments or environment';
+  return new SpawnError(command, undefined, reason);
 }
 
 export interface StdioProcessTransportOptions extends SpawnServerOptions {
@@ -351,20 +364,36 @@ export class StdioProcessTransport implements Transport {
         throw this.failure ?? new Error(this.endedEarly());
       });
     }
-    const child = this.child!;
+    const child = this.child;
+    // spawn() threw before there was a child (an argument Node refuses): `spawned` rejects with why.
+    if (!child) return spawned;
     const listen = (check: (value: unknown) => JSONRPCMessage) => {
       this.check = check;
       child.stdout?.on('data', (chunk: Buffer) => this.onData(chunk));
     };
     // Reading starts once the check is there; until then the output waits in the pipe.
     if (this.opts.check) listen(this.opts.check);
-    else void loadMessageSchema().then((schema) => listen((value) => schema.parse(value)));
+    else {
+      loadMessageSchema().then(
+        (schema) => listen((value) => schema.parse(value)),
+        (err: unknown) => this.onerror?.(err as Error),
+      );
+    }
     return spawned;
   }
 
   private spawn(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const { child, stderr } = spawnServer(this.opts);
+      let spawned: ReturnType<typeof spawnServer>;
+      try {
+        spawned = spawnServer(this.opts);
+      } catch (err) {
+        this.failure = refusedSpawn(this.opts.command, err);
+        reject(this.failure);
+        this.notifyClosed();
+        return;
+      }
+      const { child, stderr } = spawned;
       this.child = child;
       this.tail = stderr;
       child.on('error', (err) => {

@@ -192,6 +192,22 @@ describe('conn serve refuses to start, on stderr and with nothing on stdout', ()
   });
 });
 
+describe('conn serve with a secret Node refuses to pass on', () => {
+  it('names the variable holding a NUL byte, never its value, and exits 1', async () => {
+    const file = join(w.tmp, 'nul-secret');
+    writeFileSync(file, 'canary-nul\u0000secret');
+    await add(['custom', '--name', 'nul', '--secret', `API_KEY=file:${file}`, '--', NODE, MEMORY]);
+    const r = await w.conn(['serve', 'nul', '--permission', 'read']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim()).toBe(`conn: cannot start nul: cannot start ${NODE}: the value of API_KEY contains a NUL byte (conn test nul)`);
+    const test = await w.conn(['test', 'nul']);
+    expect(test.code).toBe(1);
+    expect(test.stdout).toContain('the value of API_KEY contains a NUL byte');
+    for (const out of [r.stderr, test.stdout, test.stderr]) expect(out).not.toContain('canary');
+  });
+});
+
 describe('conn serve leaves no process behind', () => {
   it('stops the server’s whole process tree and exits when the agent closes stdin', async () => {
     const pidFile = join(w.tmp, 'pids.json');
