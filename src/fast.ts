@@ -3,6 +3,7 @@
 // commander, no chunks, nothing else: every byte here is compiled on every `cd` (`conn list` has its
 // own file, list-entry.ts). Flags it does not recognise exactly fall through to the full CLI; a render
 // that finds a change runs from dist/render.cjs.
+import { repoIdentity, type RepoIdentity } from './access/repo.js';
 import { AGENTS, type Agent } from './catalog/constants.js';
 import { connHome } from './paths.js';
 import { answerIfUnchanged, type FastRequest } from './render/fast.js';
@@ -14,16 +15,17 @@ const MODES = ['inline', 'env', 'proxy', 'prompt'];
 export async function tryFast(args: string[]): Promise<boolean> {
   const req = parseRender(args);
   if (!req) return false;
-  let unchanged = false;
+  let repo: RepoIdentity | undefined;
   try {
-    unchanged = await answerIfUnchanged(connHome(), { ...req, agents: req.agents.length ? req.agents : ['claude-code'] });
+    repo = await repoIdentity(req.repo);
+    if (await answerIfUnchanged(connHome(), { ...req, agents: req.agents.length ? req.agents : ['claude-code'] }, repo)) return true;
   } catch {
     /* the render itself reports it */
   }
-  if (unchanged) return true;
-  // Something changed: render straight away, without loading commander and the full CLI.
+  // Something changed: render straight away, without loading commander and the full CLI, and
+  // without looking again at what was just looked at.
   const { renderDirect } = await import('./render-entry.js');
-  await renderDirect({ repo: req.repo, agent: req.agents, secrets: req.secrets, auto: req.auto, json: req.json, quiet: req.quiet });
+  await renderDirect({ repo: req.repo, agent: req.agents, secrets: req.secrets, auto: req.auto, json: req.json, quiet: req.quiet }, repo);
   return true;
 }
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { repoIdentity } from '../access/repo.js';
+import { repoIdentity, type RepoIdentity } from '../access/repo.js';
 import { AGENTS, type Agent } from '../catalog/constants.js';
 import { connHome } from '../paths.js';
 import { UsageError } from '../errors.js';
@@ -88,12 +88,13 @@ export function refusePrompt(jobs: RenderJob[], picked: boolean): void {
  * Renders each agent's file. The common case (nothing changed since the last render) is answered
  * here from a stamp; only a real change loads the catalog, presets, keychain and writers.
  */
-export async function run(opts: RenderCommandOptions, depsFor: DepsFactory): Promise<void> {
-  const repo = await repoIdentity(opts.repo);
+export async function run(opts: RenderCommandOptions, depsFor: DepsFactory, changed?: RepoIdentity): Promise<void> {
+  const repo = changed ?? (await repoIdentity(opts.repo));
   const home = connHome();
   migrateLegacyStates(home);
   const plain = !opts.dryRun && !opts.force && !opts.allowTracked && opts.agents !== 'all';
-  if (plain && (await answerIfUnchanged(home, { ...opts, agents: opts.agents as Agent[] }, repo))) return;
+  // `changed`: dist/fast.cjs has just asked, and found a change.
+  if (plain && !changed && (await answerIfUnchanged(home, { ...opts, agents: opts.agents as Agent[] }, repo))) return;
   let jobs = opts.agents === 'all' ? [] : renderJobs(home, repo.root, opts.agents, opts.secrets, opts.auto);
   refusePrompt(jobs, opts.auto);
 
