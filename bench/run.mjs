@@ -259,7 +259,7 @@ const nodeE0 = () => run(NODE, ['-e', '0']).then(ok());
 // ---------------------------------------------------------------------------------------------
 // The cases
 
-/** The Inspector version the bench installs: the newest that runs on Node 20 (later ones need 22.19). */
+/** The Inspector version the bench installs: the newest for Node 20 (0.16 on declare Node >= 22.7.5). */
 const INSPECTOR = '@modelcontextprotocol/inspector@0.15.0';
 const TOOLS_DIR = process.env.CONN_BENCH_TOOLS ?? join(process.env.HOME ?? tmpdir(), '.cache', 'conn-bench');
 
