@@ -231,6 +231,13 @@ export interface ExitInfo {
   signal: NodeJS.Signals | null;
 }
 
+/** How a server's leader process ended, in words; undefined while it has not. */
+export function exitReason(exit: ExitInfo | undefined): string | undefined {
+  if (!exit) return undefined;
+  if (exit.code !== null) return `the server exited with code ${exit.code}`;
+  return exit.signal ? `the server was killed by ${exit.signal}` : undefined;
+}
+
 /** Starts `command` as the leader of a new process group, stdin/stdout piped, stderr drained. */
 export function spawnServer(opts: SpawnServerOptions): { child: ChildProcess; stderr: LineTail } {
   const child = spawn(opts.command, opts.args, {
@@ -361,7 +368,7 @@ export class StdioProcessTransport implements Transport {
     // Ended before anyone listened (a launch() long before start()): say so now, to the listener.
     if (this.closing) {
       return spawned.then(() => {
-        throw this.failure ?? new Error(this.endedEarly());
+        throw this.failure ?? new Error(exitReason(this.exitInfo) ?? 'the server ended before it was connected');
       });
     }
     const child = this.child;
@@ -425,11 +432,6 @@ export class StdioProcessTransport implements Transport {
     });
   }
 
-  private endedEarly(): string {
-    const exit = this.exitInfo;
-    if (typeof exit?.code === 'number') return `the server exited with code ${exit.code}`;
-    return exit?.signal ? `the server was killed by ${exit.signal}` : 'the server ended before it was connected';
-  }
 
   private firstGarbage: string | undefined;
 

@@ -5,7 +5,7 @@
 import type { Implementation, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import type { RemoteSpec, StdioSpec } from '../launch/types.js';
 import { OperationError } from '../errors.js';
-import type { StdioProcessTransport } from '../probe/process.js';
+import { exitReason, type StdioProcessTransport } from '../probe/process.js';
 import { isObject, isRequestId, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS, ErrorCode, type Raw } from './jsonrpc.js';
 import { launchStdio } from './launch.js';
 import { UpstreamLink } from './upstream-link.js';
@@ -66,7 +66,7 @@ async function connectStdio(spec: StdioSpec, opts: UpstreamOptions): Promise<Ups
     // A server that exits at once (started early, while we loaded) can break the pipe under the
     // first write before its exit is seen: its exit status is the better reason, so wait for it.
     if ((err as { code?: unknown } | undefined)?.code === 'EPIPE') await Promise.race([transport.exited, delay(EXIT_WAIT_MS)]);
-    const why = transport.failure?.message ?? exitReason(transport) ?? firstLine(err);
+    const why = transport.failure?.message ?? exitReason(transport.exitInfo) ?? firstLine(err);
     await transport.close();
     const tail = transport.stderrTail().slice(-5);
     throw new OperationError(
@@ -114,16 +114,9 @@ function answerServerRequest(link: UpstreamLink, message: Raw): void {
 }
 
 function stdioEndReason(transport: StdioProcessTransport): string {
-  const why = transport.failure?.message ?? exitReason(transport) ?? 'the server closed the connection';
+  const why = transport.failure?.message ?? exitReason(transport.exitInfo) ?? 'the server closed the connection';
   const tail = transport.stderrTail().slice(-5);
   return tail.length ? `${why}; its stderr ends with: ${tail.join(' | ')}` : why;
-}
-
-function exitReason(transport: StdioProcessTransport): string | undefined {
-  const exit = transport.exitInfo;
-  if (!exit) return undefined;
-  if (exit.code !== null) return `the server exited with code ${exit.code}`;
-  return exit.signal ? `the server was killed by ${exit.signal}` : undefined;
 }
 
 export function firstLine(err: unknown): string {
