@@ -7,13 +7,11 @@ import { repoIdentity, type RepoIdentity } from './access/repo.js';
 import { AGENTS, type Agent } from './catalog/constants.js';
 import { connHome } from './paths.js';
 import { answerIfUnchanged, type FastRequest } from './render/fast.js';
-import type { SecretsMode } from './render/state.js';
-
-const MODES = ['inline', 'env', 'proxy', 'prompt'];
+import { SECRETS_MODES, type SecretsMode } from './render/state.js';
 
 /** `args` without the leading `render`; false when the full CLI must parse them. */
 export async function tryFast(args: string[]): Promise<boolean> {
-  const req = parseRender(args);
+  const req = parseFastFlags(args);
   if (!req) return false;
   let repo: RepoIdentity | undefined;
   try {
@@ -30,7 +28,7 @@ export async function tryFast(args: string[]): Promise<boolean> {
 }
 
 /** The plain flags of `conn render`; anything else (dry-run, force, all, help…) → undefined. */
-function parseRender(args: string[]): FastRequest | undefined {
+function parseFastFlags(args: string[]): FastRequest | undefined {
   const req: FastRequest = { repo: '.', agents: [], auto: false, json: false, quiet: false };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -49,7 +47,7 @@ function parseRender(args: string[]): FastRequest | undefined {
       }
     } else if (flag === '--secrets') {
       const v = value();
-      if (!v || !MODES.includes(v)) return undefined;
+      if (!v || !(SECRETS_MODES as readonly string[]).includes(v)) return undefined;
       req.secrets = v as SecretsMode;
     } else if (flag === '--auto') req.auto = true;
     else if (flag === '--json') req.json = true;

@@ -6,7 +6,7 @@ import type { Deps } from '../deps.js';
 import { UsageError } from '../errors.js';
 import { CLIENT_FIELD, TOKENS_FIELD } from '../oauth/storage.js';
 import { secretAccount } from '../secrets/store.js';
-import { promptField, readStdin } from '../ui/prompts.js';
+import { readStdin } from '../ui/prompts.js';
 import type { DepsFactory } from './types.js';
 
 export interface EditOptions {
@@ -62,7 +62,7 @@ export async function run(opts: EditOptions, deps: Deps): Promise<void> {
     if (!io.canPrompt) throw new UsageError('nothing to change', 'pass --set, --unset, --secret, --secret-stdin or --rename');
     // Interactive: every field, current values as defaults; an empty secret keeps the stored one.
     for (const field of preset.fields) {
-      const value = await promptField(
+      const value = await deps.prompter.field(
         field.secret
           ? { ...field, required: false, label: `${field.label} (empty: keep ${current.secrets.includes(field.key) ? 'current' : 'unset'})` }
           : { ...field, default: current.fields[field.key] ?? field.default },
@@ -75,7 +75,7 @@ export async function run(opts: EditOptions, deps: Deps): Promise<void> {
     if (!io.canPrompt) throw new UsageError(`--secret ${toPrompt.join(', ')} needs a value (no terminal to prompt on)`, 'use --secret-stdin FIELD');
     for (const key of toPrompt) {
       const field = preset.fields.find((f) => f.key === key) ?? { key, label: key, secret: true, required: true };
-      secrets[key] = await promptField(field);
+      secrets[key] = await deps.prompter.field(field);
     }
   }
   for (const key of opts.unset) {

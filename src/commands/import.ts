@@ -109,8 +109,7 @@ export async function run(opts: ImportOptions, deps: Deps): Promise<void> {
       );
     }
     deps.io.out(planText(items, shown));
-    const { confirm } = await import('../ui/prompts.js');
-    if (!(await confirm(`Import ${todo.length} server(s)${opts.rewrite ? ' and remove them from the project files' : ''}?`, true))) {
+    if (!(await deps.prompter.confirm(`Import ${todo.length} server(s)${opts.rewrite ? ' and remove them from the project files' : ''}?`, true))) {
       deps.io.err('nothing imported');
       return;
     }
@@ -296,8 +295,7 @@ async function runCatalog(opts: ImportOptions, deps: Deps): Promise<void> {
       );
     }
     deps.io.out(catalogText(plan, []));
-    const { confirm } = await import('../ui/prompts.js');
-    if (!(await confirm(`Apply ${changes.length} change(s)?`, true))) {
+    if (!(await deps.prompter.confirm(`Apply ${changes.length} change(s)?`, true))) {
       deps.io.err('nothing imported');
       return;
     }
@@ -369,14 +367,13 @@ async function runCatalog(opts: ImportOptions, deps: Deps): Promise<void> {
     const values = await store.getMany(needStore.map((w) => secretAccount(w.connection, w.field)));
     for (const w of needStore) if (values.get(secretAccount(w.connection, w.field)) == null) missing.push(w);
     if (missing.length && deps.io.canPrompt && !opts.json) {
-      const { promptField } = await import('../ui/prompts.js');
       deps.io.err(`${missing.length} secret(s) to provide on this machine (Enter on an empty prompt skips it):`);
       for (const m of [...missing]) {
         const preset = registry.get(after.connections[m.connection]!.preset);
         const field = preset?.fields.find((f) => f.key === m.field);
         let value: string;
         try {
-          value = await promptField({ key: m.field, label: `${m.connection} ${field?.label ?? m.field}`, secret: true, required: false, hint: field?.hint });
+          value = await deps.prompter.field({ key: m.field, label: `${m.connection} ${field?.label ?? m.field}`, secret: true, required: false, hint: field?.hint });
         } catch (err) {
           // The catalog changes (and any secret typed before) are already written: say so, not "nothing was saved".
           if (!(err instanceof InterruptedError)) throw err;
