@@ -3,13 +3,12 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { relative, resolve, sep } from 'node:path';
 import type { ImportItem } from '../adopt/plan.js';
-import type { SourceFile, Source } from '../adopt/sources.js';
+import type { SourceFile } from '../adopt/sources.js';
+import { SOURCES, type Source } from '../adopt/source-names.js';
 import type { TeamCatalog, TeamPlanItem } from '../adopt/team-catalog.js';
 import type { Deps } from '../deps.js';
 import { InterruptedError, OperationError, UsageError } from '../errors.js';
 import type { DepsFactory } from './types.js';
-
-const SOURCE_NAMES = ['claude-code', 'claude-desktop', 'cursor', 'vscode', 'gemini', 'codex', 'opencode'];
 
 export interface ImportOptions {
   files: string[];
@@ -34,8 +33,8 @@ interface ImportFlags {
 }
 
 export function parseImport(files: string[], flags: ImportFlags, cwd = process.cwd()): ImportOptions {
-  if (flags.from !== undefined && !SOURCE_NAMES.includes(flags.from)) {
-    throw new UsageError(`unknown --from ${flags.from}`, `use one of ${SOURCE_NAMES.join(', ')}`);
+  if (flags.from !== undefined && !(SOURCES as readonly string[]).includes(flags.from)) {
+    throw new UsageError(`unknown --from ${flags.from}`, `use one of ${SOURCES.join(', ')}`);
   }
   if (flags.catalog !== undefined) {
     if (files.length) throw new UsageError('--catalog imports a team catalog: give no other FILE');
@@ -67,7 +66,7 @@ export async function run(opts: ImportOptions, deps: Deps): Promise<void> {
     files = opts.files.map((f) => {
       const path = resolve(opts.cwd, f);
       const source = opts.from ?? inferSource(path);
-      if (!source) throw new UsageError(`cannot tell which agent ${f} belongs to`, `name it: --from ${SOURCE_NAMES.join('|')}`);
+      if (!source) throw new UsageError(`cannot tell which agent ${f} belongs to`, `name it: --from ${SOURCES.join('|')}`);
       return { path, source, scope: projectScope(path, source, home) };
     });
   } else {
@@ -423,7 +422,7 @@ export function register(program: Command, deps: DepsFactory): void {
   program
     .command('import [file...]')
     .description('Bring MCP servers from agent config files (or a team catalog) into conn, secrets into the keychain')
-    .option('--from <agent>', `the agent the files belong to: ${SOURCE_NAMES.join(', ')} (default: from the file name; with no FILE, only that agent's files)`)
+    .option('--from <agent>', `the agent the files belong to: ${SOURCES.join(', ')} (default: from the file name; with no FILE, only that agent's files)`)
     .option('--dry-run', 'show what would be created and where each value goes; change nothing')
     .option('-y, --yes', 'import without asking')
     .option('--rewrite', 'remove the imported entries from the project files (then run conn render)')
