@@ -156,7 +156,14 @@ export async function run(opts: ImportOptions, deps: Deps): Promise<void> {
       }
       // Entries from ~/.claude.json's per-project section live elsewhere in that file: never touched here.
       const names = list.filter((i) => !i.where.startsWith('projects[')).map((i) => i.entry);
-      if (await removeEntries(file, first.source, names)) rewritten.push(file);
+      try {
+        if (await removeEntries(file, first.source, names)) rewritten.push(file);
+      } catch (err) {
+        // Imported, but the file could not be rewritten safely (a symlinked .cursor/…): say so, fail.
+        if (!(err instanceof OperationError)) throw err;
+        deps.io.warn(`${shown(file)} left as it is: ${err.message}`);
+        process.exitCode = 1;
+      }
     }
   }
 

@@ -101,24 +101,39 @@ async function resolveAll(connections: Connection[], mode: CredentialMode, opts:
   for (const conn of connections) {
     try {
       const secrets: Record<string, string> = {};
+      // 'check' words every problem of the connection at once; the other modes stop at the first.
+      const problems: string[] = [];
+      const missing: string[] = [];
       for (const field of conn.secrets) {
         const ref = conn.secretRefs?.[field];
-        if (ref) {
-          secrets[field] = await resolveSecretRef(ref, { env: opts.env, what: `${conn.name}/${field}` });
-          continue;
+        try {
+          if (ref) {
+            if (mode === 'check' && ref.startsWith('env:') && !opts.env[ref.slice(4)]) throw new OperationError(`env var ${ref.slice(4)} unset (${field} is ${ref})`);
+            secrets[field] = await resolveSecretRef(ref, { env: opts.env, what: `${conn.name}/${field}` });
+            continue;
+          }
+          if (storeError) throw mode === 'check' ? new OperationError(`keychain unreachable, ${field} not checked: ${storeError.message}`, storeError.hint) : storeError;
+          const value = stored.get(secretAccount(conn.name, field));
+          if (value === null || value === undefined) {
+            if (mode === 'check') {
+              missing.push(field);
+              continue;
+            }
+            throw new OperationError(`secret ${field} of ${conn.name} is missing from the ${store?.describe ?? 'secret store'}`, `set it with: conn edit ${conn.name} --secret ${field}`);
+          }
+          secrets[field] = value;
+        } catch (err) {
+          if (mode !== 'check' || !(err instanceof OperationError)) throw err;
+          problems.push(err.message);
         }
-        if (storeError) throw storeError;
-        const value = stored.get(secretAccount(conn.name, field));
-        if (value === null || value === undefined) {
-          throw new OperationError(`secret ${field} of ${conn.name} is missing from the ${store?.describe ?? 'secret store'}`, `set it with: conn edit ${conn.name} --secret ${field}`);
-        }
-        secrets[field] = value;
       }
+      if (missing.length) problems.unshift(`missing secret(s): ${missing.join(', ')} (conn edit ${conn.name} --secret ${missing[0]})`);
+      if (problems.length) throw new OperationError([...new Set(problems)].join('; '));
       const out: ResolvedValues = { secrets };
       if (usesOAuth(conn)) {
         const { accessToken, notConnected } = await import('../oauth/token.js');
         if (conn.oauth?.state !== 'connected') throw notConnected(conn);
-        if (storeError) throw storeError;
+        if (storeError) throw mode === 'check' ? new OperationError(`keychain unreachable, OAuth tokens not checked: ${storeError.message}`, storeError.hint) : storeError;
         const { parseTokens } = await import('../oauth/storage.js');
         const tokens = parseTokens(stored.get(tokensAccount(conn.name)) ?? null, conn.name);
         // 'check': say what is there; a refresh is the business of a real use.
