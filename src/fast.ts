@@ -7,6 +7,7 @@ import { repoIdentity, type RepoIdentity } from './access/repo.js';
 import { AGENTS, type Agent } from './catalog/constants.js';
 import { connHome } from './paths.js';
 import { answerIfUnchanged, type FastRequest } from './render/fast.js';
+import { fdWriter } from './ui/io.js';
 import { SECRETS_MODES, type SecretsMode } from './render/state.js';
 
 /** `args` without the leading `render`; false when the full CLI must parse them. */
@@ -16,7 +17,11 @@ export async function tryFast(args: string[]): Promise<boolean> {
   let repo: RepoIdentity | undefined;
   try {
     repo = await repoIdentity(req.repo);
-    if (await answerIfUnchanged(connHome(), { ...req, agents: req.agents.length ? req.agents : ['claude-code'] }, repo)) return true;
+    const answer = await answerIfUnchanged(connHome(), { ...req, agents: req.agents.length ? req.agents : ['claude-code'] }, repo);
+    if (answer !== false) {
+      if (answer) fdWriter(1, () => process.stdout)(answer);
+      return true;
+    }
   } catch {
     /* the render itself reports it */
   }

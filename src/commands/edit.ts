@@ -5,7 +5,7 @@ import { checkName, nameFromFlag } from '../catalog/names.js';
 import type { Deps } from '../deps.js';
 import { UsageError } from '../errors.js';
 import { CLIENT_FIELD, TOKENS_FIELD } from '../oauth/storage.js';
-import { secretAccount } from '../secrets/store.js';
+import { secretAccount, storedSecretFields } from '../secrets/store.js';
 import { readStdin } from '../ui/prompts.js';
 import type { DepsFactory } from './types.js';
 
@@ -98,7 +98,7 @@ export async function run(opts: EditOptions, deps: Deps): Promise<void> {
     }
     const needsStore = Object.keys(values).length > 0 || (opts.rename && (conn.secrets.length > 0 || conn.oauth)) || opts.unset.some((k) => conn.secrets.includes(k));
     const store = needsStore ? await deps.secrets() : undefined;
-    const storedFields = conn.secrets.filter((f) => !conn.secretRefs?.[f]);
+    const storedFields = storedSecretFields(conn);
     // Rename: copy every stored secret (OAuth tokens and client included) to the new account before
     // anything is deleted.
     if (opts.rename && opts.rename !== opts.name && store) {

@@ -9,6 +9,7 @@ import { migrateLegacyStates, PROMPT_AGENTS, renderedAgents, SECRETS_MODES, type
 import { PROMPT_ONLY_VSCODE } from '../render/prompt.js';
 import type { RenderOutcome } from '../render/render.js';
 import type { Deps } from '../deps.js';
+import { fdWriter } from '../ui/io.js';
 import type { DepsFactory } from './types.js';
 import { resolveAccess } from '../access/resolve.js';
 import type { Catalog, Connection } from '../catalog/model.js';
@@ -86,7 +87,13 @@ export async function run(opts: RenderCommandOptions, deps: Deps, changed?: Repo
   migrateLegacyStates(home);
   const plain = !opts.dryRun && !opts.force && !opts.allowTracked && opts.agents !== 'all';
   // `changed`: dist/fast.cjs has just asked, and found a change.
-  if (plain && !changed && (await answerIfUnchanged(home, { ...opts, agents: opts.agents as Agent[] }, repo))) return;
+  if (plain && !changed) {
+    const answer = await answerIfUnchanged(home, { ...opts, agents: opts.agents as Agent[] }, repo);
+    if (answer !== false) {
+      if (answer) fdWriter(1, () => process.stdout)(answer);
+      return;
+    }
+  }
   let jobs = opts.agents === 'all' ? [] : renderJobs(home, repo.root, opts.agents, opts.secrets, opts.auto);
   refusePrompt(jobs, opts.auto);
 

@@ -5,7 +5,7 @@ import type { Connection, Permission } from '../catalog/model.js';
 import { OperationError } from '../errors.js';
 import type { Preset } from '../presets/schema.js';
 import { expandTemplate } from '../presets/template.js';
-import { secretAccount } from '../secrets/store.js';
+import { secretAccount, storedSecretFields } from '../secrets/store.js';
 import { secretEnvVar, secretPlaceholder, type LaunchSpec, type SecretUse, type StdioSpec } from './types.js';
 
 export { expandTemplate } from '../presets/template.js';
@@ -29,10 +29,7 @@ export function usesOAuth(conn: Connection): boolean {
   return conn.kind === 'remote' && conn.oauth !== undefined;
 }
 
-/** The secret fields kept in the secret store (not given as a reference like env: or op://). */
-export function storedSecretFields(conn: Connection): string[] {
-  return conn.secrets.filter((f) => !conn.secretRefs?.[f]);
-}
+export { storedSecretFields } from '../secrets/store.js';
 
 /** Accounts of the secret store that hold this connection's stored secret fields. */
 export function secretAccountsOf(conn: Connection): string[] {

@@ -31,3 +31,8 @@ export const BULK_READ_FROM = 2;
 export function secretAccount(connection: string, field: string): string {
   return `${connection}/${field}`;
 }
+
+/** The secret fields of a connection kept in the secret store (not given as a reference like env: or op://). */
+export function storedSecretFields(conn: { secrets: string[]; secretRefs?: Record<string, string> }): string[] {
+  return conn.secrets.filter((f) => !conn.secretRefs?.[f]);
+}
