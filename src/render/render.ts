@@ -22,7 +22,7 @@ import { inputsText } from './stamp.js';
 import { sigOf, type FileSig } from '../file-sig.js';
 import { renderAccounts, viaProxy } from './accounts.js';
 import { checkPromptIds, PROMPT_ONLY_VSCODE, promptInputsFor } from './prompt.js';
-import { checkIgnored, ensureGitExcluded, isTrackedByGit, writeSafely } from './write-safely.js';
+import { checkIgnored, ensureGitExcluded, isTrackedByGit, leakGuardFromFiles, writeSafely } from './write-safely.js';
 
 export interface RenderOptions {
   root: string;
@@ -72,7 +72,13 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: Rend
 
   // The leak guard's two git questions, started now so they run while the keychain is read.
   const guarded = opts.isGit && opts.secrets === 'inline' && !opts.allowTracked && !opts.dryRun;
-  const git = guarded ? { tracked: isTrackedByGit(opts.root, writer.file), ignored: checkIgnored(opts.root, writer.file) } : undefined;
+  // Usually answered from .git/info/exclude and the index; git is asked when that is not certain.
+  const known = guarded ? leakGuardFromFiles(opts.root, writer.file) : undefined;
+  const git = !guarded
+    ? undefined
+    : known
+      ? { tracked: Promise.resolve(known.tracked), ignored: Promise.resolve({ code: known.ignored ? 0 : 1 }) }
+      : { tracked: isTrackedByGit(opts.root, writer.file), ignored: checkIgnored(opts.root, writer.file) };
 
   // Every value the file needs, in one bulk read through the credentials port (inline mode only;
   // the render command may have started it already, while the presets and writers loaded).
