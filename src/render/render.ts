@@ -20,7 +20,7 @@ import { CLAUDE_SETTINGS_FILE, mergeClaudeDeny, readClaudeDeny, writerFor, type 
 import { readState, writeState, type RenderState, type SecretsMode } from './state.js';
 import { inputsText } from './stamp.js';
 import { sigOf, type FileSig } from '../file-sig.js';
-import { renderAccounts, viaProxy } from './accounts.js';
+import { viaProxy } from './accounts.js';
 import { checkPromptIds, PROMPT_ONLY_VSCODE, promptInputsFor } from './prompt.js';
 import { checkIgnored, ensureGitExcluded, isTrackedByGit, leakGuardFromFiles, writeSafely } from './write-safely.js';
 

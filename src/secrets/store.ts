@@ -18,11 +18,6 @@ export interface SecretStore {
    * Called before taking the catalog lock, so a broken keychain never holds other conn processes up.
    */
   ready(): Promise<void>;
-  /**
-   * Starts reading what a following getMany of several accounts will need, so that round trip runs
-   * while the caller does other work (render). Errors surface in that getMany, not here.
-   */
-  prefetch?(): void;
 }
 
 /** getMany of more accounts than this reads the whole service in one bulk call (where the store can). */
