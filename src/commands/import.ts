@@ -370,8 +370,9 @@ async function runCatalog(opts: ImportOptions, deps: Deps): Promise<void> {
   const needStore = wanted.filter((w) => !after.connections[w.connection]?.secretRefs?.[w.field]);
   if (needStore.length) {
     const store = await deps.secrets();
-    const values = await store.getMany(needStore.map((w) => secretAccount(w.connection, w.field)));
-    for (const w of needStore) if (values.get(secretAccount(w.connection, w.field)) == null) missing.push(w);
+    // Which items exist, from the list of accounts: no secret value is read to know what is missing.
+    const present = new Set(await store.list());
+    for (const w of needStore) if (!present.has(secretAccount(w.connection, w.field))) missing.push(w);
     if (missing.length && deps.io.canPrompt && !opts.json) {
       deps.io.err(`${missing.length} secret(s) to provide on this machine (Enter on an empty prompt skips it):`);
       for (const m of [...missing]) {
