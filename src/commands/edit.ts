@@ -5,7 +5,7 @@ import { checkName, nameFromFlag } from '../catalog/names.js';
 import type { Deps } from '../deps.js';
 import { UsageError } from '../errors.js';
 import { CLIENT_FIELD, TOKENS_FIELD } from '../oauth/storage.js';
-import { secretAccount, storedSecretFields } from '../secrets/store.js';
+import { copyItems, secretAccount, storedSecretFields } from '../secrets/store.js';
 import { readStdin } from '../ui/prompts.js';
 import type { DepsFactory } from './types.js';
 
@@ -104,11 +104,9 @@ export async function run(opts: EditOptions, deps: Deps): Promise<void> {
     if (opts.rename && opts.rename !== opts.name && store) {
       const oauthItems = conn.oauth ? [TOKENS_FIELD, CLIENT_FIELD] : [];
       const moved = [...storedFields, ...oauthItems];
-      const old = await store.getMany(moved.map((f) => secretAccount(opts.name, f)));
-      for (const f of moved) {
-        const v = values[f] ?? old.get(secretAccount(opts.name, f));
-        if (v !== null && v !== undefined) await store.set(secretAccount(newName, f), v);
-      }
+      // Fields given a new value are written just below.
+      const copies = moved.filter((f) => values[f] === undefined).map((f): [string, string] => [secretAccount(opts.name, f), secretAccount(newName, f)]);
+      await copyItems(store, copies);
     }
     for (const [f, v] of Object.entries(values)) await store!.set(secretAccount(newName, f), v);
     for (const key of opts.unset) {

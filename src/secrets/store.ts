@@ -31,3 +31,13 @@ export function secretAccount(connection: string, field: string): string {
 export function storedSecretFields(conn: { secrets: string[]; secretRefs?: Record<string, string> }): string[] {
   return conn.secrets.filter((f) => !conn.secretRefs?.[f]);
 }
+
+/** Copies items (`[from, to]` accounts) inside the store, values never leaving secrets/; absent ones are skipped. */
+export async function copyItems(store: SecretStore, pairs: [string, string][]): Promise<void> {
+  if (!pairs.length) return;
+  const values = await store.getMany(pairs.map(([from]) => from));
+  for (const [from, to] of pairs) {
+    const value = values.get(from);
+    if (value !== null && value !== undefined) await store.set(to, value);
+  }
+}
