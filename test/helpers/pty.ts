@@ -1,6 +1,6 @@
 // The real built CLI (`node bin/conn.js`) on a real pseudo-terminal, for prompts, hidden input and Ctrl-C.
 // Synchronisation is on screen text only: a test waits until the output shows what it expects.
-import pty from 'node-pty';
+import pty from '@lydell/node-pty';
 import { CONN_BIN } from './world.js';
 
 export interface Session {
@@ -30,7 +30,7 @@ export function spawnPty(args: string[], opts: { cwd: string; env: Record<string
       waiter.resolve();
     }
   });
-  // node-pty emits exit only after the terminal's output has been drained, so `out` is complete here.
+  // node-pty (@lydell's prebuilt build) emits exit only after the terminal's output has been drained, so `out` is complete here.
   const exit = new Promise<number>((resolve) =>
     term.onExit(({ exitCode }) => {
       exited = true;
