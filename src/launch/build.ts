@@ -175,3 +175,16 @@ function withQuery(url: string | undefined, query: Record<string, string>): stri
   for (const [key, value] of Object.entries(query)) parsed.searchParams.set(key, value);
   return parsed.href;
 }
+
+/**
+ * The values a preset's templates expand with for this connection: field defaults, the connection's
+ * fields, and its secrets (resolved from the store or their references). For templates outside the
+ * launch spec, such as a preset's OAuth client (`remote.oauth`).
+ */
+export async function templateValues(conn: Connection, preset: Preset, opts: Omit<BuildOptions, 'secrets' | 'permission'>): Promise<Record<string, string>> {
+  const secrets = await secretValues(conn, { ...opts, permission: 'full', secrets: 'resolve' });
+  const values: Record<string, string> = {};
+  for (const field of preset.fields) if (field.default !== undefined) values[field.key] = field.default;
+  Object.assign(values, conn.fields, secrets.values);
+  return values;
+}
