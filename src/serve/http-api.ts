@@ -13,6 +13,7 @@ import { permissionRank } from '../access/tool-class.js';
 import type { HttpApiSpec } from '../launch/types.js';
 import { ApiPathError, resolveApiUrl } from './api-url.js';
 import { ServeError } from './errors.js';
+import { readBoundedBody } from '../bounded-body.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
@@ -170,42 +171,11 @@ function buildRequest(tool: BridgeTool, args: Record<string, unknown>, spec: Htt
   return { url, method, headers, body };
 }
 
-interface Answer {
-  bytes: Uint8Array;
-  truncated: boolean;
-}
+type Answer = Awaited<ReturnType<typeof readBoundedBody>>;
 
-/** Reads at most `limit` bytes of the body and drops the rest unread. */
-async function readAnswer(res: Response, limit: number): Promise<Answer> {
-  if (!res.body) return { bytes: new Uint8Array(0), truncated: false };
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  let truncated = false;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (size + value.length > limit) {
-        chunks.push(value.subarray(0, limit - size));
-        size = limit;
-        truncated = true;
-        break;
-      }
-      chunks.push(value);
-      size += value.length;
-    }
-  } finally {
-    if (truncated) await reader.cancel().catch(() => undefined);
-    reader.releaseLock();
-  }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c, at);
-    at += c.length;
-  }
-  return { bytes, truncated };
+/** Reads at most `limit` bytes of the body (the agent sees the cut) and drops the rest unread. */
+function readAnswer(res: Response, limit: number): Promise<Answer> {
+  return readBoundedBody(res, limit, 'truncate');
 }
 
 function isTextual(contentType: string | null): boolean {
