@@ -1,4 +1,5 @@
 import type { Connection, Permission } from '../catalog/model.js';
+import { isHeaderValue } from '../catalog/fields.js';
 import { OperationError } from '../errors.js';
 import type { Preset } from '../presets/schema.js';
 import { secretAccount, type SecretStore } from '../secrets/store.js';
@@ -65,6 +66,13 @@ export async function buildLaunchSpec(conn: Connection, preset: Preset, opts: Bu
     } else if (remote.auth !== 'oauth') {
       const header = values.header || 'Authorization';
       headers[header] = header.toLowerCase() === 'authorization' ? withScheme(token) : token;
+    }
+  }
+  // A value fetch cannot send (a line break from a reference, say) fails here, naming the header but never
+  // quoting the value: fetch's own error quotes it, and it would land in config.json and on screen.
+  for (const [header, value] of Object.entries(headers)) {
+    if (!isHeaderValue(value)) {
+      throw new OperationError(`connection ${conn.name}: the value for header ${header} contains a line break or control character (value not shown)`, `set it again: conn edit ${conn.name} --secret token`);
     }
   }
   // --- OAuth (src/oauth/): a remote connection signed in with `conn connect` (conn.oauth is set, whatever
