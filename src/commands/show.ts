@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { stripControl } from '../strip-control.js';
 import { connectionView, requireConnection } from '../catalog/connections.js';
 import type { Deps } from '../deps.js';
 import { OperationError } from '../errors.js';
@@ -37,12 +38,12 @@ export async function run(opts: ShowOptions, deps: Deps): Promise<void> {
       `  enabled:     ${v.enabled ? 'yes' : 'no'}`,
       `  health:      ${healthText(v.health, deps.io, v.oauth?.state)}${v.checkedAt ? ` (checked ${v.checkedAt})` : ''}`,
     ];
-    if (v.error) lines.push(`  error:       ${v.error}`);
-    if (v.server) lines.push(`  server:      ${v.server.name}${v.server.version ? ` ${v.server.version}` : ''} over ${v.transport}`);
+    if (v.error) lines.push(`  error:       ${stripControl(v.error)}`);
+    if (v.server) lines.push(`  server:      ${stripControl(`${v.server.name}${v.server.version ? ` ${v.server.version}` : ''}`)} over ${v.transport}`);
     if (v.command) lines.push(`  command:     ${v.command.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}`);
     for (const [k, value] of Object.entries(v.fields)) lines.push(`  ${k}: ${value}`);
     for (const [k, state] of Object.entries(v.secrets)) lines.push(`  ${k}: ${state}`);
-    if (v.tools) lines.push(`  tools:       ${v.tools.length} (${v.tools.slice(0, 8).join(', ')}${v.tools.length > 8 ? ', …' : ''})`);
+    if (v.tools) lines.push(`  tools:       ${v.tools.length} (${v.tools.slice(0, 8).map((t) => stripControl(t)).join(', ')}${v.tools.length > 8 ? ', …' : ''})`);
     lines.push(`  assignments: ${v.assignments === 0 ? 'none (global: every repo and agent, full)' : v.assignments}`);
     return lines.join('\n');
   });

@@ -12,6 +12,7 @@ import type { Preset } from '../presets/schema.js';
 import type { SecretStore } from '../secrets/store.js';
 import { healthText } from '../ui/format.js';
 import { table } from '../ui/io.js';
+import { stripControl } from '../strip-control.js';
 import type { DepsFactory } from './types.js';
 
 export interface TestOptions {
@@ -105,6 +106,8 @@ export async function run(opts: TestOptions, deps: Deps): Promise<void> {
     items.forEach((item, i) => results.set(item.name, probed[i]!));
   }
 
+  await redactResults(results, selected, items, { store, env: deps.env, registry });
+
   const now = deps.clock().toISOString();
   const reports = selected.map((conn) => report(conn, results.get(conn.name)!, opts, registry.get(conn.preset)?.tools));
   await deps.catalog.update((c) => {
@@ -120,6 +123,41 @@ export async function run(opts: TestOptions, deps: Deps): Promise<void> {
     throw new OperationError(
       `${failed.length} of ${reports.length} connection${reports.length === 1 ? '' : 's'} unhealthy: ${failed.map((f) => f.name).join(', ')}`,
     );
+  }
+}
+
+/**
+ * What a server said (its error, its stderr) is recorded in config.json and printed: every secret value
+ * conn knows for the tested connections is cut out first, and control characters stripped.
+ */
+async function redactResults(
+  results: Map<string, ProbeResult>,
+  selected: Connection[],
+  items: { name: string; spec: LaunchSpec }[],
+  ctx: { store?: SecretStore; env: NodeJS.ProcessEnv; registry: Awaited<ReturnType<Deps['presets']>> },
+): Promise<void> {
+  const failing = selected.filter((c) => results.get(c.name)?.error || results.get(c.name)?.stderr?.length);
+  if (failing.length === 0) return;
+  const [{ redactSecrets, secretsInSpec }, { stripControl }, { templateValues }] = await Promise.all([
+    import('../redact-secrets.js'),
+    import('../strip-control.js'),
+    import('../launch/build.js'),
+  ]);
+  const secrets = items.flatMap((i) => secretsInSpec(i.spec));
+  for (const conn of selected) {
+    if (conn.secrets.length === 0) continue;
+    try {
+      const values = await templateValues(conn, ctx.registry.require(conn.preset), { store: ctx.store, env: ctx.env });
+      for (const field of conn.secrets) if (values[field]) secrets.push(values[field]);
+    } catch {
+      // A secret that cannot be read cannot have been sent either.
+    }
+  }
+  const clean = (text: string) => stripControl(redactSecrets(text, secrets));
+  for (const conn of failing) {
+    const r = results.get(conn.name)!;
+    if (r.error) r.error = clean(r.error);
+    if (r.stderr) r.stderr = r.stderr.map(clean);
   }
 }
 
@@ -172,7 +210,7 @@ function human(rows: TestReport[], opts: TestOptions, deps: Deps): string {
         r.name,
         healthText(r.status, deps.io),
         r.transport ?? '-',
-        r.server ? `${r.server.name}${r.server.version ? ` ${r.server.version}` : ''}` : '-',
+        r.server ? stripControl(`${r.server.name}${r.server.version ? ` ${r.server.version}` : ''}`) : '-',
         r.status === 'healthy' ? String(r.toolCount) : '-',
         r.latencyMs ? `${r.latencyMs} ms` : '-',
       ]),
@@ -180,20 +218,20 @@ function human(rows: TestReport[], opts: TestOptions, deps: Deps): string {
   ];
   for (const r of rows) {
     if (r.error) {
-      lines.push('', `${r.name}: ${r.error}${r.needsOAuth ? ' (the server asks for OAuth sign-in)' : ''}`);
-      for (const l of r.stderr) lines.push(`  | ${l}`);
+      lines.push('', `${r.name}: ${stripControl(r.error)}${r.needsOAuth ? ' (the server asks for OAuth sign-in)' : ''}`);
+      for (const l of r.stderr) lines.push(`  | ${stripControl(l)}`);
     }
     if (hasDrift(r.drift)) {
       const parts = [
-        ...r.drift.added.map((n) => `+${n}`),
-        ...r.drift.removed.map((n) => `-${n}`),
-        ...r.drift.changed.map((n) => `~${n}`),
+        ...r.drift.added.map((n) => `+${stripControl(n)}`),
+        ...r.drift.removed.map((n) => `-${stripControl(n)}`),
+        ...r.drift.changed.map((n) => `~${stripControl(n)}`),
       ];
       lines.push('', `${r.name}: tools changed since the last check: ${parts.join(' ')}`);
     }
     if (opts.tools && r.tools?.length) {
       lines.push('', `${r.name} tools:`);
-      lines.push(table(r.tools.map((t) => [`  ${t.name}`, t.class])));
+      lines.push(table(r.tools.map((t) => [`  ${stripControl(t.name)}`, t.class])));
     }
   }
   return lines.join('\n');
