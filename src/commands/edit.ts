@@ -89,6 +89,8 @@ export async function run(opts: EditOptions, deps: Deps): Promise<void> {
     if (!(key in current.fields) && !current.secrets.includes(key)) throw new UsageError(`${opts.name} has no value for ${key}`);
   }
   assertNoProblems(checkDraftValues(preset, fields, secrets), opts.strict, (t) => io.warn(t));
+  const { resolvePathFields } = await import('../catalog/local-paths.js');
+  for (const r of resolvePathFields(preset, fields, process.cwd())) io.err(`${r.what}: ${r.from} → ${r.to} (relative paths are resolved when set)`);
   const { values, refs } = splitRefs(secrets);
   const newName = opts.rename ?? opts.name;
   if (opts.rename) checkName(opts.rename);
