@@ -70,7 +70,8 @@ export async function buildLaunchSpec(conn: Connection, preset: Preset, opts: Bu
   }
   // A value fetch cannot send (a line break from a reference, say) fails here, naming the header but never
   // quoting the value: fetch's own error quotes it, and it would land in config.json and on screen.
-  for (const [header, value] of Object.entries(headers)) {
+  // (Reference mode holds placeholders, which carry NULs by design; their values are checked where resolved.)
+  for (const [header, value] of Object.entries(opts.secrets === 'resolve' ? headers : {})) {
     if (!isHeaderValue(value)) {
       throw new OperationError(`connection ${conn.name}: the value for header ${header} contains a line break or control character (value not shown)`, `set it again: conn edit ${conn.name} --secret token`);
     }
