@@ -67,11 +67,9 @@ export async function run(opts: EditOptions, deps: Deps): Promise<void> {
     if (!io.canPrompt) throw new UsageError('nothing to change', 'pass --set, --unset, --secret, --secret-stdin or --rename');
     // Interactive: every field, current values as defaults; an empty secret keeps the stored one.
     for (const field of preset.fields) {
-      const value = await promptField(
-        field.secret
-          ? { ...field, required: false, label: `${field.label} (empty: keep ${current.secrets.includes(field.key) ? 'current' : 'unset'})` }
-          : { ...field, default: current.fields[field.key] ?? field.default },
-      );
+      const value = field.secret
+        ? await promptField({ ...field, required: false }, { note: `empty: keep ${current.secrets.includes(field.key) ? 'current' : 'unset'}` })
+        : await promptField({ ...field, default: current.fields[field.key] ?? field.default });
       if (field.secret) {
         if (value !== '') secrets[field.key] = value;
       } else if (value !== (current.fields[field.key] ?? field.default ?? '')) fields[field.key] = value;

@@ -8,6 +8,7 @@ import type { TeamCatalog, TeamPlanItem } from '../adopt/team-catalog.js';
 import type { Deps } from '../deps.js';
 import { InterruptedError, OperationError, UsageError } from '../errors.js';
 import type { DepsFactory } from './types.js';
+import { table } from '../ui/layout.js';
 
 const SOURCE_NAMES = ['claude-code', 'claude-desktop', 'cursor', 'vscode', 'gemini', 'codex', 'opencode'];
 
@@ -435,7 +436,7 @@ function catalogText(plan: TeamPlanItem[], missing: { connection: string; field:
   if (plan.some((p) => p.action === 'collision')) lines.push('Collisions were not applied: choose another --prefix, or rename/remove the local connection.');
   if (missing.length) {
     lines.push('', 'Secrets this machine still lacks:');
-    for (const m of missing) lines.push(`  ${m.connection}/${m.field}    conn edit ${m.connection} --secret ${m.field}`);
+    lines.push(table(missing.map((m) => [`  ${m.connection}/${m.field}`, `conn edit ${m.connection} --secret ${m.field}`]), 4));
   }
   return lines.join('\n');
 }

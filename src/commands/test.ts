@@ -11,7 +11,7 @@ import type { ProbeResult } from '../probe/probe.js';
 import type { Preset } from '../presets/schema.js';
 import type { SecretStore } from '../secrets/store.js';
 import { healthText } from '../ui/format.js';
-import { table } from '../ui/io.js';
+import { table } from '../ui/layout.js';
 import { stripControl } from '../strip-control.js';
 import type { DepsFactory } from './types.js';
 

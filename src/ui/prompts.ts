@@ -2,9 +2,16 @@ import { InterruptedError } from '../errors.js';
 import type { Field } from '../presets/schema.js';
 
 /** Prompts for one field: hidden input for secrets, a choice list where the field has choices. */
-export async function promptField(field: Field): Promise<string> {
+export async function promptField(field: Field, opts: { note?: string } = {}): Promise<string> {
   const prompts = await import('@inquirer/prompts');
-  const message = `${field.label}${field.hint ? ` (${field.hint})` : ''}`;
+  // The label, then the hint after a dash and the note in brackets: a hint that has parentheses of
+  // its own never nests inside ours.
+  const message = `${field.label}${field.hint ? ` — ${field.hint}` : ''}${opts.note ? ` [${opts.note}]` : ''}`;
+  // Where to get the value (the preset's help), above the prompt, wrapped to the terminal.
+  if (field.help) {
+    const { wrapText } = await import('./layout.js');
+    process.stderr.write(`${wrapText(field.help, 2, process.stderr.isTTY ? process.stderr.columns : undefined)}\n`);
+  }
   try {
     if (field.secret) {
       return await prompts.password({ message, mask: '*', validate: (v) => (v.trim() === '' && field.required ? 'required' : true) });

@@ -18,8 +18,8 @@ export interface Session {
   kill(): void;
 }
 
-export function spawnPty(args: string[], opts: { cwd: string; env: Record<string, string> }): Session {
-  const term = pty.spawn(process.execPath, [CONN_BIN, ...args], { cols: 120, rows: 30, cwd: opts.cwd, env: { ...opts.env, TERM: 'xterm' } });
+export function spawnPty(args: string[], opts: { cwd: string; env: Record<string, string>; cols?: number }): Session {
+  const term = pty.spawn(process.execPath, [CONN_BIN, ...args], { cols: opts.cols ?? 120, rows: 30, cwd: opts.cwd, env: { ...opts.env, TERM: 'xterm' } });
   let out = '';
   let exited = false;
   const waiters: { test: (s: string) => boolean; resolve: () => void; reject: (err: Error) => void; text: string | RegExp }[] = [];
