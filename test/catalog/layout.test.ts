@@ -28,6 +28,24 @@ describe('layout', () => {
     expect(lines.length).toBeGreaterThan(json.length + 1);
   });
 
+  it("explain's WHY column wraps under itself on a narrow terminal", async () => {
+    requireKeychain();
+    w = makeWorld();
+    const repo = w.gitRepo('sample', 'git@github.com:acme/sample.git');
+    expect((await w.conn(['add', 'memory'])).code).toBe(0);
+    expect((await w.conn(['assign', 'memory', '--repo', 'github.com/acme/sample', '--agent', 'claude-code', '--permission', 'read'])).code).toBe(0);
+    const s = spawnPty(['explain', '--repo', repo, '--agent', 'claude-code'], { cwd: w.tmp, env: w.env, cols: 70 });
+    expect(await s.exit).toBe(0);
+    const lines = plain(s.output()).split('\n').filter((l) => l.trim());
+    const header = lines.findIndex((l) => l.startsWith('CONNECTION'));
+    const column = lines[header]!.indexOf('WHY');
+    const rows = lines.slice(header + 1);
+    for (const l of lines) expect(l.length, l).toBeLessThan(70);
+    expect(rows.length).toBeGreaterThan(1);
+    for (const l of rows.slice(1)) expect(l.slice(0, column).trim(), l).toBe('');
+    expect(rows.map((l) => l.slice(column)).join(' ')).toMatch(/repo github\.com\/acme\/sample, agent claude-code → read$/);
+  });
+
   it('conn show aligns every value, long field names included', async () => {
     requireKeychain();
     w = makeWorld();
