@@ -36,6 +36,19 @@ describe('server output', () => {
     expect(show.stdout).not.toContain(TOKEN);
   });
 
+  it('conn serve reports a crashing server without its secret or its escapes', async () => {
+    requireKeychain();
+    w = makeWorld();
+    const add = await w.conn(['add', 'custom', '--name', 'hostile', '--set', 'env.MODE=crash', '--secret-stdin', 'API_TOKEN', '--', 'node', HOSTILE], { input: TOKEN });
+    expect(add.code, add.stderr).toBe(0);
+    const r = await w.conn(['serve', 'hostile', '--permission', 'full'], { input: '' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('its stderr ends with: auth failed for token [redacted] | retrying with [redacted]');
+    expect(r.stderr).not.toContain(TOKEN);
+    expect(r.stderr).not.toContain(encodeURIComponent(TOKEN));
+    expect(r.stderr).not.toContain('\u001b');
+  });
+
   it('strips control characters from a server name, version and tool names before printing them', async () => {
     requireKeychain();
     w = makeWorld();
