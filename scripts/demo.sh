@@ -8,7 +8,9 @@ demo=$(mktemp -d "${TMPDIR:-/tmp}/conn-demo.XXXXXX")
 trap 'rm -rf "$demo"' EXIT
 export CONN_HOME="$demo/home" CONN_SECRET_STORE=file NO_COLOR=${NO_COLOR-}
 conn() { node "$root/bin/conn.js" "$@"; }
-say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+# Bold command lines only on a terminal and never with NO_COLOR (https://no-color.org), like conn itself.
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
+say() { printf '\n%s$ %s%s\n' "$bold" "$*" "$plain"; }
 run() { say "conn $*"; conn "$@"; }
 
 echo "conn demo: CONN_HOME=$CONN_HOME (throw-away; secrets in a 0600 file there because CONN_SECRET_STORE=file)"

@@ -4,6 +4,8 @@
 import { z } from 'zod';
 import { AGENTS, NAME_PATTERN, PERMISSIONS, type Assignment, type Catalog, type Connection } from '../catalog/model.js';
 import { isSecretRef, refProblem } from '../secrets/refs.js';
+import { originChange } from '../catalog/origin-change.js';
+import type { Preset } from '../presets/schema.js';
 
 export const TEAM_CATALOG_FORMAT = 'conn-team-catalog';
 export const TEAM_CATALOG_VERSION = 1;
@@ -107,6 +109,8 @@ export interface TeamPlanItem {
   action: TeamAction;
   /** For collisions: why it cannot be applied. */
   reason?: string;
+  /** For updates: what changes, one line each (URL, command, fields, secrets; never a value of a secret). */
+  changes?: string[];
   team: TeamConnection;
 }
 
@@ -163,4 +167,40 @@ export function applyTeamUpdate(conn: Connection, t: TeamConnection, now: Date):
   else delete conn.secretRefs;
   conn.updatedAt = now.toISOString();
   return obsolete;
+}
+
+/**
+ * What a team update changes on an existing connection, one line each, for the plan the user confirms:
+ * the URL (and what a move to another origin does to its credentials), the command, other fields, and
+ * which secrets change source. Secret values never appear.
+ */
+export function describeTeamUpdate(conn: Connection, t: TeamConnection, preset: Preset): string[] {
+  const lines: string[] = [];
+  const move = originChange(conn, preset, t.fields);
+  const keys = [...new Set([...Object.keys(conn.fields), ...Object.keys(t.fields)])].sort();
+  const show = (v: string | undefined) => (v === undefined ? '(unset)' : v);
+  for (const key of keys) {
+    const before = conn.fields[key];
+    const after = t.fields[key];
+    if (before === after) continue;
+    let line = `${key}: ${show(before)} → ${show(after)}`;
+    if (key === 'url' && move) {
+      const notes = [
+        ...(move.dropsOAuth ? ['the OAuth sign-in is dropped'] : []),
+        ...(move.headerSecrets.length ? [`the stored ${move.headerSecrets.join(', ')} will be sent to ${move.to}`] : []),
+      ];
+      line += ` (another origin${notes.length ? `: ${notes.join('; ')}` : ''})`;
+    }
+    lines.push(line);
+  }
+  const before = conn.command?.join(' ');
+  const after = t.command?.join(' ');
+  if (before !== after) lines.push(`command: ${show(before)} → ${show(after)}`);
+  for (const field of [...new Set([...conn.secrets, ...Object.keys(t.secrets)])].sort()) {
+    const mine = conn.secretRefs?.[field] ? `reference ${conn.secretRefs[field]}` : conn.secrets.includes(field) ? 'stored here' : undefined;
+    const spec = t.secrets[field];
+    const theirs = spec === undefined ? undefined : 'ref' in spec ? `reference ${spec.ref}` : mine ?? 'to provide';
+    if (mine !== theirs) lines.push(`secret ${field}: ${show(mine)} → ${theirs === undefined ? '(removed)' : theirs}`);
+  }
+  return lines;
 }

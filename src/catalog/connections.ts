@@ -10,6 +10,8 @@ import { checkName, slugify } from './names.js';
 
 /** Presets whose connections are free-form: their name may not take a built-in preset's id. */
 const FREEFORM = new Set(['custom', 'remote', 'http-api']);
+/** Path parts that say nothing about the server: a package's entry file and build folders. */
+const GENERIC_PATH_PARTS = new Set(['index', 'main', 'cli', 'dist', 'build', 'lib', 'src', 'bin', 'out', 'esm', 'cjs']);
 
 export interface ConnectionDraft {
   name: string;
@@ -28,8 +30,12 @@ export interface ConnectionDraft {
 export function defaultName(preset: Preset, fields: Record<string, string>, command?: string[]): string {
   if (preset.id === 'custom' && command?.length) {
     const pkg = command.find((a, i) => i > 0 && !a.startsWith('-')) ?? command[0]!;
-    const base = slugify(pkg.split('/').pop()!.replace(/\.(m?js|py|ts)$/, ''));
-    return base && !FREEFORM.has(base) ? base : 'custom-server';
+    // `…/server-filesystem/dist/index.js` is named for its package, not `index`.
+    const parts = pkg.split(/[\\/]/).filter((p) => p && p !== '.' && p !== '..');
+    if (parts.length) parts[parts.length - 1] = parts[parts.length - 1]!.replace(/\.(m?js|cjs|py|ts)$/, '');
+    while (parts.length > 1 && GENERIC_PATH_PARTS.has(parts[parts.length - 1]!)) parts.pop();
+    const base = slugify(parts.pop() ?? '');
+    return base && !FREEFORM.has(base) && !GENERIC_PATH_PARTS.has(base) ? base : 'custom-server';
   }
   if ((preset.id === 'remote' || preset.id === 'http-api') && fields.url) {
     try {

@@ -31,6 +31,10 @@ export function checkFieldValue(preset: Preset, key: string, value: string): Fie
     return { field: key, message: `preset ${preset.id} has no field ${key} (fields: ${known})`, severity: 'error' };
   }
   if (!field.secret && /[\r\n]/.test(value)) return { field: key, message: `${key} contains a newline`, severity: 'error' };
+  // Never the value in the message: fetch's own error would quote it, and it may be a secret.
+  if (sentInHeader(preset, key) && !isHeaderValue(value)) {
+    return { field: key, message: `${key} contains a line break or control character, which an HTTP header cannot carry (value not shown)`, severity: 'error' };
+  }
   if (field.choices && !field.choices.includes(value)) {
     return { field: key, message: `${key} must be one of ${field.choices.join(', ')}`, severity: 'error' };
   }
@@ -42,6 +46,19 @@ export function checkFieldValue(preset: Preset, key: string, value: string): Fie
     return { field: key, message: `${key} does not look right${field.hint ? ` (expected: ${field.hint})` : ` (expected /${field.pattern}/)`}`, severity: 'warning' };
   }
   return undefined;
+}
+
+/** Whether a field's value goes into an HTTP header: the token of a remote or http-api connection, or a `{{FIELD}}` in the preset's headers. */
+export function sentInHeader(preset: Preset, key: string): boolean {
+  if (preset.kind !== 'remote' && preset.kind !== 'http-api') return false;
+  if (key === 'token') return true;
+  const templates = JSON.stringify([preset.remote?.headers ?? {}, ...Object.values(preset.permissions ?? {}).map((m) => m?.headers ?? {})]);
+  return templates.includes(`{{${key}}}`);
+}
+
+/** RFC 9110 field-value: visible characters, spaces and tabs; no CR, LF, NUL or other controls. */
+export function isHeaderValue(value: string): boolean {
+  return !/[\u0000-\u0008\u000a-\u001f\u007f]/.test(value);
 }
 
 /** Remote URLs: http or https only, no embedded credentials (they belong in the token field). */

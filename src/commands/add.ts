@@ -105,6 +105,10 @@ export async function run(opts: AddOptions, deps: Deps): Promise<void> {
     else fields[key] = value;
   }
   assertNoProblems(checkDraftValues(preset, fields, secrets).filter((p) => !(p.field in given) && !(p.field in opts.set)), opts.strict, (t) => io.warn(t));
+  // Relative paths would later resolve against wherever the agent runs: fixed now, and said.
+  const { resolveCommandPaths, resolvePathFields } = await import('../catalog/local-paths.js');
+  const resolved = [...resolvePathFields(preset, fields, process.cwd()), ...(opts.command ? resolveCommandPaths(opts.command, process.cwd()) : [])];
+  for (const r of resolved) io.err(`${r.what}: ${r.from} → ${r.to} (relative paths are resolved when added)`);
 
   const catalog = await deps.catalog.read();
   const name = opts.name ? nameFromFlag(opts.name) : defaultName(matched ? registry.require(matched) : preset, fields, opts.command);

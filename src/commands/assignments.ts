@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { requireConnection } from '../access/assignments.js';
 import type { Assignment } from '../catalog/model.js';
 import type { Deps } from '../deps.js';
-import { table } from '../ui/io.js';
+import { table } from '../ui/layout.js';
 import type { DepsFactory } from './types.js';
 
 export interface AssignmentsOptions {

@@ -3,7 +3,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Deps } from '../deps.js';
 import { UsageError } from '../errors.js';
-import { table } from '../ui/io.js';
+import { table } from '../ui/layout.js';
 import type { DepsFactory } from './types.js';
 
 export interface AuditOptions {

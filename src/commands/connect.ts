@@ -53,24 +53,26 @@ export async function run(opts: ConnectOptions, deps: Deps): Promise<void> {
     throw new UsageError(`${opts.name} is a ${conn.kind} connection: conn connect signs in to remote MCP servers only`);
   }
   const registry = await deps.presets();
-  const [{ presetFor }, { expandTemplate }] = await Promise.all([import('../presets/effective.js'), import('../launch/build.js')]);
+  const [{ presetFor }, { expandTemplate, templateValues }] = await Promise.all([import('../presets/effective.js'), import('../launch/build.js')]);
   const preset = presetFor(conn, registry);
   const remote = preset.remote!;
   if (remote.auth !== 'oauth' && conn.secrets.includes('token')) {
     throw new UsageError(`${opts.name} already sends a static token; OAuth would replace it`, `remove it first: conn edit ${opts.name} --unset token`);
   }
-  const values: Record<string, string> = {};
-  for (const field of preset.fields) if (field.default !== undefined) values[field.key] = field.default;
-  Object.assign(values, conn.fields);
+  const store = await deps.secrets();
+  // The preset's OAuth client (Box: `{{client_id}}`, `{{client_secret}}`) expands like every other
+  // template, with the connection's own secret fields (never the OAuth token this sign-in replaces).
+  const own = await deps.credentials.resolve([{ ...conn, oauth: undefined }], 'check');
+  const values = templateValues(conn, preset, own.values(conn.name));
   const serverUrl = expandTemplate(remote.url, values);
   if (!serverUrl) throw new UsageError(`${opts.name} has no url`, `conn edit ${opts.name} --set url=https://…`);
+  const presetClient = remote.oauth && expandClient(opts.name, remote.oauth, values, expandTemplate);
 
-  const store = await deps.secrets();
   const { runConnectFlow } = await import('../oauth/flow.js');
   const result = await runConnectFlow({
     name: opts.name,
     serverUrl,
-    presetClient: remote.oauth,
+    presetClient,
     store,
     device: opts.device,
     browser: opts.browser,
@@ -105,6 +107,26 @@ export async function run(opts: ConnectOptions, deps: Deps): Promise<void> {
     expiresAt: expiresAt ?? null,
   };
   deps.io.result(view, (v) => `Connected ${v.name} (signed in at ${v.authorizationServer}; tokens in the ${store.describe})`);
+}
+
+type Expand = (template: string, values: Record<string, string>) => string | undefined;
+
+function expandClient(
+  name: string,
+  client: { clientId?: string; clientSecret?: string; scopes?: string[] },
+  values: Record<string, string>,
+  expand: Expand,
+): { clientId?: string; clientSecret?: string; scopes?: string[] } {
+  const one = (template: string | undefined, what: string): string | undefined => {
+    if (template === undefined) return undefined;
+    const value = expand(template, values);
+    if (value === undefined) {
+      const fields = [...template.matchAll(/\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}/g)].map((m) => m[1]).join(', ');
+      throw new UsageError(`${name} has no value for its OAuth ${what} (${fields})`, `conn edit ${name} --set ${fields.split(', ')[0]}=…`);
+    }
+    return value;
+  };
+  return { clientId: one(client.clientId, 'client id'), clientSecret: one(client.clientSecret, 'client secret'), ...(client.scopes ? { scopes: client.scopes } : {}) };
 }
 
 export function register(program: Command, deps: DepsFactory): void {

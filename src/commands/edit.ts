@@ -7,6 +7,7 @@ import { UsageError } from '../errors.js';
 import { CLIENT_FIELD, TOKENS_FIELD } from '../oauth/storage.js';
 import { copyItems, secretAccount, storedSecretFields } from '../secrets/store.js';
 import { readStdin } from '../ui/prompts.js';
+import { originChange } from '../catalog/origin-change.js';
 import type { DepsFactory } from './types.js';
 
 export interface EditOptions {
@@ -17,6 +18,8 @@ export interface EditOptions {
   secretStdin?: string;
   rename?: string;
   strict: boolean;
+  /** Confirms sending a stored token to the new origin of a moved URL. */
+  yes: boolean;
 }
 
 interface EditFlags {
@@ -26,6 +29,7 @@ interface EditFlags {
   secretStdin?: string;
   rename?: string;
   strict?: boolean;
+  yes?: boolean;
   json?: boolean;
 }
 
@@ -40,6 +44,7 @@ export function parseEdit(name: string, flags: EditFlags): EditOptions {
     secretStdin: flags.secretStdin,
     rename: flags.rename === undefined ? undefined : nameFromFlag(flags.rename),
     strict: Boolean(flags.strict),
+    yes: Boolean(flags.yes),
   };
 }
 
@@ -62,11 +67,9 @@ export async function run(opts: EditOptions, deps: Deps): Promise<void> {
     if (!io.canPrompt) throw new UsageError('nothing to change', 'pass --set, --unset, --secret, --secret-stdin or --rename');
     // Interactive: every field, current values as defaults; an empty secret keeps the stored one.
     for (const field of preset.fields) {
-      const value = await deps.prompter.field(
-        field.secret
-          ? { ...field, required: false, label: `${field.label} (empty: keep ${current.secrets.includes(field.key) ? 'current' : 'unset'})` }
-          : { ...field, default: current.fields[field.key] ?? field.default },
-      );
+      const value = field.secret
+        ? await deps.prompter.field({ ...field, required: false }, { note: `empty: keep ${current.secrets.includes(field.key) ? 'current' : 'unset'}` })
+        : await deps.prompter.field({ ...field, default: current.fields[field.key] ?? field.default });
       if (field.secret) {
         if (value !== '') secrets[field.key] = value;
       } else if (value !== (current.fields[field.key] ?? field.default ?? '')) fields[field.key] = value;
@@ -84,11 +87,30 @@ export async function run(opts: EditOptions, deps: Deps): Promise<void> {
     if (!(key in current.fields) && !current.secrets.includes(key)) throw new UsageError(`${opts.name} has no value for ${key}`);
   }
   assertNoProblems(checkDraftValues(preset, fields, secrets), opts.strict, (t) => io.warn(t));
+  const { resolvePathFields } = await import('../catalog/local-paths.js');
+  for (const r of resolvePathFields(preset, fields, process.cwd())) io.err(`${r.what}: ${r.from} → ${r.to} (relative paths are resolved when set)`);
   const { values, refs } = splitRefs(secrets);
   const newName = opts.rename ?? opts.name;
   if (opts.rename) checkName(opts.rename);
 
-  const touchesStore = Object.keys(values).length > 0 || (opts.rename && (current.secrets.length > 0 || current.oauth)) || opts.unset.some((k) => current.secrets.includes(k));
+  // Credentials stay with the origin they were given for: a moved URL drops the OAuth sign-in, and a
+  // stored token goes to the new origin only when the user says so.
+  const nextFields = { ...current.fields, ...fields };
+  for (const key of opts.unset) delete nextFields[key];
+  const move = originChange(current, preset, nextFields);
+  const resent = move?.headerSecrets.filter((f) => !(f in secrets) && !opts.unset.includes(f)) ?? [];
+  if (move && resent.length && !opts.yes) {
+    const what = `${opts.name} moves from ${move.from} to ${move.to}: its ${resent.join(', ')} would be sent there`;
+    if (!io.canPrompt) throw new UsageError(`${what}; nothing changed`, `confirm with --yes, or give a new one with --secret-stdin ${resent[0]}`);
+    const { confirm } = await import('../ui/prompts.js');
+    io.err(what);
+    if (!(await confirm(`Send it to ${move.to}?`, false))) {
+      io.err(`nothing changed (give a new one with: conn edit ${opts.name} --set url=${move.toUrl} --secret ${resent[0]})`);
+      return;
+    }
+  }
+
+  const touchesStore = Boolean(move?.dropsOAuth) || Object.keys(values).length > 0 || (opts.rename && (current.secrets.length > 0 || current.oauth)) || opts.unset.some((k) => current.secrets.includes(k));
   if (touchesStore) await (await deps.secrets()).ready();
   const result = await deps.catalog.update(async (c) => {
     const conn = requireConnection(c, opts.name);
@@ -118,6 +140,7 @@ export async function run(opts: EditOptions, deps: Deps): Promise<void> {
       }
     }
     Object.assign(conn.fields, fields);
+    if (move?.dropsOAuth) delete conn.oauth;
     for (const f of Object.keys(values)) if (conn.secretRefs) delete conn.secretRefs[f];
     if (Object.keys(refs).length) conn.secretRefs = { ...conn.secretRefs, ...refs };
     conn.secrets = [...new Set([...conn.secrets, ...Object.keys(values), ...Object.keys(refs)])].sort();
@@ -136,6 +159,11 @@ export async function run(opts: EditOptions, deps: Deps): Promise<void> {
     const items = [...current.secrets, ...(current.oauth ? [TOKENS_FIELD, CLIENT_FIELD] : [])];
     if (store && items.length) for (const f of items) await store.delete(secretAccount(opts.name, f)).catch(() => false);
   }
+  if (move?.dropsOAuth) {
+    const store = await deps.secrets();
+    for (const f of [TOKENS_FIELD, CLIENT_FIELD]) await store.delete(secretAccount(newName, f)).catch(() => false);
+    io.err(`${newName}: signed out (its OAuth tokens and client were for ${move.from}); sign in to ${move.to} with: conn connect ${newName}`);
+  }
   deps.io.result(result, (r) =>
     [r.renamedFrom ? `Renamed ${r.renamedFrom} → ${r.name}` : '', r.changed.length ? `Updated ${r.name}: ${r.changed.join(', ')}` : ''].filter(Boolean).join('\n') ||
     `${r.name}: nothing changed`,
@@ -152,12 +180,14 @@ export function register(program: Command, deps: DepsFactory): void {
     .option('--secret-stdin <field>', 'read this secret from standard input')
     .option('--rename <new>', 'rename the connection (keychain items and assignments move with it)')
     .option('--strict', 'refuse values that do not match the field pattern')
+    .option('-y, --yes', "when --set url= moves to another origin, send the stored token there without asking")
     .option('--json', 'print JSON')
     .addHelpText('after', `
 Examples:
   $ conn edit notion                       # interactive
   $ conn edit notion --secret NOTION_TOKEN # prompts (hidden)
   $ conn edit postgres --set readonly=true
-  $ conn edit notion --rename team-notion`)
+  $ conn edit notion --rename team-notion
+  $ conn edit my-remote --set url=https://mcp.example.org/mcp --yes   # another origin: OAuth sign-in dropped, token sent there`)
     .action(async (name: string, flags: EditFlags) => run(parseEdit(name, flags), await deps({ json: flags.json })));
 }

@@ -4,7 +4,7 @@ import { repoIdentity, type RepoIdentity } from '../access/repo.js';
 import { resolveAccess, type Decision } from '../access/resolve.js';
 import type { Agent } from '../catalog/model.js';
 import type { Deps } from '../deps.js';
-import { table } from '../ui/io.js';
+import { table } from '../ui/layout.js';
 import type { DepsFactory } from './types.js';
 
 export interface ExplainOptions {

@@ -9,6 +9,7 @@ import type { TeamCatalog, TeamPlanItem } from '../adopt/team-catalog.js';
 import type { Deps } from '../deps.js';
 import { InterruptedError, OperationError, UsageError } from '../errors.js';
 import type { DepsFactory } from './types.js';
+import { table } from '../ui/layout.js';
 
 export interface ImportOptions {
   files: string[];
@@ -251,7 +252,9 @@ function importJson(items: ImportItem[], imported: ImportItem[], rewritten: stri
 // ── conn import --catalog ────────────────────────────────────────────────────────────────────
 
 async function runCatalog(opts: ImportOptions, deps: Deps): Promise<void> {
-  const { TeamCatalogSchema, planTeamImport, applyTeamUpdate, prefixed } = await import('../adopt/team-catalog.js');
+  const { TeamCatalogSchema, planTeamImport, applyTeamUpdate, describeTeamUpdate, prefixed } = await import('../adopt/team-catalog.js');
+  const { originChange } = await import('../catalog/origin-change.js');
+  const { CLIENT_FIELD, TOKENS_FIELD } = await import('../oauth/storage.js');
   const path = resolve(opts.cwd, opts.catalog!);
   let data: unknown;
   try {
@@ -287,6 +290,9 @@ async function runCatalog(opts: ImportOptions, deps: Deps): Promise<void> {
         item.reason = (err as Error).message;
       }
     }
+  }
+  for (const item of plan) {
+    if (item.action === 'update') item.changes = describeTeamUpdate(catalog.connections[item.name]!, item.team, registry.require(item.team.preset));
   }
   const changes = plan.filter((p) => p.action === 'add' || p.action === 'update');
   if (opts.dryRun) {
@@ -329,12 +335,21 @@ async function runCatalog(opts: ImportOptions, deps: Deps): Promise<void> {
       );
     }
     // Fields to provide are listed on the connection too, so `show` and `doctor` report them (missing).
+    let signedOut = false;
     const obsolete = await deps.catalog.update((c) => {
       const conn = c.connections[item.name]!;
-      if (item.action === 'update') return applyTeamUpdate(conn, item.team, now);
+      if (item.action === 'update') {
+        // A URL moved to another origin: the OAuth sign-in was for the old one (the plan said so).
+        if (originChange(conn, preset, item.team.fields)?.dropsOAuth) {
+          delete conn.oauth;
+          signedOut = true;
+        }
+        return applyTeamUpdate(conn, item.team, now);
+      }
       conn.secrets = [...new Set([...conn.secrets, ...Object.keys(item.team.secrets)])].sort();
       return [];
     });
+    if (signedOut) obsolete.push(TOKENS_FIELD, CLIENT_FIELD);
     if (obsolete.length) {
       const store = await deps.secrets();
       for (const field of obsolete) await store.delete(secretAccount(item.name, field)).catch(() => false);
@@ -409,6 +424,7 @@ function catalogJson(plan: TeamPlanItem[], missing: { connection: string; field:
     dryRun,
     added: by('add'),
     updated: by('update'),
+    changes: Object.fromEntries(plan.filter((p) => p.action === 'update').map((p) => [p.name, p.changes ?? []])),
     unchanged: by('unchanged'),
     collisions: plan.filter((p) => p.action === 'collision').map((p) => ({ name: p.name, reason: p.reason })),
     missingSecrets: missing,
@@ -417,11 +433,14 @@ function catalogJson(plan: TeamPlanItem[], missing: { connection: string; field:
 
 function catalogText(plan: TeamPlanItem[], missing: { connection: string; field: string }[]): string {
   const verb: Record<string, string> = { add: 'add', update: 'update', unchanged: 'unchanged', collision: 'collision' };
-  const lines = plan.map((p) => `${verb[p.action]!.padEnd(10)} ${p.name} (${p.team.preset})${p.reason ? `: ${p.reason}` : ''}`);
+  const lines = plan.flatMap((p) => [
+    `${verb[p.action]!.padEnd(10)} ${p.name} (${p.team.preset})${p.reason ? `: ${p.reason}` : ''}`,
+    ...(p.changes ?? []).map((c) => `${' '.repeat(11)}${c}`),
+  ]);
   if (plan.some((p) => p.action === 'collision')) lines.push('Collisions were not applied: choose another --prefix, or rename/remove the local connection.');
   if (missing.length) {
     lines.push('', 'Secrets this machine still lacks:');
-    for (const m of missing) lines.push(`  ${m.connection}/${m.field}    conn edit ${m.connection} --secret ${m.field}`);
+    lines.push(table(missing.map((m) => [`  ${m.connection}/${m.field}`, `conn edit ${m.connection} --secret ${m.field}`]), 4));
   }
   return lines.join('\n');
 }

@@ -2,7 +2,7 @@ import { byText } from '../catalog/names.js';
 import type { Command } from 'commander';
 import { connectionView } from '../catalog/connections.js';
 import type { Deps } from '../deps.js';
-import { table } from '../ui/io.js';
+import { table } from '../ui/layout.js';
 import { healthText, since } from '../ui/format.js';
 import type { DepsFactory } from './types.js';
 

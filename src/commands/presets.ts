@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Deps } from '../deps.js';
 import type { Preset } from '../presets/schema.js';
-import { table } from '../ui/io.js';
+import { table } from '../ui/layout.js';
 import type { DepsFactory } from './types.js';
 
 export interface PresetsOptions {

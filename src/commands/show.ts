@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
+import { stripControl } from '../strip-control.js';
 import { connectionView, requireConnection } from '../catalog/connections.js';
 import type { Deps } from '../deps.js';
 import { OperationError } from '../errors.js';
 import { secretAccount, storedSecretFields } from '../secrets/store.js';
 import { healthText } from '../ui/format.js';
+import { table } from '../ui/layout.js';
 import type { DepsFactory } from './types.js';
 
 export interface ShowOptions {
@@ -30,20 +32,21 @@ export async function run(opts: ShowOptions, deps: Deps): Promise<void> {
   const view = connectionView(conn, catalog, present, label);
   const tools = conn.health.tools?.map((t) => t.name);
   deps.io.result({ ...view, transport: conn.health.transport ?? null, server: conn.health.server ?? null, tools: tools ?? null }, (v) => {
-    const lines = [
-      `${v.name}`,
-      `  preset:      ${v.preset}${v.matchedPreset ? ` (matches ${v.matchedPreset})` : ''}`,
-      `  kind:        ${v.kind}`,
-      `  enabled:     ${v.enabled ? 'yes' : 'no'}`,
-      `  health:      ${healthText(v.health, deps.io, v.oauth?.state)}${v.checkedAt ? ` (checked ${v.checkedAt})` : ''}`,
+    // One aligned column of values, field and secret names included (they can be longer than the labels).
+    const rows: string[][] = [
+      ['preset:', `${v.preset}${v.matchedPreset ? ` (matches ${v.matchedPreset})` : ''}`],
+      ['kind:', v.kind],
+      ['enabled:', v.enabled ? 'yes' : 'no'],
+      ['health:', `${healthText(v.health, deps.io, v.oauth?.state)}${v.checkedAt ? ` (checked ${v.checkedAt})` : ''}`],
     ];
-    if (v.error) lines.push(`  error:       ${v.error}`);
-    if (v.server) lines.push(`  server:      ${v.server.name}${v.server.version ? ` ${v.server.version}` : ''} over ${v.transport}`);
-    if (v.command) lines.push(`  command:     ${v.command.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}`);
-    for (const [k, value] of Object.entries(v.fields)) lines.push(`  ${k}: ${value}`);
-    for (const [k, state] of Object.entries(v.secrets)) lines.push(`  ${k}: ${state}`);
-    if (v.tools) lines.push(`  tools:       ${v.tools.length} (${v.tools.slice(0, 8).join(', ')}${v.tools.length > 8 ? ', …' : ''})`);
-    lines.push(`  assignments: ${v.assignments === 0 ? 'none (global: every repo and agent, full)' : v.assignments}`);
+    if (v.error) rows.push(['error:', stripControl(v.error)]);
+    if (v.server) rows.push(['server:', `${stripControl(`${v.server.name}${v.server.version ? ` ${v.server.version}` : ''}`)} over ${v.transport}`]);
+    if (v.command) rows.push(['command:', v.command.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')]);
+    for (const [k, value] of Object.entries(v.fields)) rows.push([`${k}:`, value]);
+    for (const [k, state] of Object.entries(v.secrets)) rows.push([`${k}:`, state]);
+    if (v.tools) rows.push(['tools:', `${v.tools.length} (${v.tools.slice(0, 8).map((t) => stripControl(t)).join(', ')}${v.tools.length > 8 ? ', …' : ''})`]);
+    rows.push(['assignments:', v.assignments === 0 ? 'none (global: every repo and agent, full)' : String(v.assignments)]);
+    const lines = [`${v.name}`, table(rows.map(([k, val]) => [`  ${k}`, val!]), 1)];
     return lines.join('\n');
   });
 }

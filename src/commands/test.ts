@@ -9,9 +9,10 @@ import type { LaunchSpec } from '../launch/types.js';
 import { diffTools, hasDrift, type ToolDrift } from '../probe/drift.js';
 import type { ProbeResult } from '../probe/probe.js';
 import type { Preset } from '../presets/schema.js';
-import type { SecretStore } from '../secrets/store.js';
+import type { CredentialSet } from '../credentials/credentials.js';
 import { healthText } from '../ui/format.js';
-import { table } from '../ui/io.js';
+import { table } from '../ui/layout.js';
+import { stripControl } from '../strip-control.js';
 import type { DepsFactory } from './types.js';
 
 export interface TestOptions {
@@ -62,24 +63,16 @@ export async function run(opts: TestOptions, deps: Deps): Promise<void> {
   }
   const registry = await deps.presets();
 
-  // The keychain is opened only when a selected connection has a stored secret.
-  let store: SecretStore | undefined;
-  let storeError: string | undefined;
-  if (selected.some((c) => c.secrets.some((f) => !c.secretRefs?.[f]))) {
-    try {
-      store = await deps.secrets();
-    } catch (err) {
-      storeError = err instanceof Error ? err.message : String(err);
-    }
-  }
-
+  // Every value the selected connections need, in one bulk read through the credentials port; a
+  // connection whose values cannot be had fails alone, with the port's one-line reason.
+  const { launchSpec } = await import('../launch/build.js');
+  const credentials = await deps.credentials.resolve(selected, 'resolve');
   const results = new Map<string, ProbeResult>();
   const items: { name: string; spec: LaunchSpec }[] = [];
   for (const conn of selected) {
     try {
       const preset = registry.require(conn.preset);
-      if (storeError && conn.secrets.some((f) => !conn.secretRefs?.[f])) throw new Error(`cannot read secrets: ${storeError}`);
-      items.push({ name: conn.name, spec: await buildSpec(conn, preset, store, deps.env) });
+      items.push({ name: conn.name, spec: launchSpec(conn, preset, 'full', credentials.values(conn.name)) });
     } catch (err) {
       results.set(conn.name, { status: 'error', tools: [], latencyMs: 0, error: err instanceof Error ? err.message : String(err) });
     }
@@ -105,6 +98,8 @@ export async function run(opts: TestOptions, deps: Deps): Promise<void> {
     items.forEach((item, i) => results.set(item.name, probed[i]!));
   }
 
+  await redactResults(results, selected, items, credentials);
+
   const now = deps.clock().toISOString();
   const reports = selected.map((conn) => report(conn, results.get(conn.name)!, opts, registry.get(conn.preset)?.tools));
   await deps.catalog.update((c) => {
@@ -123,9 +118,32 @@ export async function run(opts: TestOptions, deps: Deps): Promise<void> {
   }
 }
 
-async function buildSpec(conn: Connection, preset: Preset, store: SecretStore | undefined, env: NodeJS.ProcessEnv) {
-  const { buildLaunchSpec } = await import('../launch/build.js');
-  return buildLaunchSpec(conn, preset, { permission: 'full', secrets: 'resolve', store, env });
+/**
+ * What a server said (its error, its stderr) is recorded in config.json and printed: every secret value
+ * conn knows for the tested connections is cut out first, and control characters stripped.
+ */
+async function redactResults(
+  results: Map<string, ProbeResult>,
+  selected: Connection[],
+  items: { name: string; spec: LaunchSpec }[],
+  credentials: CredentialSet,
+): Promise<void> {
+  const failing = selected.filter((c) => results.get(c.name)?.error || results.get(c.name)?.stderr?.length);
+  if (failing.length === 0) return;
+  const [{ redactSecrets, secretsInSpec }, { stripControl }] = await Promise.all([import('../redact-secrets.js'), import('../strip-control.js')]);
+  const secrets = items.flatMap((i) => secretsInSpec(i.spec));
+  for (const conn of selected) {
+    // A secret that could not be had cannot have been sent either.
+    if (credentials.error(conn.name)) continue;
+    const values = credentials.values(conn.name);
+    secrets.push(...Object.values(values.secrets), ...(values.oauthToken ? [values.oauthToken] : []));
+  }
+  const clean = (text: string) => stripControl(redactSecrets(text, secrets));
+  for (const conn of failing) {
+    const r = results.get(conn.name)!;
+    if (r.error) r.error = clean(r.error);
+    if (r.stderr) r.stderr = r.stderr.map(clean);
+  }
 }
 
 function report(conn: Connection, r: ProbeResult, opts: TestOptions, presetTable?: Record<string, ToolClass>): TestReport {
@@ -172,7 +190,7 @@ function human(rows: TestReport[], opts: TestOptions, deps: Deps): string {
         r.name,
         healthText(r.status, deps.io),
         r.transport ?? '-',
-        r.server ? `${r.server.name}${r.server.version ? ` ${r.server.version}` : ''}` : '-',
+        r.server ? stripControl(`${r.server.name}${r.server.version ? ` ${r.server.version}` : ''}`) : '-',
         r.status === 'healthy' ? String(r.toolCount) : '-',
         r.latencyMs ? `${r.latencyMs} ms` : '-',
       ]),
@@ -180,20 +198,20 @@ function human(rows: TestReport[], opts: TestOptions, deps: Deps): string {
   ];
   for (const r of rows) {
     if (r.error) {
-      lines.push('', `${r.name}: ${r.error}${r.needsOAuth ? ' (the server asks for OAuth sign-in)' : ''}`);
-      for (const l of r.stderr) lines.push(`  | ${l}`);
+      lines.push('', `${r.name}: ${stripControl(r.error)}${r.needsOAuth ? ' (the server asks for OAuth sign-in)' : ''}`);
+      for (const l of r.stderr) lines.push(`  | ${stripControl(l)}`);
     }
     if (hasDrift(r.drift)) {
       const parts = [
-        ...r.drift.added.map((n) => `+${n}`),
-        ...r.drift.removed.map((n) => `-${n}`),
-        ...r.drift.changed.map((n) => `~${n}`),
+        ...r.drift.added.map((n) => `+${stripControl(n)}`),
+        ...r.drift.removed.map((n) => `-${stripControl(n)}`),
+        ...r.drift.changed.map((n) => `~${stripControl(n)}`),
       ];
       lines.push('', `${r.name}: tools changed since the last check: ${parts.join(' ')}`);
     }
     if (opts.tools && r.tools?.length) {
       lines.push('', `${r.name} tools:`);
-      lines.push(table(r.tools.map((t) => [`  ${t.name}`, t.class])));
+      lines.push(table(r.tools.map((t) => [`  ${stripControl(t.name)}`, t.class])));
     }
   }
   return lines.join('\n');

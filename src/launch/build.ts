@@ -2,11 +2,12 @@
 // network, no file. The values come from the credentials port (src/credentials/), or, for a render
 // that writes references, from `referenceValues` below.
 import type { Connection, Permission } from '../catalog/model.js';
+import { isHeaderValue } from '../catalog/fields.js';
 import { OperationError } from '../errors.js';
 import type { Preset } from '../presets/schema.js';
 import { expandTemplate } from '../presets/template.js';
 import { secretAccount, storedSecretFields } from '../secrets/store.js';
-import { secretEnvVar, secretPlaceholder, type LaunchSpec, type SecretUse, type StdioSpec } from './types.js';
+import { hasPlaceholder, secretEnvVar, secretPlaceholder, type LaunchSpec, type SecretUse, type StdioSpec } from './types.js';
 
 export { expandTemplate } from '../presets/template.js';
 
@@ -99,6 +100,14 @@ export function launchSpec(conn: Connection, preset: Preset, permission: Permiss
     } else if (remote.auth !== 'oauth') {
       const header = values.header || 'Authorization';
       headers[header] = header.toLowerCase() === 'authorization' ? withScheme(token) : token;
+    }
+  }
+  // A value fetch cannot send (a line break from a reference, say) fails here, naming the header but never
+  // quoting the value: fetch's own error quotes it, and it would land in config.json and on screen.
+  // (Placeholders of a reference render carry NULs by design; their values are checked where resolved.)
+  for (const [header, value] of Object.entries(headers)) {
+    if (!hasPlaceholder(value) && !isHeaderValue(value)) {
+      throw new OperationError(`connection ${conn.name}: the value for header ${header} contains a line break or control character (value not shown)`, `set it again: conn edit ${conn.name} --secret token`);
     }
   }
   // A remote connection signed in with `conn connect` (conn.oauth is set, whatever its preset's auth
@@ -219,4 +228,16 @@ export async function buildLaunchSpec(conn: Connection, preset: Preset, opts: Bu
   });
   const resolved = await credentials.resolve([conn], 'resolve');
   return launchSpec(conn, preset, opts.permission, resolved.values(conn.name));
+}
+
+/**
+ * The values a preset's templates expand with for this connection: field defaults, the connection's
+ * fields, and its secret values (from the credentials port). For templates outside the launch spec,
+ * such as a preset's OAuth client (`remote.oauth`).
+ */
+export function templateValues(conn: Connection, preset: Preset, values: LaunchValues): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const field of preset.fields) if (field.default !== undefined) out[field.key] = field.default;
+  Object.assign(out, conn.fields, values.secrets);
+  return out;
 }

@@ -1,11 +1,19 @@
 import { OAuthError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import { firstLine } from '../error-text.js';
+import { boundedResponse } from '../bounded-body.js';
 
-/** fetch with a bound: an authorization server that never answers must not hang conn. */
-export function timedFetch(timeoutMs: number): typeof fetch {
-  return (input, init) => {
+/** OAuth metadata, registrations and token answers are a few KiB; anything past this is hostile. */
+export const OAUTH_MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * fetch with bounds: an authorization server that never answers must not hang conn, and one that
+ * answers without end must not fill its memory (the body fails past OAUTH_MAX_BODY_BYTES).
+ */
+export function timedFetch(timeoutMs: number, maxBodyBytes = OAUTH_MAX_BODY_BYTES): typeof fetch {
+  return async (input, init) => {
     const timeout = AbortSignal.timeout(timeoutMs);
-    return fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
+    const res = await fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
+    return boundedResponse(res, maxBodyBytes);
   };
 }
 

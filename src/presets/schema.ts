@@ -24,6 +24,8 @@ export const FieldSchema = z
     /** What the value looks like: "starts with ntn_". */
     hint: z.string().optional(),
     help: z.string().optional(),
+    /** A filesystem path: a relative value is resolved against the directory `conn add`/`edit` runs in. */
+    path: z.boolean().optional(),
   })
   .strict();
 export type Field = z.infer<typeof FieldSchema>;

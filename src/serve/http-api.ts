@@ -13,6 +13,7 @@ import { permissionRank } from '../access/tool-class.js';
 import type { HttpApiSpec } from '../launch/types.js';
 import { ApiPathError, resolveApiUrl } from './api-url.js';
 import { ServeError } from './errors.js';
+import { readBoundedBody } from '../bounded-body.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
@@ -44,6 +45,14 @@ const TOOLS: BridgeTool[] = [
 
 /** Headers the agent may never set: credentials are conn's, framing is fetch's. */
 const RESERVED_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'host', 'content-length', 'transfer-encoding', 'connection'];
+
+/**
+ * Headers (and the query parameter `_method`) that servers such as Rails, Laravel, Express's
+ * method-override and Google's APIs honour to run another method: below `full` they would let a GET
+ * or POST become a DELETE.
+ */
+const METHOD_OVERRIDE_HEADERS = ['x-http-method-override', 'x-http-method', 'x-method-override'];
+const METHOD_OVERRIDE_PARAM = '_method';
 
 /** Response headers worth showing an agent (never set-cookie). */
 const SHOWN_HEADERS = [
@@ -132,6 +141,10 @@ function buildRequest(tool: BridgeTool, args: Record<string, unknown>, spec: Htt
   const query = args.query;
   if (query !== undefined && (typeof query !== 'object' || query === null || Array.isArray(query))) throw new ApiPathError('query must be an object');
   const url = resolveApiUrl(spec.url, path, query as Record<string, unknown> | undefined);
+  const full = spec.permission === 'full';
+  if (!full && url.searchParams.has(METHOD_OVERRIDE_PARAM)) {
+    throw new ApiPathError(`query parameter ${METHOD_OVERRIDE_PARAM} can change the request's method on some servers; it needs permission full`);
+  }
 
   let method: Method = tool.methods[0]!;
   if (tool.name === 'http_get' && args.method !== undefined) {
@@ -146,6 +159,9 @@ function buildRequest(tool: BridgeTool, args: Record<string, unknown>, spec: Htt
     if (typeof given !== 'object' || given === null || Array.isArray(given)) throw new ApiPathError('headers must be an object');
     for (const [name, value] of Object.entries(given)) {
       if (reserved.has(name.toLowerCase())) throw new ApiPathError(`header ${name} is set by conn and cannot be given`);
+      if (!full && METHOD_OVERRIDE_HEADERS.includes(name.toLowerCase())) {
+        throw new ApiPathError(`header ${name} can change the request's method on some servers; it needs permission full`);
+      }
       if (typeof value !== 'string') throw new ApiPathError(`header ${name} must be a string`);
       try {
         headers.set(name, value);
@@ -158,6 +174,9 @@ function buildRequest(tool: BridgeTool, args: Record<string, unknown>, spec: Htt
   for (const [name, value] of Object.entries(spec.headers)) headers.set(name, value);
 
   let body: string | undefined;
+  if (!full && args.body !== undefined && carriesMethodOverride(args.body)) {
+    throw new ApiPathError(`a body field ${METHOD_OVERRIDE_PARAM} can change the request's method on some servers; it needs permission full`);
+  }
   if (tool.name !== 'http_get' && args.body !== undefined) {
     if (typeof args.body === 'string') {
       body = args.body;
@@ -170,42 +189,17 @@ function buildRequest(tool: BridgeTool, args: Record<string, unknown>, spec: Htt
   return { url, method, headers, body };
 }
 
-interface Answer {
-  bytes: Uint8Array;
-  truncated: boolean;
+/** A form body `_method=…` or a JSON object with a top-level `_method` (Rails and Laravel read both). */
+function carriesMethodOverride(body: unknown): boolean {
+  if (typeof body === 'string') return /(^|[&;\s"{,])_method\b/.test(body);
+  return typeof body === 'object' && body !== null && !Array.isArray(body) && Object.hasOwn(body, METHOD_OVERRIDE_PARAM);
 }
 
-/** Reads at most `limit` bytes of the body and drops the rest unread. */
-async function readAnswer(res: Response, limit: number): Promise<Answer> {
-  if (!res.body) return { bytes: new Uint8Array(0), truncated: false };
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  let truncated = false;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (size + value.length > limit) {
-        chunks.push(value.subarray(0, limit - size));
-        size = limit;
-        truncated = true;
-        break;
-      }
-      chunks.push(value);
-      size += value.length;
-    }
-  } finally {
-    if (truncated) await reader.cancel().catch(() => undefined);
-    reader.releaseLock();
-  }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c, at);
-    at += c.length;
-  }
-  return { bytes, truncated };
+type Answer = Awaited<ReturnType<typeof readBoundedBody>>;
+
+/** Reads at most `limit` bytes of the body (the agent sees the cut) and drops the rest unread. */
+function readAnswer(res: Response, limit: number): Promise<Answer> {
+  return readBoundedBody(res, limit, 'truncate');
 }
 
 function isTextual(contentType: string | null): boolean {
@@ -243,11 +237,13 @@ function present(
     const total = res.headers.get('content-length');
     note = `[body truncated: showing the first ${maxBody} bytes${total ? ` of ${total}` : ''}]`;
   }
-  const head = [`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)].join('\n');
+  // A server can echo the credential anywhere it likes, its status line included.
+  const statusText = redact(res.statusText);
+  const head = [`HTTP ${res.status}${statusText ? ` ${statusText}` : ''}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)].join('\n');
   const text = [head, '', body, ...(note ? [note] : [])].join('\n');
   return {
     content: [{ type: 'text', text }],
-    structuredContent: { status: res.status, statusText: res.statusText, headers, body, truncated: answer.truncated },
+    structuredContent: { status: res.status, statusText, headers, body, truncated: answer.truncated },
     ...(res.status >= 400 ? { isError: true } : {}),
   };
 }

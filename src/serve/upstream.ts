@@ -5,6 +5,8 @@
 import type { Implementation, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import type { RemoteSpec, StdioSpec } from '../launch/types.js';
 import { OperationError } from '../errors.js';
+import { redactSecrets, secretsInSpec } from '../redact-secrets.js';
+import { stripControl } from '../strip-control.js';
 import { exitReason, type StdioProcessTransport } from '../probe/process.js';
 import { isObject, isRequestId, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS, ErrorCode, type Raw } from './jsonrpc.js';
 import { launchStdio } from './launch.js';
@@ -53,7 +55,7 @@ async function connectStdio(spec: StdioSpec, opts: UpstreamOptions): Promise<Ups
   const link = new UpstreamLink(transport);
   let closing = false;
   const ended = new Promise<string>((resolve) => {
-    link.onclose = () => resolve(closing ? 'closed' : stdioEndReason(transport));
+    link.onclose = () => resolve(closing ? 'closed' : stdioEndReason(transport, spec));
   });
   // What the lane does not take: the server's own requests (we answer as a client with no
   // capabilities would) and notifications nobody forwards.
@@ -68,7 +70,7 @@ async function connectStdio(spec: StdioSpec, opts: UpstreamOptions): Promise<Ups
     if ((err as { code?: unknown } | undefined)?.code === 'EPIPE') await Promise.race([transport.exited, delay(EXIT_WAIT_MS)]);
     const why = transport.failure?.message ?? exitReason(transport.exitInfo) ?? firstLine(err);
     await transport.close();
-    const tail = transport.stderrTail().slice(-5);
+    const tail = cleanTail(transport.stderrTail(), spec);
     throw new OperationError(
       `cannot start ${spec.name}: ${why}${tail.length ? `; its stderr ends with: ${tail.join(' | ')}` : ''}`,
       `conn test ${spec.name}`,
@@ -113,10 +115,16 @@ function answerServerRequest(link: UpstreamLink, message: Raw): void {
   link.sendRaw({ jsonrpc: '2.0', id: message.id, ...body }).catch(() => undefined);
 }
 
-function stdioEndReason(transport: StdioProcessTransport): string {
+function stdioEndReason(transport: StdioProcessTransport, spec: StdioSpec): string {
   const why = transport.failure?.message ?? exitReason(transport.exitInfo) ?? 'the server closed the connection';
-  const tail = transport.stderrTail().slice(-5);
+  const tail = cleanTail(transport.stderrTail(), spec);
   return tail.length ? `${why}; its stderr ends with: ${tail.join(' | ')}` : why;
+}
+
+/** The server's last stderr lines, without the secrets it was given or terminal control characters. */
+function cleanTail(lines: string[], spec: StdioSpec): string[] {
+  const secrets = secretsInSpec(spec);
+  return lines.slice(-5).map((l) => stripControl(redactSecrets(l, secrets)));
 }
 
 export function firstLine(err: unknown): string {

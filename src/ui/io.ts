@@ -132,18 +132,3 @@ export function createIo(opts: IoOptions = {}): Io {
     },
   };
 }
-
-/** Left-aligned columns for human tables. */
-export function table(rows: string[][], gap = 2): string {
-  if (rows.length === 0) return '';
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, visibleLength(cell))));
-  return rows
-    .map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat(widths[i]! - visibleLength(cell) + gap))).join('').trimEnd())
-    .join('\n');
-}
-
-function visibleLength(text: string): number {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/\x1b\[[0-9;]*m/g, '').length;
-}

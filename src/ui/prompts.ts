@@ -8,17 +8,24 @@ import type { Field } from '../presets/schema.js';
  */
 export interface Prompter {
   /** One field: hidden input for secrets, a choice list where the field has choices. */
-  field(field: Field): Promise<string>;
+  field(field: Field, opts?: { note?: string }): Promise<string>;
   confirm(message: string, fallback?: boolean): Promise<boolean>;
 }
 
 /** The terminal prompter (@inquirer/prompts, loaded on first question). */
-export const terminalPrompter: Prompter = { field: (f) => promptField(f), confirm: (m, fallback) => confirm(m, fallback) };
+export const terminalPrompter: Prompter = { field: (f, opts) => promptField(f, opts), confirm: (m, fallback) => confirm(m, fallback) };
 
 /** Prompts for one field: hidden input for secrets, a choice list where the field has choices. */
-export async function promptField(field: Field): Promise<string> {
+export async function promptField(field: Field, opts: { note?: string } = {}): Promise<string> {
   const prompts = await import('@inquirer/prompts');
-  const message = `${field.label}${field.hint ? ` (${field.hint})` : ''}`;
+  // The label, then the hint after a dash and the note in brackets: a hint that has parentheses of
+  // its own never nests inside ours.
+  const message = `${field.label}${field.hint ? ` — ${field.hint}` : ''}${opts.note ? ` [${opts.note}]` : ''}`;
+  // Where to get the value (the preset's help), above the prompt, wrapped to the terminal.
+  if (field.help) {
+    const { wrapText } = await import('./layout.js');
+    process.stderr.write(`${wrapText(field.help, 2, process.stderr.isTTY ? process.stderr.columns : undefined)}\n`);
+  }
   try {
     if (field.secret) {
       return await prompts.password({ message, mask: '*', validate: (v) => (v.trim() === '' && field.required ? 'required' : true) });

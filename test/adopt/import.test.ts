@@ -140,7 +140,7 @@ describe('conn import from agent config files', () => {
 }
 `);
     const human = await w.conn(['show', 'linear']);
-    expect(human.stdout).toMatch(/LINEAR_API_KEY: \(reference env\)/);
+    expect(human.stdout).toMatch(/LINEAR_API_KEY: +\(reference env\)/);
 
     // After the rewrite, render writes them back as conn-managed entries next to the comments.
     const render = await w.conn(['render', '--agent', 'cursor', '--secrets', 'env'], { cwd: repo });

@@ -1,6 +1,6 @@
 // The real built CLI (`node bin/conn.js`) on a real pseudo-terminal, for prompts, hidden input and Ctrl-C.
 // Synchronisation is on screen text only: a test waits until the output shows what it expects.
-import pty from 'node-pty';
+import pty from '@lydell/node-pty';
 import { CONN_BIN } from './world.js';
 
 export interface Session {
@@ -18,8 +18,8 @@ export interface Session {
   kill(): void;
 }
 
-export function spawnPty(args: string[], opts: { cwd: string; env: Record<string, string> }): Session {
-  const term = pty.spawn(process.execPath, [CONN_BIN, ...args], { cols: 120, rows: 30, cwd: opts.cwd, env: { ...opts.env, TERM: 'xterm' } });
+export function spawnPty(args: string[], opts: { cwd: string; env: Record<string, string>; cols?: number }): Session {
+  const term = pty.spawn(process.execPath, [CONN_BIN, ...args], { cols: opts.cols ?? 120, rows: 30, cwd: opts.cwd, env: { ...opts.env, TERM: 'xterm' } });
   let out = '';
   let exited = false;
   const waiters: { test: (s: string) => boolean; resolve: () => void; reject: (err: Error) => void; text: string | RegExp }[] = [];
@@ -30,7 +30,7 @@ export function spawnPty(args: string[], opts: { cwd: string; env: Record<string
       waiter.resolve();
     }
   });
-  // node-pty emits exit only after the terminal's output has been drained, so `out` is complete here.
+  // node-pty (@lydell's prebuilt build) emits exit only after the terminal's output has been drained, so `out` is complete here.
   const exit = new Promise<number>((resolve) =>
     term.onExit(({ exitCode }) => {
       exited = true;

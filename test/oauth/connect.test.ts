@@ -303,3 +303,74 @@ describe('secrets stay secret', () => {
     expect(config).not.toContain('refresh_token');
   });
 });
+
+describe('conn connect with a templated preset client (like box)', () => {
+  it('expands {{client_id}} and the secret {{client_secret}} before signing in', async () => {
+    const w = newWorld();
+    const name = unique('boxlike');
+    const reg = await fetch(`${fixture.base}/register`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        redirect_uris: [`http://127.0.0.1:${loopbackPort(name)}/callback`],
+        token_endpoint_auth_method: 'client_secret_post',
+        client_name: 'conn (box-like)',
+      }),
+    });
+    const { client_id: clientId, client_secret: clientSecret } = (await reg.json()) as { client_id: string; client_secret: string };
+    expect(clientSecret).toBeTruthy();
+    mkdirSync(join(w.home, 'presets'), { recursive: true });
+    writeFileSync(
+      join(w.home, 'presets', 'box-like.json'),
+      JSON.stringify({
+        id: 'box-like',
+        name: 'Box-like (OAuth, client from fields)',
+        category: 'test',
+        description: 'A remote MCP server whose OAuth client comes from the connection, as in the box preset',
+        kind: 'remote',
+        remote: { url: '{{url}}', auth: 'oauth', oauth: { clientId: '{{client_id}}', clientSecret: '{{client_secret}}' } },
+        fields: [
+          { key: 'url', label: 'URL', required: true },
+          { key: 'client_id', label: 'client id', required: true },
+          { key: 'client_secret', label: 'client secret', secret: true, required: true },
+        ],
+      }),
+    );
+    const add = await w.conn(['add', 'box-like', '--name', name, '--set', `url=${fixture.mcpUrl}`, '--set', `client_id=${clientId}`, '--secret-stdin', 'client_secret'], {
+      input: clientSecret,
+    });
+    expect(add.code, add.stderr).toBe(0);
+    const r = await connectViaBrowser(w, name);
+    expect(r.code, r.stderr).toBe(0);
+    expect(new URL(r.authorizationUrl).searchParams.get('client_id')).toBe(clientId);
+    expect(storedOAuth(w, name).client?.client_id).toBe(clientId);
+    expect(r.stderr).not.toContain(clientSecret);
+    expect((await w.conn(['test', name])).code).toBe(0);
+  });
+
+  it('names the missing field instead of sending the template', async () => {
+    const w = newWorld();
+    const name = unique('boxmiss');
+    mkdirSync(join(w.home, 'presets'), { recursive: true });
+    writeFileSync(
+      join(w.home, 'presets', 'box-like.json'),
+      JSON.stringify({
+        id: 'box-like',
+        name: 'Box-like',
+        category: 'test',
+        description: 'client id from a field',
+        kind: 'remote',
+        remote: { url: '{{url}}', auth: 'oauth', oauth: { clientId: '{{client_id}}' } },
+        fields: [
+          { key: 'url', label: 'URL', required: true },
+          { key: 'client_id', label: 'client id' },
+        ],
+      }),
+    );
+    expect((await w.conn(['add', 'box-like', '--name', name, '--set', `url=${fixture.mcpUrl}`])).code).toBe(0);
+    const r = await w.conn(['connect', name, '--no-browser', '--timeout', '5']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('client_id');
+    expect(r.stderr).not.toContain('{{');
+  });
+});

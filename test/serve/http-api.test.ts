@@ -160,3 +160,41 @@ describe('http-api bridge: paths and answers', () => {
     expect(text(missing)).toMatch(/^HTTP 404 Not Found/);
   });
 });
+
+describe('http-api bridge: what a hostile API or agent could use (issue 22 item 21)', () => {
+  beforeEach(() => requireKeychain());
+
+  it("redacts the credential from the upstream's status text", async () => {
+    const token = `status-${Math.random().toString(36).slice(2)}`;
+    await add(['--name', 'echoer', '--set', `url=${api.base}`, '--set', 'auth=bearer', '--secret-stdin', 'token'], token);
+    const s = await open(['echoer', '--permission', 'read']);
+    const r = (await s.client.callTool({ name: 'http_get', arguments: { path: 'status-echo' } })) as Result & { structuredContent?: { statusText?: string } };
+    expect(api.requests[0]?.headers.authorization).toBe(`Bearer ${token}`);
+    expect(r.isError).toBe(true);
+    expect(JSON.stringify(r)).not.toContain(token);
+    expect(text(r)).toMatch(/^HTTP 401 Unauthorized \[redacted\]\n/);
+    expect(r.structuredContent?.statusText).toBe('Unauthorized [redacted]');
+  });
+
+  it('refuses method-override headers, query and body fields below full, and sends them at full', async () => {
+    await add(['--name', 'api', '--set', `url=${api.base}`]);
+    const read = await open(['api', '--permission', 'read']);
+    for (const header of ['X-HTTP-Method-Override', 'x-http-method', 'X-Method-Override']) {
+      const r = (await read.client.callTool({ name: 'http_get', arguments: { path: 'echo', headers: { [header]: 'DELETE' } } })) as Result;
+      expect(r.isError, header).toBe(true);
+      expect(text(r)).toBe(`refused: header ${header} can change the request's method on some servers; it needs permission full`);
+    }
+    const q = (await read.client.callTool({ name: 'http_get', arguments: { path: 'echo', query: { _method: 'DELETE' } } })) as Result;
+    expect(text(q)).toMatch(/^refused: query parameter _method/);
+    const rw = await open(['api', '--permission', 'readwrite']);
+    for (const body of [{ _method: 'DELETE' }, '_method=DELETE&id=1', 'id=1&_method=delete']) {
+      const r = (await rw.client.callTool({ name: 'http_post', arguments: { path: 'echo', body } })) as Result;
+      expect(text(r), JSON.stringify(body)).toMatch(/^refused: a body field _method/);
+    }
+    expect(api.requests).toEqual([]);
+    const full = await open(['api', '--permission', 'full']);
+    const ok = (await full.client.callTool({ name: 'http_post', arguments: { path: 'echo', headers: { 'X-HTTP-Method-Override': 'DELETE' }, body: { _method: 'DELETE' } } })) as Result;
+    expect(ok.structuredContent?.status).toBe(200);
+    expect(api.requests[0]?.headers['x-http-method-override']).toBe('DELETE');
+  });
+});

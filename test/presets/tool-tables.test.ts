@@ -1,0 +1,88 @@
+// Tool-class tables come from each server's real tool list: Notion's from its published source (it
+// cannot be started without a Notion token), the reference servers' live from devDependencies.
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Tool } from '../../src/catalog/model.js';
+import { classifyTool, deniedTools } from '../../src/access/tool-class.js';
+import { loadPresets } from '../../src/presets/registry.js';
+import { makeWorld, requireKeychain, ROOT, type World } from '../helpers/world.js';
+
+const presets = loadPresets(join(ROOT, 'test', 'no-such-home'));
+
+// makenotion/notion-mcp-server, scripts/notion-openapi.json (commit 1d38420, v2.5.1; the union of its
+// operationIds across the file's history): the server lists each operation as `API-<operationId>`, with
+// readOnlyHint on GET and destructiveHint on every other method (src/openapi-mcp-server/mcp/proxy.ts).
+const NOTION_OPERATIONS: [string, string][] = [
+  ['GET', 'get-user'], ['GET', 'get-users'], ['GET', 'get-self'], ['POST', 'post-search'],
+  ['GET', 'get-block-children'], ['PATCH', 'patch-block-children'], ['GET', 'retrieve-a-block'],
+  ['PATCH', 'update-a-block'], ['DELETE', 'delete-a-block'], ['GET', 'retrieve-a-page'], ['PATCH', 'patch-page'],
+  ['POST', 'post-page'], ['GET', 'retrieve-a-page-property'], ['GET', 'retrieve-a-comment'], ['POST', 'create-a-comment'],
+  ['POST', 'query-data-source'], ['GET', 'retrieve-a-data-source'], ['PATCH', 'update-a-data-source'],
+  ['POST', 'create-a-data-source'], ['GET', 'list-data-source-templates'], ['GET', 'retrieve-a-database'],
+  ['POST', 'move-page'], ['GET', 'retrieve-page-markdown'], ['PATCH', 'update-page-markdown'],
+  ['POST', 'post-database-query'], ['PATCH', 'update-a-database'], ['POST', 'create-a-database'],
+];
+const notionTools: Tool[] = NOTION_OPERATIONS.map(([method, id]) => ({
+  name: `API-${id}`,
+  annotations: method === 'GET' ? { readOnlyHint: true } : { destructiveHint: true },
+}));
+
+describe('notion tool classes', () => {
+  const table = presets.require('notion').tools;
+
+  it('classes every tool the server lists', () => {
+    expect(table).toBeDefined();
+    for (const tool of notionTools) expect(Object.hasOwn(table!, tool.name), tool.name).toBe(true);
+  });
+
+  it('lets a read agent search and query data sources (POST, but reads), and nothing that writes', () => {
+    const denied = deniedTools(notionTools, 'read', table);
+    expect(denied).not.toContain('API-post-search');
+    expect(denied).not.toContain('API-query-data-source');
+    expect(denied).not.toContain('API-post-database-query');
+    for (const [method, id] of NOTION_OPERATIONS) {
+      if (method === 'GET') expect(denied, id).not.toContain(`API-${id}`);
+    }
+    for (const id of ['post-page', 'patch-page', 'create-a-comment', 'delete-a-block', 'update-page-markdown', 'move-page']) {
+      expect(denied).toContain(`API-${id}`);
+    }
+  });
+
+  it('keeps deleting a block and replacing page content for full', () => {
+    expect(deniedTools(notionTools, 'readwrite', table).sort()).toEqual(['API-delete-a-block', 'API-update-page-markdown']);
+    expect(deniedTools(notionTools, 'full', table)).toEqual([]);
+  });
+});
+
+describe('reference servers, listed live', () => {
+  let w: World;
+  let live: Record<string, { name: string; class: string }[]>;
+  const NM = join(ROOT, 'node_modules/@modelcontextprotocol');
+  const servers: Record<string, string[]> = {
+    memory: ['node', join(NM, 'server-memory/dist/index.js')],
+    filesystem: ['node', join(NM, 'server-filesystem/dist/index.js'), ROOT],
+    everything: ['node', join(NM, 'server-everything/dist/index.js'), 'stdio'],
+  };
+  beforeAll(async () => {
+    requireKeychain();
+    w = makeWorld();
+    for (const [id, command] of Object.entries(servers)) {
+      const r = await w.conn(['add', 'custom', '--name', `live-${id}`, '--', ...command]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const t = await w.conn(['test', ...Object.keys(servers).map((id) => `live-${id}`), '--tools', '--json']);
+    expect(t.code, t.stderr).toBe(0);
+    live = Object.fromEntries((JSON.parse(t.stdout) as { name: string; tools: { name: string; class: string }[] }[]).map((r) => [r.name.slice(5), r.tools]));
+  }, 60_000);
+  afterAll(() => w?.cleanup());
+
+  it.each(Object.keys(servers))("%s: the preset's table has every live tool, in the class its annotations give", (id) => {
+    const table = presets.require(id).tools!;
+    expect(live[id]!.length).toBeGreaterThan(0);
+    for (const tool of live[id]!) {
+      expect(Object.hasOwn(table, tool.name), tool.name).toBe(true);
+      // The live class is from the server's annotations (a custom connection has no table).
+      expect(classifyTool({ name: tool.name }, table), tool.name).toBe(tool.class);
+    }
+  });
+});
