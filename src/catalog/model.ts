@@ -10,6 +10,9 @@ export type ToolClass = z.infer<typeof ToolClassSchema>;
 export const ToolSchema = z.object({
   name: z.string(),
   title: z.string().optional(),
+  /** As the server sent them: what an agent receives, so what its tool budget counts. */
+  description: z.string().optional(),
+  inputSchema: z.record(z.string(), z.unknown()).optional(),
   annotations: z
     .object({
       readOnlyHint: z.boolean().optional(),
@@ -74,6 +77,10 @@ export const AssignmentSchema = z.object({
   /** Agent types. Empty = all agents. */
   agents: z.array(z.enum(AGENTS)),
   permission: z.enum(PERMISSIONS),
+  /** Globs over tool names: the agent gets only matching tools (within the permission). Absent = all. */
+  tools: z.array(z.string()).optional(),
+  /** Globs over tool names the agent never gets. */
+  denyTools: z.array(z.string()).optional(),
   createdAt: z.string(),
 });
 export type Assignment = z.infer<typeof AssignmentSchema>;

@@ -5,6 +5,7 @@ import type { Agent, Catalog, Connection, Permission } from '../catalog/model.js
 import type { Deps } from '../deps.js';
 import { OperationError, UsageError } from '../errors.js';
 import type { DepsFactory } from './types.js';
+import type { ToolLists } from '../access/tool-list.js';
 
 export interface ServeOptions {
   name: string;
@@ -48,7 +49,7 @@ function positive(value: string, flag: string): number {
 }
 
 /** The connection to serve, enabled, and the permission it runs at — or a one-line refusal. */
-export async function decidePermission(catalog: Catalog, opts: ServeOptions): Promise<{ conn: Connection; permission: Permission; root?: string }> {
+export async function decidePermission(catalog: Catalog, opts: ServeOptions): Promise<{ conn: Connection; permission: Permission; root?: string; lists?: ToolLists }> {
   const conn = Object.hasOwn(catalog.connections, opts.name) ? catalog.connections[opts.name] : undefined;
   // Exit 1, not 2: a rendered entry whose connection went away is a failed operation, not a typo.
   if (!conn) throw new OperationError(`connection ${opts.name} does not exist (removed?)`, 'run conn render again, or conn list');
@@ -63,7 +64,12 @@ export async function decidePermission(catalog: Catalog, opts: ServeOptions): Pr
       `conn explain --repo ${repo.root} --agent ${opts.agent}`,
     );
   }
-  return { conn, root: repo.root, permission: opts.permission ? lowerPermission(opts.permission, decision.permission) : decision.permission };
+  return {
+    conn,
+    root: repo.root,
+    permission: opts.permission ? lowerPermission(opts.permission, decision.permission) : decision.permission,
+    ...(decision.lists ? { lists: decision.lists } : {}),
+  };
 }
 
 export async function run(opts: ServeOptions, deps: Deps): Promise<void> {
@@ -72,7 +78,7 @@ export async function run(opts: ServeOptions, deps: Deps): Promise<void> {
   const loading = Promise.all([import('../presets/effective.js'), import('../launch/build.js'), import('../serve/launch.js')]);
   loading.catch(() => undefined); // an import that fails is reported where it is awaited
   const catalog = await deps.catalog.read();
-  const { conn, permission, root } = await decidePermission(catalog, opts);
+  const { conn, permission, root, lists } = await decidePermission(catalog, opts);
   const registry = await deps.presets();
   const [{ presetFor }, { buildLaunchSpec, secretAccountsOf }, { launchStdio }] = await loading;
   const preset = presetFor(conn, registry);
@@ -99,6 +105,7 @@ export async function run(opts: ServeOptions, deps: Deps): Promise<void> {
   await serveSession(spec, {
     presetTable: preset.tools,
     recordedTools: conn.health.tools,
+    ...(lists ? { toolLists: lists } : {}),
     connectTimeoutMs: opts.connectTimeoutMs,
     maxBodyBytes: opts.maxBodyBytes,
     launched,

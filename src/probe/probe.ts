@@ -274,6 +274,8 @@ export function toTool(tool: McpTool): Tool {
   return {
     name: tool.name,
     ...(title ? { title } : {}),
+    ...(typeof tool.description === 'string' ? { description: tool.description } : {}),
+    ...(tool.inputSchema && typeof tool.inputSchema === 'object' ? { inputSchema: tool.inputSchema as Record<string, unknown> } : {}),
     ...(Object.keys(annotations).length ? { annotations } : {}),
     hash: toolHash(tool.description, tool.inputSchema),
   };

@@ -8,6 +8,7 @@ import type { HttpApiSpec, LaunchSpec } from '../launch/types.js';
 import type { StdioProcessTransport } from '../probe/process.js';
 import { AgentStdioTransport } from './agent-stdio.js';
 import { createToolGate } from './gate.js';
+import type { ToolLists } from '../access/tool-list.js';
 import { openProxy } from './proxy.js';
 import { connectUpstream, type Upstream } from './upstream.js';
 
@@ -16,6 +17,8 @@ export interface ServeSessionOptions {
   presetTable?: Record<string, ToolClass>;
   /** Tools as `conn test` last recorded them (a floor for their class). */
   recordedTools?: Tool[];
+  /** The assignment's tool lists (`conn assign --tools/--deny-tools`). */
+  toolLists?: ToolLists;
   connectTimeoutMs: number;
   graceMs?: number;
   maxBodyBytes?: number;
@@ -76,7 +79,7 @@ export async function serveSession(spec: LaunchSpec, opts: ServeSessionOptions):
       upstream = first.u;
       opts.onUpstream?.(upstream);
       void upstream.ended.then((why) => finish({ by: 'upstream', why }));
-      const gate = createToolGate(spec.permission, opts.presetTable, opts.recordedTools);
+      const gate = createToolGate(spec.permission, opts.presetTable, opts.recordedTools, opts.toolLists);
       openProxy(upstream, transport, gate, opts.log);
       opts.log(`proxying ${spec.kind === 'stdio' ? `stdio server (pid ${upstream.pid})` : `${upstream.transport} server`} at permission ${spec.permission}`);
       transport.onerror = onProtocolError;
