@@ -35,6 +35,11 @@ export const HealthSchema = z.object({
   transport: z.enum(['stdio', 'http', 'sse']).optional(),
   server: z.object({ name: z.string(), version: z.string().optional() }).optional(),
   protocolVersion: z.string().optional(),
+  /** The server's declared capabilities and instructions: how `conn serve` answers before starting it (lazy start). */
+  capabilities: z.record(z.string(), z.unknown()).optional(),
+  instructions: z.string().optional(),
+  /** `conn serve` started lazily found the live tools differ from `tools` (cleared by the next conn test). */
+  drift: z.object({ added: z.array(z.string()), removed: z.array(z.string()), changed: z.array(z.string()), seenAt: z.string() }).optional(),
   latencyMs: z.number().optional(),
   tools: z.array(ToolSchema).optional(),
 });
