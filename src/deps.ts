@@ -2,7 +2,9 @@ import { createCatalogStore, type CatalogStore } from './catalog/store.js';
 import { connHome } from './paths.js';
 import type { PresetRegistry } from './presets/registry-core.js';
 import type { SecretStore } from './secrets/store.js';
+import type { Credentials } from './credentials/credentials.js';
 import { createIo, type Io } from './ui/io.js';
+import type { Prompter } from './ui/prompts.js';
 
 /** Side effects enter commands through here, so tests can point them at temp dirs and a test keychain. */
 export interface Deps {
@@ -13,6 +15,10 @@ export interface Deps {
   /** Opened on first use: loading the keychain binding costs time the fast paths must not pay. */
   secrets(): Promise<SecretStore>;
   presets(): Promise<PresetRegistry>;
+  /** Every secret value conn uses comes from here (src/credentials/credentials.ts says how). */
+  credentials: Credentials;
+  /** How commands ask the user (io.canPrompt says whether they may). */
+  prompter: Prompter;
   clock(): Date;
 }
 
@@ -28,13 +34,23 @@ export function createDeps(opts: DepsOptions = {}): Deps {
   const io = createIo({ json: opts.json, quiet: opts.quiet, env });
   let secrets: Promise<SecretStore> | undefined;
   let presets: Promise<PresetRegistry> | undefined;
+  const catalog = createCatalogStore(home);
+  const openSecrets = () =>
+    (secrets ??= import('./secrets/open.js').then((m) => m.openSecretStore(home, env, (t) => (opts.quiet ? undefined : io.warn(t)))));
   return {
     home,
     env,
     io,
-    catalog: createCatalogStore(home),
-    secrets() {
-      return (secrets ??= import('./secrets/open.js').then((m) => m.openSecretStore(home, env, (t) => (opts.quiet ? undefined : io.warn(t)))));
+    catalog,
+    secrets: openSecrets,
+    credentials: {
+      // The port's module (and the secret store) load on first use only.
+      resolve: async (connections, mode) =>
+        (await import('./credentials/credentials.js')).createCredentials({ home, env, catalog, secrets: openSecrets }).resolve(connections, mode),
+    },
+    prompter: {
+      field: async (f) => (await import('./ui/prompts.js')).terminalPrompter.field(f),
+      confirm: async (m, fallback) => (await import('./ui/prompts.js')).terminalPrompter.confirm(m, fallback),
     },
     presets() {
       return (presets ??= import('./presets/prebuilt.js').then(async (m) => {

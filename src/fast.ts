@@ -7,18 +7,21 @@ import { repoIdentity, type RepoIdentity } from './access/repo.js';
 import { AGENTS, type Agent } from './catalog/constants.js';
 import { connHome } from './paths.js';
 import { answerIfUnchanged, type FastRequest } from './render/fast.js';
-import type { SecretsMode } from './render/state.js';
-
-const MODES = ['inline', 'env', 'proxy', 'prompt'];
+import { fdWriter } from './ui/io.js';
+import { SECRETS_MODES, type SecretsMode } from './render/state.js';
 
 /** `args` without the leading `render`; false when the full CLI must parse them. */
 export async function tryFast(args: string[]): Promise<boolean> {
-  const req = parseRender(args);
+  const req = parseFastFlags(args);
   if (!req) return false;
   let repo: RepoIdentity | undefined;
   try {
     repo = await repoIdentity(req.repo);
-    if (await answerIfUnchanged(connHome(), { ...req, agents: req.agents.length ? req.agents : ['claude-code'] }, repo)) return true;
+    const answer = await answerIfUnchanged(connHome(), { ...req, agents: req.agents.length ? req.agents : ['claude-code'] }, repo);
+    if (answer !== false) {
+      if (answer) fdWriter(1, () => process.stdout)(answer);
+      return true;
+    }
   } catch {
     /* the render itself reports it */
   }
@@ -30,7 +33,7 @@ export async function tryFast(args: string[]): Promise<boolean> {
 }
 
 /** The plain flags of `conn render`; anything else (dry-run, force, all, help…) → undefined. */
-function parseRender(args: string[]): FastRequest | undefined {
+function parseFastFlags(args: string[]): FastRequest | undefined {
   const req: FastRequest = { repo: '.', agents: [], auto: false, json: false, quiet: false };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -49,7 +52,7 @@ function parseRender(args: string[]): FastRequest | undefined {
       }
     } else if (flag === '--secrets') {
       const v = value();
-      if (!v || !MODES.includes(v)) return undefined;
+      if (!v || !(SECRETS_MODES as readonly string[]).includes(v)) return undefined;
       req.secrets = v as SecretsMode;
     } else if (flag === '--auto') req.auto = true;
     else if (flag === '--json') req.json = true;

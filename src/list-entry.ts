@@ -21,8 +21,6 @@ export async function tryList(args: string[]): Promise<boolean> {
   }
   if (catalog === 'deep') return false;
   const known = catalog;
-  const notHere = () => Promise.reject(new Error('not loaded on the fast path'));
-  const catalogStore = { path, read: async () => known, snapshot: notHere, update: notHere };
-  await runList({}, { home, env: process.env, io: createIo({ json: args.length > 0 }), catalog: catalogStore, secrets: notHere, presets: notHere, clock: () => new Date() });
+  await runList({}, { io: createIo({ json: args.length > 0 }), catalog: { read: async () => known }, clock: () => new Date() });
   return true;
 }

@@ -5,13 +5,13 @@ import { checkDraftValues, defaultName } from '../catalog/connections.js';
 import { checkUrl, ENV_KEY } from '../catalog/fields.js';
 import type { Catalog, Connection } from '../catalog/model.js';
 import { slugify } from '../catalog/names.js';
-import { buildLaunchSpec } from '../launch/build.js';
+import { launchSpec } from '../launch/build.js';
 import { matchRemoteUrl } from '../presets/match.js';
 import type { PresetRegistry } from '../presets/registry.js';
 import type { Preset } from '../presets/schema.js';
-import { secretAccount } from '../secrets/store.js';
 import { argValues, containsReference, detectSecret, referencedVar, type DetectContext } from './secrets-detect.js';
 import type { RawServer, Source, SourceFile } from './sources.js';
+import { templateFields, WHOLE_TEMPLATE_REF } from '../presets/template.js';
 
 const FREEFORM = new Set(['custom', 'remote', 'http-api']);
 
@@ -59,7 +59,7 @@ export function detectContext(registry: PresetRegistry): DetectContext {
     for (const f of preset.fields) (f.secret ? secretNames.set(f.key, preset.id) : plainNames.add(f.key));
     const maps = { ...preset.launch?.env, ...preset.remote?.headers };
     for (const [name, template] of Object.entries(maps)) {
-      const refs = [...template.matchAll(/\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}/g)].map((m) => m[1]!);
+      const refs = templateFields(template);
       if (refs.some((r) => secret.has(r))) secretNames.set(name, preset.id);
       else if (refs.length) plainNames.add(name);
     }
@@ -94,7 +94,7 @@ export function extractTemplate(template: string, value: string): Record<string,
   const pattern = template
     .split(/(\{\{[A-Za-z_][A-Za-z0-9_]*\}\})/)
     .map((part) => {
-      const m = /^\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}$/.exec(part);
+      const m = WHOLE_TEMPLATE_REF.exec(part);
       if (!m) return escapeRe(part);
       names.push(m[1]!);
       return '([\\s\\S]+?)';
@@ -150,7 +150,7 @@ function mapStdio(preset: Preset, server: RawServer): Mapped | undefined {
     Object.assign(values, got);
   }
   for (const [key, v] of Object.entries(server.envRefs.env)) {
-    const m = launch.env[key] && /^\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}$/.exec(launch.env[key]!);
+    const m = launch.env[key] && WHOLE_TEMPLATE_REF.exec(launch.env[key]!);
     if (!m) return undefined;
     values[m[1]!] = `\${${v}}`;
   }
@@ -159,7 +159,7 @@ function mapStdio(preset: Preset, server: RawServer): Mapped | undefined {
   const whole: string[] = [];
   for (const template of launch.args) {
     if (!template.includes('{{')) continue;
-    if (/^\{\{[A-Za-z_][A-Za-z0-9_]*\}\}$/.test(template)) {
+    if (WHOLE_TEMPLATE_REF.test(template)) {
       whole.push(template.slice(2, -2));
       continue;
     }
@@ -199,9 +199,8 @@ async function reproduces(preset: Preset, mapped: Mapped, server: RawServer): Pr
     updatedAt: '',
     health: { status: 'unknown' },
   };
-  const values = new Map(Object.entries(mapped.secretValues).map(([k, v]) => [secretAccount(probe.name, k), v]));
   try {
-    const spec = await buildLaunchSpec(probe, preset, { permission: 'full', secrets: 'resolve', values });
+    const spec = launchSpec(probe, preset, 'full', { secrets: mapped.secretValues });
     if (spec.kind !== 'stdio') return false;
     const env = { ...server.env, ...Object.fromEntries(Object.keys(server.envRefs.env).map((k) => [k, spec.env[k] ?? ''])) };
     return (
@@ -349,7 +348,7 @@ function planRemote(file: SourceFile, server: RawServer, registry: PresetRegistr
     }
     for (const [name, v] of Object.entries(refHeaders)) {
       const template = templateFor(name);
-      const field = template && /\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}/.exec(template)?.[1];
+      const field = template && templateFields(template)[0];
       if (field) values[field] = `\${${v}}`;
       else fits = false;
     }

@@ -1,12 +1,11 @@
 // `conn import --rewrite`: the imported entries leave the agent's project file (every other byte
 // kept); the next `conn render` writes them back as conn-managed entries with secrets from conn.
 import { readFileSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
 import type { Agent } from '../catalog/constants.js';
 import { codex } from '../render/agents/codex.js';
 import { removeJson } from '../render/agents/jsonc-edit.js';
 import { writeSafely } from '../render/write-safely.js';
-import type { Source } from './sources.js';
+import { projectPlace, type Source } from './sources.js';
 
 /** The top-level key holding the servers, per JSON format. */
 const SERVER_KEY: Partial<Record<Source, string>> = {
@@ -37,6 +36,7 @@ export async function removeEntries(path: string, source: Source, names: string[
   const text = readFileSync(path, 'utf8');
   const next = withoutEntries(text, source, names, path);
   if (next === text) return false;
-  await writeSafely(dirname(path), basename(path), next);
+  const { root, rel } = projectPlace(path, source);
+  await writeSafely(root, rel, next);
   return true;
 }

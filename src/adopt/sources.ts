@@ -5,8 +5,8 @@ import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc
 import { parse as parseTomlText } from 'smol-toml';
 import { UsageError } from '../errors.js';
 
-export const SOURCES = ['claude-code', 'claude-desktop', 'cursor', 'vscode', 'gemini', 'codex', 'opencode'] as const;
-export type Source = (typeof SOURCES)[number];
+import type { Source } from './source-names.js';
+export { SOURCES, type Source } from './source-names.js';
 
 export interface SourceFile {
   path: string;
@@ -48,6 +48,19 @@ const PROJECT_FILES: Partial<Record<Source, string[]>> = {
   codex: ['.codex/config.toml'],
   opencode: ['opencode.json', 'opencode.jsonc'],
 };
+
+/**
+ * The repo root a project file belongs to and its path inside it (`.cursor/mcp.json`): the root
+ * writeSafely checks every folder from, so a symlinked `.cursor/` is refused. A file with no known
+ * project path is its own folder's.
+ */
+export function projectPlace(path: string, source: Source): { root: string; rel: string } {
+  for (const rel of PROJECT_FILES[source] ?? []) {
+    const tail = `/${rel}`;
+    if (path.endsWith(tail) && path.length > tail.length) return { root: path.slice(0, -tail.length), rel };
+  }
+  return { root: dirname(path), rel: basename(path) };
+}
 
 /** The default files for `conn import` with no FILE: project files in `root`, user files under `home`. */
 export function defaultSources(root: string, home: string, env: NodeJS.ProcessEnv, only?: Source): SourceFile[] {

@@ -3,7 +3,7 @@
 // `{ "provide": true }` (each machine brings its own); a reference is kept as is.
 import { z } from 'zod';
 import { AGENTS, NAME_PATTERN, PERMISSIONS, type Assignment, type Catalog, type Connection } from '../catalog/model.js';
-import { isSecretRef } from '../secrets/refs.js';
+import { isSecretRef, refProblem } from '../secrets/refs.js';
 
 export const TEAM_CATALOG_FORMAT = 'conn-team-catalog';
 export const TEAM_CATALOG_VERSION = 1;
@@ -11,7 +11,7 @@ export const TEAM_CATALOG_VERSION = 1;
 export const TEAM_CATALOG_SCHEMA_URL = 'urn:conn:team-catalog:1';
 
 const SecretSpecSchema = z.union([
-  z.object({ ref: z.string().refine(isSecretRef, 'not a secret reference (env:VAR, file:/path, op://…, vault:path#key)') }).strict(),
+  z.object({ ref: z.string().refine(isSecretRef, 'not a secret reference (env:VAR, file:/path, op://…, vault:path#key)').refine((r) => !refProblem(r), 'a vault: path or key may not start with "-"') }).strict(),
   z.object({ provide: z.literal(true) }).strict(),
 ]);
 export type SecretSpec = z.infer<typeof SecretSpecSchema>;

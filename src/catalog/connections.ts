@@ -1,7 +1,7 @@
 import { UsageError } from '../errors.js';
 import type { PresetRegistry } from '../presets/registry.js';
 import type { Preset } from '../presets/schema.js';
-import { isSecretRef } from '../secrets/refs.js';
+import { isSecretRef, refProblem } from '../secrets/refs.js';
 import { secretAccount, type SecretStore } from '../secrets/store.js';
 import type { CatalogStore } from './store.js';
 import type { Catalog, Connection } from './model.js';
@@ -65,6 +65,11 @@ export function checkDraftValues(preset: Preset, fields: Record<string, string>,
   for (const [key, value] of Object.entries(secrets)) {
     if (value.includes('\u0000')) {
       problems.push({ field: key, message: `${key} contains a NUL byte`, severity: 'error' });
+      continue;
+    }
+    const unsafe = isSecretRef(value) ? refProblem(value) : undefined;
+    if (unsafe) {
+      problems.push({ field: key, message: `${key}: ${unsafe}`, severity: 'error' });
       continue;
     }
     if (preset.id === 'custom') {

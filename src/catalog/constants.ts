@@ -1,5 +1,3 @@
-import type { Catalog } from './model.js';
-
 // Plain constants with no zod import, so the CLI's hot paths (help, render's unchanged path) stay light.
 /** Connection names are slugs; the name is also the key an agent sees (`mcp__<name>__<tool>`). */
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -16,6 +14,6 @@ export type Kind = (typeof KINDS)[number];
 export const CATALOG_VERSION = 1;
 
 /** The catalog before anything was added (what a missing or empty file reads as). */
-export function emptyCatalog(): Catalog {
+export function emptyCatalog(): { version: typeof CATALOG_VERSION; connections: Record<string, never>; assignments: never[] } {
   return { version: CATALOG_VERSION, connections: {}, assignments: [] };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { AGENTS, CATALOG_VERSION, KINDS, NAME_PATTERN, PERMISSIONS } from './constants.js';
+import { AGENTS, CATALOG_VERSION, emptyCatalog as emptyShape, KINDS, NAME_PATTERN, PERMISSIONS } from './constants.js';
 
 export * from './constants.js';
 
@@ -96,3 +96,8 @@ export const CatalogSchema = z.object({
   assignments: z.array(AssignmentSchema),
 });
 export type Catalog = z.infer<typeof CatalogSchema>;
+
+/** The catalog before anything was added (what a missing or empty file reads as). */
+export function emptyCatalog(): Catalog {
+  return emptyShape();
+}

@@ -14,7 +14,7 @@ import { collect, parseSecrets, parseSets } from './flags.js';
 import { nameFromFlag } from '../catalog/names.js';
 import type { Deps } from '../deps.js';
 import { UsageError } from '../errors.js';
-import { promptField, readStdin } from '../ui/prompts.js';
+import { readStdin } from '../ui/prompts.js';
 import type { DepsFactory } from './types.js';
 
 export interface AddOptions {
@@ -100,7 +100,7 @@ export async function run(opts: AddOptions, deps: Deps): Promise<void> {
   }
   for (const key of [...missing, ...toPrompt]) {
     const field = preset.fields.find((f) => f.key === key) ?? { key, label: key, secret: true, required: true };
-    const value = await promptField(field);
+    const value = await deps.prompter.field(field);
     if (field.secret) secrets[key] = value;
     else fields[key] = value;
   }

@@ -5,8 +5,8 @@ import { checkName, nameFromFlag } from '../catalog/names.js';
 import type { Deps } from '../deps.js';
 import { UsageError } from '../errors.js';
 import { CLIENT_FIELD, TOKENS_FIELD } from '../oauth/storage.js';
-import { secretAccount } from '../secrets/store.js';
-import { promptField, readStdin } from '../ui/prompts.js';
+import { copyItems, secretAccount, storedSecretFields } from '../secrets/store.js';
+import { readStdin } from '../ui/prompts.js';
 import type { DepsFactory } from './types.js';
 
 export interface EditOptions {
@@ -62,7 +62,7 @@ export async function run(opts: EditOptions, deps: Deps): Promise<void> {
     if (!io.canPrompt) throw new UsageError('nothing to change', 'pass --set, --unset, --secret, --secret-stdin or --rename');
     // Interactive: every field, current values as defaults; an empty secret keeps the stored one.
     for (const field of preset.fields) {
-      const value = await promptField(
+      const value = await deps.prompter.field(
         field.secret
           ? { ...field, required: false, label: `${field.label} (empty: keep ${current.secrets.includes(field.key) ? 'current' : 'unset'})` }
           : { ...field, default: current.fields[field.key] ?? field.default },
@@ -75,7 +75,7 @@ export async function run(opts: EditOptions, deps: Deps): Promise<void> {
     if (!io.canPrompt) throw new UsageError(`--secret ${toPrompt.join(', ')} needs a value (no terminal to prompt on)`, 'use --secret-stdin FIELD');
     for (const key of toPrompt) {
       const field = preset.fields.find((f) => f.key === key) ?? { key, label: key, secret: true, required: true };
-      secrets[key] = await promptField(field);
+      secrets[key] = await deps.prompter.field(field);
     }
   }
   for (const key of opts.unset) {
@@ -98,17 +98,15 @@ export async function run(opts: EditOptions, deps: Deps): Promise<void> {
     }
     const needsStore = Object.keys(values).length > 0 || (opts.rename && (conn.secrets.length > 0 || conn.oauth)) || opts.unset.some((k) => conn.secrets.includes(k));
     const store = needsStore ? await deps.secrets() : undefined;
-    const storedFields = conn.secrets.filter((f) => !conn.secretRefs?.[f]);
+    const storedFields = storedSecretFields(conn);
     // Rename: copy every stored secret (OAuth tokens and client included) to the new account before
     // anything is deleted.
     if (opts.rename && opts.rename !== opts.name && store) {
       const oauthItems = conn.oauth ? [TOKENS_FIELD, CLIENT_FIELD] : [];
       const moved = [...storedFields, ...oauthItems];
-      const old = await store.getMany(moved.map((f) => secretAccount(opts.name, f)));
-      for (const f of moved) {
-        const v = values[f] ?? old.get(secretAccount(opts.name, f));
-        if (v !== null && v !== undefined) await store.set(secretAccount(newName, f), v);
-      }
+      // Fields given a new value are written just below.
+      const copies = moved.filter((f) => values[f] === undefined).map((f): [string, string] => [secretAccount(opts.name, f), secretAccount(newName, f)]);
+      await copyItems(store, copies);
     }
     for (const [f, v] of Object.entries(values)) await store!.set(secretAccount(newName, f), v);
     for (const key of opts.unset) {

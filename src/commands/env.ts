@@ -1,12 +1,10 @@
 import { byText } from '../catalog/names.js';
 import type { Command } from 'commander';
-import { repoIdentity } from '../access/repo.js';
-import { resolveAccess } from '../access/resolve.js';
+import { parseOneAgent } from '../access/agents.js';
 import type { Agent } from '../catalog/constants.js';
 import type { Deps } from '../deps.js';
 import { UsageError } from '../errors.js';
-import { resolveSecretEnv, secretAccountsOf } from '../launch/build.js';
-import { parseAgents } from './render.js';
+import { secretEnvFor } from '../render/env.js';
 import type { DepsFactory } from './types.js';
 
 export const ENV_FORMATS = ['shell', 'dotenv', 'json'] as const;
@@ -16,22 +14,6 @@ export interface EnvOptions {
   repo: string;
   agent: Agent;
   format: EnvFormat;
-}
-
-/** The secret variables a `--secrets env` render of this repo and agent references, resolved. */
-export async function secretEnvFor(repoDir: string, agent: Agent, deps: Deps): Promise<Record<string, string>> {
-  const repo = await repoIdentity(repoDir);
-  const catalog = await deps.catalog.read();
-  const conns = resolveAccess(catalog, repo, agent)
-    .filter((d) => d.rendered)
-    .map((d) => catalog.connections[d.connection]!)
-    .filter((c) => c.kind !== 'http-api' && (c.secrets.length > 0 || c.oauth !== undefined));
-  const accounts = conns.flatMap((c) => secretAccountsOf(c));
-  const store = accounts.length ? await deps.secrets() : undefined;
-  const values = store ? await store.getMany(accounts) : undefined;
-  const env: Record<string, string> = {};
-  for (const conn of conns) Object.assign(env, await resolveSecretEnv(conn, { store, values, env: deps.env }));
-  return env;
 }
 
 /** POSIX single-quoting: safe for any value, newlines included. */
@@ -67,9 +49,8 @@ Examples:
 
 The output holds secret values: do not redirect it into a file in the repo.`)
     .action(async (flags: { repo: string; agent: string; format: string }) => {
-      const agents = parseAgents([flags.agent], ['claude-code']);
-      if (agents === 'all' || agents.length !== 1) throw new UsageError('conn env takes exactly one --agent');
+      const agent = parseOneAgent(flags.agent, 'env');
       if (!(ENV_FORMATS as readonly string[]).includes(flags.format)) throw new UsageError(`unknown --format ${flags.format}`, 'use shell, dotenv or json');
-      await run({ repo: flags.repo, agent: agents[0]!, format: flags.format as EnvFormat }, await deps());
+      await run({ repo: flags.repo, agent, format: flags.format as EnvFormat }, await deps());
     });
 }

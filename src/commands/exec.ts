@@ -2,9 +2,10 @@ import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import type { Agent } from '../catalog/constants.js';
 import type { Deps } from '../deps.js';
-import { OperationError, UsageError } from '../errors.js';
-import { secretEnvFor } from './env.js';
-import { parseAgents, parseRender, run as render } from './render.js';
+import { parseOneAgent } from '../access/agents.js';
+import { OperationError } from '../errors.js';
+import { secretEnvFor } from '../render/env.js';
+import { parseRender, run as render } from './render.js';
 import type { DepsFactory } from './types.js';
 
 export interface ExecOptions {
@@ -14,8 +15,8 @@ export interface ExecOptions {
 }
 
 /** Renders with `--secrets env`, then runs the agent with the referenced variables; its exit code is ours. */
-export async function run(opts: ExecOptions, deps: Deps, depsFor: DepsFactory): Promise<void> {
-  await render({ ...parseRender({ repo: opts.repo, agent: [opts.agent], secrets: 'env' }), quiet: true }, depsFor);
+export async function run(opts: ExecOptions, deps: Deps): Promise<void> {
+  await render({ ...parseRender({ repo: opts.repo, agent: [opts.agent], secrets: 'env' }), quiet: true }, deps);
   const secrets = await secretEnvFor(opts.repo, opts.agent, deps);
   const [command, ...args] = opts.command;
   const child = spawn(command!, args, { stdio: 'inherit', env: { ...process.env, ...secrets } });
@@ -49,8 +50,7 @@ Examples:
   $ conn exec --agent claude-code -- claude
   $ conn exec --repo ~/src/api --agent gemini -- gemini`)
     .action(async (command: string[], flags: { repo: string; agent: string }) => {
-      const agents = parseAgents([flags.agent], ['claude-code']);
-      if (agents === 'all' || agents.length !== 1) throw new UsageError('conn exec takes exactly one --agent');
-      await run({ repo: flags.repo, agent: agents[0]!, command }, await deps(), deps);
+      const agent = parseOneAgent(flags.agent, 'exec');
+      await run({ repo: flags.repo, agent, command }, await deps({ quiet: true }));
     });
 }

@@ -3,13 +3,12 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { relative, resolve, sep } from 'node:path';
 import type { ImportItem } from '../adopt/plan.js';
-import type { SourceFile, Source } from '../adopt/sources.js';
+import type { SourceFile } from '../adopt/sources.js';
+import { SOURCES, type Source } from '../adopt/source-names.js';
 import type { TeamCatalog, TeamPlanItem } from '../adopt/team-catalog.js';
 import type { Deps } from '../deps.js';
 import { InterruptedError, OperationError, UsageError } from '../errors.js';
 import type { DepsFactory } from './types.js';
-
-const SOURCE_NAMES = ['claude-code', 'claude-desktop', 'cursor', 'vscode', 'gemini', 'codex', 'opencode'];
 
 export interface ImportOptions {
   files: string[];
@@ -34,8 +33,8 @@ interface ImportFlags {
 }
 
 export function parseImport(files: string[], flags: ImportFlags, cwd = process.cwd()): ImportOptions {
-  if (flags.from !== undefined && !SOURCE_NAMES.includes(flags.from)) {
-    throw new UsageError(`unknown --from ${flags.from}`, `use one of ${SOURCE_NAMES.join(', ')}`);
+  if (flags.from !== undefined && !(SOURCES as readonly string[]).includes(flags.from)) {
+    throw new UsageError(`unknown --from ${flags.from}`, `use one of ${SOURCES.join(', ')}`);
   }
   if (flags.catalog !== undefined) {
     if (files.length) throw new UsageError('--catalog imports a team catalog: give no other FILE');
@@ -67,7 +66,7 @@ export async function run(opts: ImportOptions, deps: Deps): Promise<void> {
     files = opts.files.map((f) => {
       const path = resolve(opts.cwd, f);
       const source = opts.from ?? inferSource(path);
-      if (!source) throw new UsageError(`cannot tell which agent ${f} belongs to`, `name it: --from ${SOURCE_NAMES.join('|')}`);
+      if (!source) throw new UsageError(`cannot tell which agent ${f} belongs to`, `name it: --from ${SOURCES.join('|')}`);
       return { path, source, scope: projectScope(path, source, home) };
     });
   } else {
@@ -109,8 +108,7 @@ export async function run(opts: ImportOptions, deps: Deps): Promise<void> {
       );
     }
     deps.io.out(planText(items, shown));
-    const { confirm } = await import('../ui/prompts.js');
-    if (!(await confirm(`Import ${todo.length} server(s)${opts.rewrite ? ' and remove them from the project files' : ''}?`, true))) {
+    if (!(await deps.prompter.confirm(`Import ${todo.length} server(s)${opts.rewrite ? ' and remove them from the project files' : ''}?`, true))) {
       deps.io.err('nothing imported');
       return;
     }
@@ -158,7 +156,14 @@ export async function run(opts: ImportOptions, deps: Deps): Promise<void> {
       }
       // Entries from ~/.claude.json's per-project section live elsewhere in that file: never touched here.
       const names = list.filter((i) => !i.where.startsWith('projects[')).map((i) => i.entry);
-      if (await removeEntries(file, first.source, names)) rewritten.push(file);
+      try {
+        if (await removeEntries(file, first.source, names)) rewritten.push(file);
+      } catch (err) {
+        // Imported, but the file could not be rewritten safely (a symlinked .cursor/…): say so, fail.
+        if (!(err instanceof OperationError)) throw err;
+        deps.io.warn(`${shown(file)} left as it is: ${err.message}`);
+        process.exitCode = 1;
+      }
     }
   }
 
@@ -296,8 +301,7 @@ async function runCatalog(opts: ImportOptions, deps: Deps): Promise<void> {
       );
     }
     deps.io.out(catalogText(plan, []));
-    const { confirm } = await import('../ui/prompts.js');
-    if (!(await confirm(`Apply ${changes.length} change(s)?`, true))) {
+    if (!(await deps.prompter.confirm(`Apply ${changes.length} change(s)?`, true))) {
       deps.io.err('nothing imported');
       return;
     }
@@ -366,17 +370,17 @@ async function runCatalog(opts: ImportOptions, deps: Deps): Promise<void> {
   const needStore = wanted.filter((w) => !after.connections[w.connection]?.secretRefs?.[w.field]);
   if (needStore.length) {
     const store = await deps.secrets();
-    const values = await store.getMany(needStore.map((w) => secretAccount(w.connection, w.field)));
-    for (const w of needStore) if (values.get(secretAccount(w.connection, w.field)) == null) missing.push(w);
+    // Which items exist, from the list of accounts: no secret value is read to know what is missing.
+    const present = new Set(await store.list());
+    for (const w of needStore) if (!present.has(secretAccount(w.connection, w.field))) missing.push(w);
     if (missing.length && deps.io.canPrompt && !opts.json) {
-      const { promptField } = await import('../ui/prompts.js');
       deps.io.err(`${missing.length} secret(s) to provide on this machine (Enter on an empty prompt skips it):`);
       for (const m of [...missing]) {
         const preset = registry.get(after.connections[m.connection]!.preset);
         const field = preset?.fields.find((f) => f.key === m.field);
         let value: string;
         try {
-          value = await promptField({ key: m.field, label: `${m.connection} ${field?.label ?? m.field}`, secret: true, required: false, hint: field?.hint });
+          value = await deps.prompter.field({ key: m.field, label: `${m.connection} ${field?.label ?? m.field}`, secret: true, required: false, hint: field?.hint });
         } catch (err) {
           // The catalog changes (and any secret typed before) are already written: say so, not "nothing was saved".
           if (!(err instanceof InterruptedError)) throw err;
@@ -426,7 +430,7 @@ export function register(program: Command, deps: DepsFactory): void {
   program
     .command('import [file...]')
     .description('Bring MCP servers from agent config files (or a team catalog) into conn, secrets into the keychain')
-    .option('--from <agent>', `the agent the files belong to: ${SOURCE_NAMES.join(', ')} (default: from the file name; with no FILE, only that agent's files)`)
+    .option('--from <agent>', `the agent the files belong to: ${SOURCES.join(', ')} (default: from the file name; with no FILE, only that agent's files)`)
     .option('--dry-run', 'show what would be created and where each value goes; change nothing')
     .option('-y, --yes', 'import without asking')
     .option('--rewrite', 'remove the imported entries from the project files (then run conn render)')

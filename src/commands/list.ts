@@ -8,7 +8,8 @@ import type { DepsFactory } from './types.js';
 
 export type ListOptions = Record<string, never>;
 
-export async function run(_opts: ListOptions, deps: Deps): Promise<void> {
+/** Needs only the catalog (read), the screen and the clock: the fast path (list-entry.ts) gives just those. */
+export async function run(_opts: ListOptions, deps: Pick<Deps, 'io' | 'clock'> & { catalog: Pick<Deps['catalog'], 'read'> }): Promise<void> {
   const catalog = await deps.catalog.read();
   const views = Object.values(catalog.connections)
     .sort((a, b) => byText(a.name, b.name))

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { requireConnection } from '../catalog/connections.js';
 import type { Deps } from '../deps.js';
 import { UsageError } from '../errors.js';
-import { confirm } from '../ui/prompts.js';
 import type { DepsFactory } from './types.js';
 
 export interface RemoveOptions {
@@ -16,7 +15,7 @@ export async function run(opts: RemoveOptions, deps: Deps): Promise<void> {
   if (!opts.yes) {
     if (!deps.io.canPrompt) throw new UsageError(`removing ${opts.name} needs --yes when not on a terminal`);
     const n = before.assignments.filter((a) => a.connection === opts.name).length;
-    if (!(await confirm(`Remove ${opts.name}${n ? ` and its ${n} assignment(s)` : ''} and its secrets?`))) {
+    if (!(await deps.prompter.confirm(`Remove ${opts.name}${n ? ` and its ${n} assignment(s)` : ''} and its secrets?`))) {
       deps.io.err('Nothing removed.');
       return;
     }

@@ -1,18 +1,19 @@
 import type { Command } from 'commander';
 import { repoIdentity, type RepoIdentity } from '../access/repo.js';
 import { AGENTS, type Agent } from '../catalog/constants.js';
-import { connHome } from '../paths.js';
+import { parseAgents } from '../access/agents.js';
 import { UsageError } from '../errors.js';
 import { answerIfUnchanged, renderJobs, type RenderJob } from '../render/fast.js';
-import { renderAccounts } from '../render/accounts.js';
-import { BULK_READ_FROM } from '../secrets/store.js';
-import { migrateLegacyStates, PROMPT_AGENTS, renderedAgents, type SecretsMode } from '../render/state.js';
+import { viaProxy } from '../render/accounts.js';
+import { migrateLegacyStates, PROMPT_AGENTS, renderedAgents, SECRETS_MODES, type SecretsMode } from '../render/state.js';
 import { PROMPT_ONLY_VSCODE } from '../render/prompt.js';
 import type { RenderOutcome } from '../render/render.js';
 import type { Deps } from '../deps.js';
+import { fdWriter } from '../ui/io.js';
 import type { DepsFactory } from './types.js';
-
-export const SECRETS_MODES = ['inline', 'env', 'proxy', 'prompt'] as const;
+import { resolveAccess } from '../access/resolve.js';
+import type { Catalog, Connection } from '../catalog/model.js';
+import type { CredentialSet } from '../credentials/credentials.js';
 
 export interface RenderCommandOptions {
   repo: string;
@@ -40,14 +41,6 @@ export interface RenderFlags {
   json?: boolean;
   quiet?: boolean;
   maxTools?: string;
-}
-
-export function parseAgents(values: string[] | undefined, fallback: Agent[]): Agent[] | 'all' {
-  const names = (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
-  if (names.includes('all')) return 'all';
-  if (names.length === 0) return fallback;
-  for (const n of names) if (!(AGENTS as readonly string[]).includes(n)) throw new UsageError(`unknown agent: ${n}`, `agents: ${AGENTS.join(', ')}, all`);
-  return [...new Set(names)] as Agent[];
 }
 
 export function parseSecretsMode(value: string | undefined): SecretsMode | undefined {
@@ -98,25 +91,28 @@ export function refusePrompt(jobs: RenderJob[], picked: boolean): void {
  * Renders each agent's file. The common case (nothing changed since the last render) is answered
  * here from a stamp; only a real change loads the catalog, presets, keychain and writers.
  */
-export async function run(opts: RenderCommandOptions, depsFor: DepsFactory, changed?: RepoIdentity): Promise<void> {
+export async function run(opts: RenderCommandOptions, deps: Deps, changed?: RepoIdentity): Promise<void> {
   const repo = changed ?? (await repoIdentity(opts.repo));
-  const home = connHome();
+  const home = deps.home;
   migrateLegacyStates(home);
   const plain = !opts.dryRun && !opts.force && !opts.allowTracked && opts.agents !== 'all' && opts.maxTools === undefined;
   // `changed`: dist/fast.cjs has just asked, and found a change.
-  if (plain && !changed && (await answerIfUnchanged(home, { ...opts, agents: opts.agents as Agent[] }, repo))) return;
+  if (plain && !changed) {
+    const answer = await answerIfUnchanged(home, { ...opts, agents: opts.agents as Agent[] }, repo);
+    if (answer !== false) {
+      if (answer) fdWriter(1, () => process.stdout)(answer);
+      return;
+    }
+  }
   let jobs = opts.agents === 'all' ? [] : renderJobs(home, repo.root, opts.agents, opts.secrets, opts.auto);
   refusePrompt(jobs, opts.auto);
 
-  const deps = await depsFor({ json: opts.json, quiet: opts.quiet });
   const snapshot = await deps.catalog.snapshot();
-  // A render that will read several keychain items in one bulk read: start it now (binding, D-Bus
-  // pre-flight, the read), so it runs while the presets and writers load and the entries are built.
-  // Errors surface where the values are used.
-  // (Opened first: the pre-flight's dbus-send starts before the binding loads.)
-  if (!opts.dryRun && jobs.some((j) => renderAccounts(snapshot.catalog, repo, j.agent, j.secrets).length > BULK_READ_FROM)) {
-    (await deps.secrets().catch(() => undefined))?.prefetch?.();
-  }
+  // The values of every inline render here, in one resolve (one bulk keychain read), started now so
+  // it runs while the presets and writers load. Errors surface where a value is used.
+  const inlineConns = (agents: RenderJob[]) =>
+    opts.dryRun ? [] : [...new Set(agents.filter((j) => j.secrets === 'inline').flatMap((j) => renderedConnections(snapshot.catalog, repo, j.agent)))];
+  let credentials = startResolve(deps, inlineConns(jobs));
   const [{ renderAgent, detectAgents }, registry] = await Promise.all([import('../render/render.js'), deps.presets()]);
   const catalog = snapshot.catalog;
   if (opts.agents === 'all') {
@@ -125,13 +121,14 @@ export async function run(opts: RenderCommandOptions, depsFor: DepsFactory, chan
     if (agents.length === 0) throw new UsageError('no agent detected in this repo', `name one: --agent ${AGENTS.join('|')}`);
     jobs = renderJobs(home, repo.root, agents, opts.secrets, false);
     refusePrompt(jobs, true);
+    credentials = startResolve(deps, inlineConns(jobs));
   }
   const outcomes: RenderOutcome[] = [];
   for (const job of jobs) {
     const outcome = await renderAgent(
       { root: repo.root, remote: repo.remote, isGit: repo.isGit, agent: job.agent, secrets: job.secrets, dryRun: opts.dryRun, force: opts.force, allowTracked: opts.allowTracked, ...(opts.maxTools !== undefined ? { maxTools: opts.maxTools } : {}) },
       deps,
-      { snapshot, registry },
+      { snapshot, registry, ...(job.secrets === 'inline' && credentials ? { credentials } : {}) },
     );
     outcomes.push(outcome);
     if (!opts.quiet && !opts.json) for (const w of outcome.warnings) deps.io.warn(w);
@@ -154,6 +151,21 @@ export async function run(opts: RenderCommandOptions, depsFor: DepsFactory, chan
       else deps.io.out(line);
     } else if (!opts.quiet) deps.io.out(outcomes.length > 1 ? `${o.file}: unchanged` : 'unchanged');
   }
+}
+
+/** The connections a render of `agent` here writes with their own values (not through conn serve). */
+function renderedConnections(catalog: Catalog, repo: RepoIdentity, agent: Agent): Connection[] {
+  return resolveAccess(catalog, repo, agent)
+    .filter((d) => d.rendered)
+    .map((d) => catalog.connections[d.connection]!)
+    .filter((c) => !viaProxy(c, 'inline'));
+}
+
+function startResolve(deps: Deps, conns: Connection[]): Promise<CredentialSet> | undefined {
+  if (!conns.length) return undefined;
+  const pending = deps.credentials.resolve(conns, 'resolve');
+  pending.catch(() => undefined); // reported where it is awaited
+  return pending;
 }
 
 async function audit(deps: Deps, repo: string, outcomes: RenderOutcome[]): Promise<void> {
@@ -191,5 +203,8 @@ Examples:
   $ conn render --agent all --dry-run
   $ conn render --agent cursor --secrets proxy --max-tools 80   # proxy: conn serve filters tools for Cursor
   $ eval "$(conn hook zsh)"                       # re-render on every cd`)
-    .action(async (flags: RenderFlags) => run(parseRender(flags), deps));
+    .action(async (flags: RenderFlags) => {
+      const options = parseRender(flags);
+      await run(options, await deps({ json: options.json, quiet: options.quiet }));
+    });
 }

@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
 import { parseAgent, parsePermission } from '../access/assignments.js';
-import { lowerPermission } from '../access/tool-class.js';
-import type { Agent, Catalog, Connection, Permission } from '../catalog/model.js';
+import { decidePermission } from '../access/permission.js';
+import type { Agent, Connection, Permission } from '../catalog/model.js';
 import type { Deps } from '../deps.js';
-import { OperationError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import type { DepsFactory } from './types.js';
-import type { ToolLists } from '../access/tool-list.js';
 import type { LazyRecord, ToolDrift } from '../serve/lazy.js';
 
 export interface ServeOptions {
@@ -70,30 +69,6 @@ function positive(value: string, flag: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive number, not ${value}`);
   return n;
-}
-
-/** The connection to serve, enabled, and the permission it runs at — or a one-line refusal. */
-export async function decidePermission(catalog: Catalog, opts: ServeOptions): Promise<{ conn: Connection; permission: Permission; root?: string; lists?: ToolLists }> {
-  const conn = Object.hasOwn(catalog.connections, opts.name) ? catalog.connections[opts.name] : undefined;
-  // Exit 1, not 2: a rendered entry whose connection went away is a failed operation, not a typo.
-  if (!conn) throw new OperationError(`connection ${opts.name} does not exist (removed?)`, 'run conn render again, or conn list');
-  if (!conn.enabled) throw new OperationError(`connection ${opts.name} is disabled`, `conn enable ${opts.name}`);
-  if (opts.repo === undefined) return { conn, permission: opts.permission! };
-  const [{ repoIdentity }, { resolveAccess }] = await Promise.all([import('../access/repo.js'), import('../access/resolve.js')]);
-  const repo = await repoIdentity(opts.repo);
-  const decision = resolveAccess(catalog, repo, opts.agent!).find((d) => d.connection === opts.name);
-  if (!decision?.rendered || !decision.permission) {
-    throw new OperationError(
-      `connection ${opts.name} is not available to ${opts.agent} in ${repo.root}: ${decision?.text ?? 'no decision'}`,
-      `conn explain --repo ${repo.root} --agent ${opts.agent}`,
-    );
-  }
-  return {
-    conn,
-    root: repo.root,
-    permission: opts.permission ? lowerPermission(opts.permission, decision.permission) : decision.permission,
-    ...(decision.lists ? { lists: decision.lists } : {}),
-  };
 }
 
 export async function run(opts: ServeOptions, deps: Deps): Promise<void> {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { connectionView, requireConnection } from '../catalog/connections.js';
 import type { Deps } from '../deps.js';
 import { OperationError } from '../errors.js';
-import { secretAccount } from '../secrets/store.js';
+import { secretAccount, storedSecretFields } from '../secrets/store.js';
 import { healthText } from '../ui/format.js';
 import type { DepsFactory } from './types.js';
 
@@ -15,13 +15,13 @@ export async function run(opts: ShowOptions, deps: Deps): Promise<void> {
   const conn = requireConnection(catalog, opts.name);
   let present: Set<string> | undefined;
   let label: '(keychain)' | '(file)' = '(keychain)';
-  const stored = conn.secrets.filter((f) => !conn.secretRefs?.[f]);
+  const stored = storedSecretFields(conn);
   if (stored.length) {
     try {
       const store = await deps.secrets();
       if (store.kind === 'file') label = '(file)';
-      const values = await store.getMany(stored.map((f) => secretAccount(conn.name, f)));
-      present = new Set([...values].filter(([, v]) => v !== null).map(([k]) => k));
+      // Which items exist, from the list of accounts: no secret value is read to show a connection.
+      present = new Set(await store.list());
     } catch (err) {
       if (!(err instanceof OperationError)) throw err;
       deps.io.warn(`cannot check secrets: ${err.message}`);

@@ -1,45 +1,79 @@
+// The one place a connection becomes runnable, as a pure function of values: no keychain, no
+// network, no file. The values come from the credentials port (src/credentials/), or, for a render
+// that writes references, from `referenceValues` below.
 import type { Connection, Permission } from '../catalog/model.js';
 import { OperationError } from '../errors.js';
 import type { Preset } from '../presets/schema.js';
-import { secretAccount, type SecretStore } from '../secrets/store.js';
-import { resolveSecretRef } from '../secrets/refs.js';
-import { secretEnvVar, secretPlaceholder, type LaunchSpec, type SecretUse } from './types.js';
+import { expandTemplate } from '../presets/template.js';
+import { secretAccount, storedSecretFields } from '../secrets/store.js';
+import { secretEnvVar, secretPlaceholder, type LaunchSpec, type SecretUse, type StdioSpec } from './types.js';
 
-export interface BuildOptions {
-  permission: Permission;
-  /** `resolve`: secret values read from the store (or their references); `reference`: placeholders. */
-  secrets: 'resolve' | 'reference';
-  store?: SecretStore;
-  /** Already-read secret values by account, for bulk callers (render of many connections). */
-  values?: Map<string, string | null>;
-  env?: NodeJS.ProcessEnv;
+export { expandTemplate } from '../presets/template.js';
+
+/**
+ * What a launch spec needs besides the connection and its preset: each secret field's value (or its
+ * placeholder), and for a signed-in OAuth connection its access token (or placeholder).
+ */
+export interface LaunchValues {
+  /** Secret field → value (resolved) or `secretPlaceholder(envVar)` (reference). */
+  secrets: Record<string, string>;
+  /** Bearer token of a connection signed in with `conn connect`. */
+  oauthToken?: string;
 }
 
-/** Accounts whose values `buildLaunchSpec` will read for this connection (references excluded). */
+/** The pseudo-field an OAuth access token is exported as in env mode (CONN_<NAME>_OAUTH_ACCESS_TOKEN). */
+export const OAUTH_TOKEN_FIELD = 'oauth_access_token';
+
+/** Whether this connection sends an OAuth bearer token (signed in with `conn connect`). */
+export function usesOAuth(conn: Connection): boolean {
+  return conn.kind === 'remote' && conn.oauth !== undefined;
+}
+
+export { storedSecretFields } from '../secrets/store.js';
+
+/** Accounts of the secret store that hold this connection's stored secret fields. */
 export function secretAccountsOf(conn: Connection): string[] {
-  return conn.secrets.filter((f) => !conn.secretRefs?.[f]).map((f) => secretAccount(conn.name, f));
+  return storedSecretFields(conn).map((f) => secretAccount(conn.name, f));
+}
+
+/** Placeholders for every secret (and the OAuth token): what a `--secrets env`/`prompt` render writes. */
+export function referenceValues(conn: Connection): LaunchValues {
+  const secrets = Object.fromEntries(conn.secrets.map((f) => [f, secretPlaceholder(secretEnvVar(conn.name, f))]));
+  return { secrets, ...(usesOAuth(conn) ? { oauthToken: secretPlaceholder(secretEnvVar(conn.name, OAUTH_TOKEN_FIELD)) } : {}) };
+}
+
+/** The variables `conn env` exports for a connection: CONN_<NAME>_<FIELD> → value, as an env-mode render references them. */
+export function secretEnv(conn: Connection, values: LaunchValues): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const field of conn.secrets) if (values.secrets[field] !== undefined) env[secretEnvVar(conn.name, field)] = values.secrets[field]!;
+  if (usesOAuth(conn) && values.oauthToken !== undefined) env[secretEnvVar(conn.name, OAUTH_TOKEN_FIELD)] = values.oauthToken;
+  return env;
 }
 
 /**
- * The one place a connection becomes runnable: preset templates expanded with the connection's
- * fields, secrets resolved (or referenced), and the permission level's switches applied.
+ * Connection + preset + permission + values → launch spec: preset templates expanded with the
+ * connection's fields and secret values, and the permission level's switches applied.
  */
-export async function buildLaunchSpec(conn: Connection, preset: Preset, opts: BuildOptions): Promise<LaunchSpec> {
-  const secrets = await secretValues(conn, opts);
+export function launchSpec(conn: Connection, preset: Preset, permission: Permission, given: LaunchValues): LaunchSpec {
+  const uses: SecretUse[] = conn.secrets.map((field) => ({ field, envVar: secretEnvVar(conn.name, field) }));
+  const secrets: Record<string, string> = {};
+  for (const field of conn.secrets) {
+    const value = given.secrets[field];
+    if (value === undefined) throw new OperationError(`secret ${field} of ${conn.name} has no value`, `set it with: conn edit ${conn.name} --secret ${field}`);
+    secrets[field] = value;
+  }
   const values: Record<string, string> = {};
   for (const field of preset.fields) if (field.default !== undefined) values[field.key] = field.default;
-  Object.assign(values, conn.fields);
-  for (const [field, value] of Object.entries(secrets.values)) values[field] = value;
+  Object.assign(values, conn.fields, secrets);
   const expand = (template: string) => expandTemplate(template, values);
-  const mapping = preset.permissions?.[opts.permission] ?? {};
+  const mapping = preset.permissions?.[permission] ?? {};
 
   if (preset.id === 'custom' || conn.command) {
     const [command, ...args] = conn.command ?? [];
     if (!command) throw new OperationError(`connection ${conn.name} has no command`, `conn edit ${conn.name}`);
-    const env: Record<string, string> = {};
-    for (const [key, value] of Object.entries(conn.fields)) if (key.startsWith('env.')) env[key.slice(4)] = value;
-    for (const [field, value] of Object.entries(secrets.values)) env[field] = value;
-    return { kind: 'stdio', name: conn.name, command, args, env, secrets: secrets.uses, permission: opts.permission };
+    const env = fieldEnv(conn);
+    Object.assign(env, secrets);
+    return { kind: 'stdio', name: conn.name, command, args, env, secrets: uses, permission };
   }
 
   if (preset.kind === 'stdio') {
@@ -48,8 +82,8 @@ export async function buildLaunchSpec(conn: Connection, preset: Preset, opts: Bu
     if (!command) throw new OperationError(`connection ${conn.name}: preset ${preset.id} has no command`);
     const args = [...launch.args, ...(mapping.args ?? [])].map(expand).filter((a): a is string => a !== undefined);
     const env = expandMap({ ...launch.env, ...mapping.env }, expand);
-    for (const [key, value] of Object.entries(conn.fields)) if (key.startsWith('env.')) env[key.slice(4)] = value;
-    return { kind: 'stdio', name: conn.name, command, args, env, secrets: secrets.uses, permission: opts.permission };
+    Object.assign(env, fieldEnv(conn));
+    return { kind: 'stdio', name: conn.name, command, args, env, secrets: uses, permission };
   }
 
   const remote = preset.remote!;
@@ -67,58 +101,67 @@ export async function buildLaunchSpec(conn: Connection, preset: Preset, opts: Bu
       headers[header] = header.toLowerCase() === 'authorization' ? withScheme(token) : token;
     }
   }
-  // --- OAuth (src/oauth/): a remote connection signed in with `conn connect` (conn.oauth is set, whatever
-  // its preset's auth says) sends the bearer token from the secret store, refreshed first when it expires
-  // within 60 s (under the catalog lock); a disconnected one fails with "run conn connect NAME".
-  // Reference mode: a placeholder for the pseudo-field oauth_access_token.
+  // A remote connection signed in with `conn connect` (conn.oauth is set, whatever its preset's auth
+  // says) sends its bearer token; the credentials port refreshed it before it got here.
   if (preset.kind === 'remote' && conn.oauth) {
-    if (opts.secrets === 'reference') {
-      const envVar = secretEnvVar(conn.name, 'oauth_access_token');
-      secrets.uses.push({ field: 'oauth_access_token', envVar });
-      headers.Authorization = `Bearer ${secretPlaceholder(envVar)}`;
-    } else {
-      const { freshAccessToken } = await import('../oauth/token.js');
-      headers.Authorization = `Bearer ${await freshAccessToken(conn, { store: opts.store, env: opts.env ?? process.env })}`;
-    }
+    if (given.oauthToken === undefined) throw new OperationError(`${conn.name} needs an OAuth sign-in — run conn connect ${conn.name}`);
+    uses.push({ field: OAUTH_TOKEN_FIELD, envVar: secretEnvVar(conn.name, OAUTH_TOKEN_FIELD) });
+    headers.Authorization = `Bearer ${given.oauthToken}`;
   }
-  // --- end OAuth ---
   if (preset.kind === 'http-api') {
-    return { kind: 'http-api', name: conn.name, url, headers, secrets: secrets.uses, permission: opts.permission };
+    return { kind: 'http-api', name: conn.name, url, headers, secrets: uses, permission };
   }
   const lastSeen = conn.health.transport;
   const transport = remote.transport ?? (lastSeen === 'sse' ? 'sse' : 'auto');
-  return { kind: 'remote', name: conn.name, url, headers, transport, secrets: secrets.uses, permission: opts.permission };
+  return { kind: 'remote', name: conn.name, url, headers, transport, secrets: uses, permission };
 }
 
-/**
- * The variables `conn env` exports for a connection: CONN_<NAME>_<FIELD> → the resolved secret value,
- * exactly what a `--secrets env` render references.
- */
-export async function resolveSecretEnv(conn: Connection, opts: Omit<BuildOptions, 'secrets' | 'permission'>): Promise<Record<string, string>> {
-  const { values, uses } = await secretValues(conn, { ...opts, permission: 'full', secrets: 'resolve' });
-  const env = Object.fromEntries(uses.map((u) => [u.envVar, values[u.field]!]));
-  // An OAuth connection's env-mode entry references its access token (fresh, refreshed if need be).
-  if (conn.kind === 'remote' && conn.oauth) {
-    const { freshAccessToken } = await import('../oauth/token.js');
-    env[secretEnvVar(conn.name, 'oauth_access_token')] = await freshAccessToken(conn, { store: opts.store, env: opts.env ?? process.env });
-  }
+/** Where `conn serve` runs: this conn, its catalog and keychain (none of it secret). */
+export interface ProxyPlace {
+  /** The repo the agent works in (`conn serve --repo`). */
+  root: string;
+  agent: string;
+  /** The node binary and conn's entry script. */
+  node: string;
+  entry: string;
+  /** The caller's environment and conn home: only what differs from the defaults is passed on. */
+  env: NodeJS.ProcessEnv;
+  home: string;
+  platform: NodeJS.Platform;
+}
+
+/** The launch spec of a connection served by `conn serve` (proxy mode, and every http-api connection). */
+export function proxySpec(conn: Connection, permission: Permission, place: ProxyPlace): StdioSpec {
+  return {
+    kind: 'stdio',
+    name: conn.name,
+    command: place.node,
+    args: [place.entry, 'serve', conn.name, '--repo', place.root, '--agent', place.agent],
+    // Agents may start servers with a minimal environment: name the catalog and keychain explicitly.
+    env: connLocation(place.env, place.home),
+    // The keychain (Secret Service) is on the session bus: serve needs the agent's bus address.
+    ...(place.platform === 'linux' ? { passEnv: ['DBUS_SESSION_BUS_ADDRESS', 'XDG_RUNTIME_DIR'] } : {}),
+    secrets: [],
+    permission,
+  };
+}
+
+function connLocation(env: NodeJS.ProcessEnv, home: string): Record<string, string> {
+  const out: Record<string, string> = env.CONN_HOME ? { CONN_HOME: home } : {};
+  for (const key of ['CONN_KEYCHAIN_SERVICE', 'CONN_SECRET_STORE'] as const) if (env[key]) out[key] = env[key]!;
+  return out;
+}
+
+/** `env.X` fields of a connection: extra variables for its server. */
+function fieldEnv(conn: Connection): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(conn.fields)) if (key.startsWith('env.')) env[key.slice(4)] = value;
   return env;
 }
 
 /** `Bearer ` is prefixed unless the token already carries a scheme (`Basic x`, `Sentry-Bearer x`). */
 function withScheme(token: string): string {
   return /^[A-Za-z][A-Za-z0-9-]*\s+\S/.test(token) ? token : `Bearer ${token}`;
-}
-
-/** `{{FIELD}}` → value; undefined when any referenced field has no value (the caller drops it). */
-export function expandTemplate(template: string, values: Record<string, string>): string | undefined {
-  let missing = false;
-  const out = template.replace(/\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}/g, (_m, key: string) => {
-    const value = values[key];
-    if (value === undefined || value === '') missing = true;
-    return value ?? '';
-  });
-  return missing ? undefined : out;
 }
 
 function expandMap(map: Record<string, string>, expand: (t: string) => string | undefined): Record<string, string> {
@@ -128,39 +171,6 @@ function expandMap(map: Record<string, string>, expand: (t: string) => string | 
     if (value !== undefined && value !== '') out[key] = value;
   }
   return out;
-}
-
-async function secretValues(conn: Connection, opts: BuildOptions): Promise<{ values: Record<string, string>; uses: SecretUse[] }> {
-  const values: Record<string, string> = {};
-  const uses: SecretUse[] = [];
-  const accounts = secretAccountsOf(conn);
-  let stored = opts.values;
-  if (opts.secrets === 'resolve' && accounts.length > 0 && !stored) {
-    if (!opts.store) throw new Error('buildLaunchSpec: a secret store is needed to resolve secrets');
-    stored = await opts.store.getMany(accounts);
-  }
-  for (const field of conn.secrets) {
-    const envVar = secretEnvVar(conn.name, field);
-    uses.push({ field, envVar });
-    if (opts.secrets === 'reference') {
-      values[field] = secretPlaceholder(envVar);
-      continue;
-    }
-    const ref = conn.secretRefs?.[field];
-    if (ref) {
-      values[field] = await resolveSecretRef(ref, { env: opts.env ?? process.env, what: `${conn.name}/${field}` });
-      continue;
-    }
-    const value = stored?.get(secretAccount(conn.name, field));
-    if (value === null || value === undefined) {
-      throw new OperationError(
-        `secret ${field} of ${conn.name} is missing from the ${opts.store?.describe ?? 'secret store'}`,
-        `set it with: conn edit ${conn.name} --secret ${field}`,
-      );
-    }
-    values[field] = value;
-  }
-  return { values, uses };
 }
 
 /** The URL with these query parameters set (others kept); the URL as it is when it does not parse. */
@@ -174,4 +184,39 @@ function withQuery(url: string | undefined, query: Record<string, string>): stri
   }
   for (const [key, value] of Object.entries(query)) parsed.searchParams.set(key, value);
   return parsed.href;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compatibility for the commands that have not moved to `deps.credentials` yet (commands/test.ts,
+// commands/serve.ts): the credentials port resolves, then the pure builder above. To be removed at
+// merge, when those call `deps.credentials.resolve([conn], 'resolve')` and `launchSpec` themselves.
+// ---------------------------------------------------------------------------------------------
+
+/** @deprecated Use `deps.credentials.resolve` and `launchSpec`. */
+export interface BuildOptions {
+  permission: Permission;
+  secrets: 'resolve' | 'reference';
+  store?: import('../secrets/store.js').SecretStore;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** @deprecated Use `deps.credentials.resolve` and `launchSpec`. */
+export async function buildLaunchSpec(conn: Connection, preset: Preset, opts: BuildOptions): Promise<LaunchSpec> {
+  if (opts.secrets === 'reference') return launchSpec(conn, preset, opts.permission, referenceValues(conn));
+  const env = opts.env ?? process.env;
+  const [{ createCredentials }, { createCatalogStore }, { connHome }] = await Promise.all([
+    import('../credentials/credentials.js'),
+    import('../catalog/store.js'),
+    import('../paths.js'),
+  ]);
+  const home = connHome(env);
+  const store = opts.store;
+  const credentials = createCredentials({
+    home,
+    env,
+    catalog: createCatalogStore(home),
+    secrets: store ? async () => store : async () => (await import('../secrets/open.js')).openSecretStore(home, env, () => undefined),
+  });
+  const resolved = await credentials.resolve([conn], 'resolve');
+  return launchSpec(conn, preset, opts.permission, resolved.values(conn.name));
 }

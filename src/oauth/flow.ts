@@ -13,6 +13,7 @@ import {
 } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { AuthorizationServerMetadata, OAuthClientInformationFull } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { OperationError, UsageError } from '../errors.js';
+import { CONN_VERSION } from '../version.js';
 import type { SecretStore } from '../secrets/store.js';
 import { openBrowser } from './browser.js';
 import { DEVICE_GRANT, deviceAuthorization, deviceEndpoint, requireDeviceEndpoint } from './device.js';
@@ -158,7 +159,7 @@ async function unauthenticatedHint(url: URL, fetchFn: typeof fetch): Promise<{ r
         jsonrpc: '2.0',
         id: 0,
         method: 'initialize',
-        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'conn', version: '0.1.0' } },
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'conn', version: CONN_VERSION } },
       }),
     });
   } catch (err) {

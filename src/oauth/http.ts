@@ -1,4 +1,5 @@
 import { OAuthError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
+import { firstLine } from '../error-text.js';
 
 /** fetch with a bound: an authorization server that never answers must not hang conn. */
 export function timedFetch(timeoutMs: number): typeof fetch {
@@ -18,8 +19,4 @@ export function errorText(err: unknown): string {
     return firstLine(err.message) || err.name;
   }
   return firstLine(String(err));
-}
-
-function firstLine(text: string): string {
-  return (text.split('\n')[0] ?? '').trim().slice(0, 300);
 }

@@ -4,10 +4,10 @@
 import type { OAuthClientInformationFull } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { z } from 'zod';
 import { OperationError } from '../errors.js';
-import { secretAccount, type SecretStore } from '../secrets/store.js';
+import type { SecretStore } from '../secrets/store.js';
 
-export const TOKENS_FIELD = 'oauth:tokens';
-export const CLIENT_FIELD = 'oauth:client';
+export { CLIENT_FIELD, clientAccount, TOKENS_FIELD, tokensAccount } from './accounts.js';
+import { clientAccount, tokensAccount } from './accounts.js';
 
 export const StoredTokensSchema = z.object({
   access_token: z.string().min(1),
@@ -37,11 +37,14 @@ export const StoredClientSchema = z.object({
 });
 export type StoredClient = z.infer<typeof StoredClientSchema>;
 
-export const tokensAccount = (name: string) => secretAccount(name, TOKENS_FIELD);
-export const clientAccount = (name: string) => secretAccount(name, CLIENT_FIELD);
 
 export async function readTokens(store: SecretStore, name: string): Promise<StoredTokens | undefined> {
-  return parseItem(await store.get(tokensAccount(name)), StoredTokensSchema, name, 'tokens');
+  return parseTokens(await store.get(tokensAccount(name)), name);
+}
+
+/** The tokens item's text (as a bulk read returned it) → tokens; undefined when there is none. */
+export function parseTokens(text: string | null, name: string): StoredTokens | undefined {
+  return parseItem(text, StoredTokensSchema, name, 'tokens');
 }
 
 export async function readClient(store: SecretStore, name: string): Promise<StoredClient | undefined> {

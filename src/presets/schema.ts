@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { KINDS, ToolClassSchema } from '../catalog/model.js';
+import { templateFields } from './template.js';
 
 /**
  * The single source of the preset format. `presets/schema.json` is the same contract as JSON Schema
@@ -119,9 +120,9 @@ export const PresetSchema = z
     }
     const keys = new Set(preset.fields.map((f) => f.key));
     const templates = JSON.stringify([preset.launch, preset.remote, preset.permissions]);
-    for (const match of templates.matchAll(/\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}/g)) {
-      if (!keys.has(match[1]!)) {
-        ctx.addIssue({ code: 'custom', path: ['fields'], message: `template references unknown field {{${match[1]}}}` });
+    for (const field of templateFields(templates)) {
+      if (!keys.has(field)) {
+        ctx.addIssue({ code: 'custom', path: ['fields'], message: `template references unknown field {{${field}}}` });
       }
     }
   });

@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { repoIdentity, type RepoIdentity } from '../access/repo.js';
 import type { Agent } from '../catalog/constants.js';
 import { catalogPath } from '../paths.js';
-import { fdWriter } from '../ui/io.js';
 import { CLAUDE_SETTINGS_FILE_PATH } from './side-file.js';
 import { legacyStatesPending, readState, renderedAgents, writeState, type RenderState, type SecretsMode } from './state.js';
 import { checkSig, RACY_MS } from '../file-sig.js';
@@ -75,16 +74,17 @@ export interface FastRequest {
   quiet: boolean;
 }
 
-/** Prints the answer and returns true when every job is unchanged (or `--auto` has nothing to do). */
-export async function answerIfUnchanged(home: string, req: FastRequest, known?: RepoIdentity): Promise<boolean> {
+/**
+ * The answer to print (possibly empty) when every job is unchanged (or `--auto` has nothing to do);
+ * false when a render must run. The caller prints it: domain code writes to no screen.
+ */
+export async function answerIfUnchanged(home: string, req: FastRequest, known?: RepoIdentity): Promise<string | false> {
   if (legacyStatesPending(home)) return false;
   const repo = known ?? (await repoIdentity(req.repo));
   const jobs = renderJobs(home, repo.root, req.agents, req.secrets, req.auto);
-  if (req.auto && jobs.length === 0) return true;
+  if (req.auto && jobs.length === 0) return '';
   const now = new Date();
   if (!jobs.every((j) => isUnchanged(home, repo.root, repo.remote, j.agent, j.secrets, now))) return false;
-  const out = fdWriter(1, () => process.stdout);
-  if (req.json) out(`${JSON.stringify(jobs.map((j) => ({ agent: j.agent, status: 'unchanged', secrets: j.secrets })), null, 2)}\n`);
-  else if (!req.quiet) out('unchanged\n');
-  return true;
+  if (req.json) return `${JSON.stringify(jobs.map((j) => ({ agent: j.agent, status: 'unchanged', secrets: j.secrets })), null, 2)}\n`;
+  return req.quiet ? '' : 'unchanged\n';
 }

@@ -7,8 +7,9 @@ import type { Catalog, Connection } from '../catalog/model.js';
 import type { CatalogSnapshot } from '../catalog/store.js';
 import type { Deps } from '../deps.js';
 import { OperationError, UsageError } from '../errors.js';
-import { buildLaunchSpec } from '../launch/build.js';
-import { replacePlaceholders, type LaunchSpec, type StdioSpec } from '../launch/types.js';
+import type { CredentialSet } from '../credentials/credentials.js';
+import { launchSpec, proxySpec, referenceValues, type ProxyPlace } from '../launch/build.js';
+import { replacePlaceholders, type LaunchSpec } from '../launch/types.js';
 import { connEntryScript } from '../paths.js';
 import { presetFor } from '../presets/effective.js';
 import type { PresetRegistry } from '../presets/registry.js';
@@ -19,10 +20,10 @@ import { TOOL_LIMITS } from '../access/tool-budget.js';
 import { CLAUDE_SETTINGS_FILE, mergeClaudeDeny, readClaudeDeny, writerFor, type RenderedEntry } from './agents/index.js';
 import { readState, writeState, type RenderState, type SecretsMode } from './state.js';
 import { inputsText } from './stamp.js';
-import { sigOf } from '../file-sig.js';
-import { renderAccounts, viaProxy } from './accounts.js';
+import { sigOf, type FileSig } from '../file-sig.js';
+import { viaProxy } from './accounts.js';
 import { checkPromptIds, PROMPT_ONLY_VSCODE, promptInputsFor } from './prompt.js';
-import { checkIgnored, ensureGitExcluded, isTrackedByGit, writeSafely } from './write-safely.js';
+import { checkIgnored, ensureGitExcluded, isTrackedByGit, leakGuardFromFiles, writeSafely } from './write-safely.js';
 
 export interface RenderOptions {
   root: string;
@@ -54,8 +55,15 @@ export interface RenderOutcome {
 
 const MASK = '********';
 
-export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: { snapshot: CatalogSnapshot; registry: PresetRegistry }): Promise<RenderOutcome> {
-  const { catalog, sig: catalogSig } = loaded?.snapshot ?? (await deps.catalog.snapshot());
+export interface RenderLoaded {
+  snapshot: CatalogSnapshot;
+  registry: PresetRegistry;
+  /** The values of this render's connections, already being resolved (inline renders). */
+  credentials?: Promise<CredentialSet>;
+}
+
+export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: RenderLoaded): Promise<RenderOutcome> {
+  const { catalog, sig: readSig } = loaded?.snapshot ?? (await deps.catalog.snapshot());
   const registry = loaded?.registry ?? (await deps.presets());
   const writer = writerFor(opts.agent);
   if (opts.secrets === 'prompt' && !writer.inputIds) throw new UsageError(PROMPT_ONLY_VSCODE, `${opts.agent} cannot ask for a secret: use --secrets env or proxy`);
@@ -69,23 +77,35 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: { sn
 
   // The leak guard's two git questions, started now so they run while the keychain is read.
   const guarded = opts.isGit && opts.secrets === 'inline' && !opts.allowTracked && !opts.dryRun;
-  const git = guarded ? { tracked: isTrackedByGit(opts.root, writer.file), ignored: checkIgnored(opts.root, writer.file) } : undefined;
+  // Usually answered from .git/info/exclude and the index; git is asked when that is not certain.
+  const known = guarded ? leakGuardFromFiles(opts.root, writer.file) : undefined;
+  const git = !guarded
+    ? undefined
+    : known
+      ? { tracked: Promise.resolve(known.tracked), ignored: Promise.resolve({ code: known.ignored ? 0 : 1 }) }
+      : { tracked: isTrackedByGit(opts.root, writer.file), ignored: checkIgnored(opts.root, writer.file) };
 
-  // Read every secret the file needs in one keychain round trip (inline mode only).
+  // Every value the file needs, in one bulk read through the credentials port (inline mode only;
+  // the render command may have started it already, while the presets and writers loaded).
   const inline = opts.secrets === 'inline' && !opts.dryRun;
-  const accounts = inline ? renderAccounts(catalog, { root: opts.root, remote: opts.remote }, opts.agent, opts.secrets) : [];
-  const store = accounts.length ? await deps.secrets() : undefined;
-  const values = store ? await store.getMany(accounts) : undefined;
+  const direct = chosen.filter((c) => !viaProxy(c.conn, opts.secrets)).map((c) => c.conn);
+  const credentials = inline ? await (loaded?.credentials ?? deps.credentials.resolve(direct, 'resolve')) : undefined;
+  const place: ProxyPlace = { root: opts.root, agent: opts.agent, node: process.execPath, entry: connEntryScript(), env: deps.env, home: deps.home, platform: process.platform };
 
   const entries: RenderedEntry[] = [];
   const toolCount: { name: string; count: number }[] = [];
   const toolsUnknown: string[] = [];
+  const expiries: number[] = [];
   let volatile = false;
   for (const { decision, conn, preset } of chosen) {
     const permission = decision.permission as Permission;
-    const spec = viaProxy(conn, opts.secrets)
-      ? proxySpec(conn, permission, opts, deps)
-      : await buildLaunchSpec(conn, preset, { permission, secrets: inline ? 'resolve' : 'reference', store, values, env: deps.env });
+    let spec: LaunchSpec;
+    if (viaProxy(conn, opts.secrets)) spec = proxySpec(conn, permission, place);
+    else {
+      const values = credentials ? credentials.values(conn.name) : referenceValues(conn);
+      if (credentials?.values(conn.name).expiresAt !== undefined) expiries.push(credentials.values(conn.name).expiresAt!);
+      spec = launchSpec(conn, preset, permission, values);
+    }
     if (inline && conn.secretRefs && Object.keys(conn.secretRefs).length) volatile = true;
     const lists = listsFor(conn, decision, permission, preset, opts, writer.toolFilter, warnings);
     const denied = lists.denied;
@@ -196,6 +216,11 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: { sn
     await writeSafely(opts.root, CLAUDE_SETTINGS_FILE, sideNext!);
     outcome.status = 'written';
   }
+  // The credentials port mirrors an OAuth refresh into the catalog (status only): the render has
+  // accounted for it, so the catalog it rendered from is the one after that write, and the next `cd`
+  // finds nothing changed.
+  let catalogSig = readSig;
+  for (const w of credentials?.catalogWrites ?? []) if (sameSig(w.before, catalogSig)) catalogSig = w.after;
   const newState: RenderState = {
     version: 2,
     root: opts.root,
@@ -210,33 +235,11 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: { sn
     output: sigOf(join(opts.root, writer.file), changed ? next : existing),
     side: writer.toolFilter === 'side-file' ? sigOf(join(opts.root, CLAUDE_SETTINGS_FILE), sideChanged ? sideNext : sideExisting) : null,
     volatile,
-    ...earliestExpiry(chosen.map((c) => c.conn)),
+    ...(expiries.length ? { expiresAt: new Date(Math.min(...expiries)).toISOString() } : {}),
     renderedAt: deps.clock().toISOString(),
   };
   writeState(deps.home, newState);
   return outcome;
-}
-
-/** Where `conn serve` finds the catalog and secrets (none of it secret): only what differs from the defaults. */
-function connLocation(env: NodeJS.ProcessEnv, home: string): Record<string, string> {
-  const out: Record<string, string> = env.CONN_HOME ? { CONN_HOME: home } : {};
-  for (const key of ['CONN_KEYCHAIN_SERVICE', 'CONN_SECRET_STORE'] as const) if (env[key]) out[key] = env[key]!;
-  return out;
-}
-
-function proxySpec(conn: Connection, permission: Permission, opts: RenderOptions, deps: Deps): StdioSpec {
-  return {
-    kind: 'stdio',
-    name: conn.name,
-    command: process.execPath,
-    args: [connEntryScript(), 'serve', conn.name, '--repo', opts.root, '--agent', opts.agent],
-    // Agents may start servers with a minimal environment: name the catalog and keychain explicitly.
-    env: connLocation(deps.env, deps.home),
-    // The keychain (Secret Service) is on the session bus: serve needs the agent's bus address.
-    ...(process.platform === 'linux' ? { passEnv: ['DBUS_SESSION_BUS_ADDRESS', 'XDG_RUNTIME_DIR'] } : {}),
-    secrets: [],
-    permission,
-  };
 }
 
 function maskSpec(spec: LaunchSpec): LaunchSpec {
@@ -326,11 +329,6 @@ function readExisting(path: string, shown: string): string | null {
   }
 }
 
-function earliestExpiry(conns: Connection[]): { expiresAt?: string } {
-  const times = conns.map((c) => c.oauth?.expiresAt).filter((t): t is string => Boolean(t)).sort();
-  return times.length ? { expiresAt: times[0] } : {};
-}
-
 /** Agents that `--agent all` renders: those whose files exist in the repo, those assigned here, those rendered before. */
 export function detectAgents(root: string, remote: string | undefined, catalog: Catalog, previously: Agent[], all: readonly Agent[]): Agent[] {
   const found = new Set<Agent>(previously);
@@ -348,4 +346,8 @@ export function detectAgents(root: string, remote: string | undefined, catalog: 
     if (specific) found.add(agent);
   }
   return all.filter((a) => found.has(a));
+}
+
+function sameSig(a: FileSig, b: FileSig): boolean {
+  return a.hash === b.hash && a.stat === b.stat;
 }

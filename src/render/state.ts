@@ -6,7 +6,9 @@ import { writeFileAtomic } from '../atomic-write.js';
 import type { Agent } from '../catalog/constants.js';
 import type { FileSig } from '../file-sig.js';
 
-export type SecretsMode = 'inline' | 'env' | 'proxy' | 'prompt';
+/** Where a render's secret values go (see `conn render --help`): the one list of the modes. */
+export const SECRETS_MODES = ['inline', 'env', 'proxy', 'prompt'] as const;
+export type SecretsMode = (typeof SECRETS_MODES)[number];
 
 /** Agents whose own file can ask the user for a secret (`--secrets prompt`): VS Code's `inputs`. */
 export const PROMPT_AGENTS: readonly Agent[] = ['vscode'];

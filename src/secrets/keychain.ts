@@ -75,7 +75,7 @@ export async function openKeychain(service: string): Promise<SecretStore> {
     await alive(first);
     return bounded(what, (signal) => keyring.findCredentialsAsync(service, null, signal));
   };
-  // The items of the whole service, read once per process by a prefetch or the first bulk read, and
+  // The items of the whole service, read once per process by the first bulk read, and
   // dropped when this process changes an item.
   let everything: ReturnType<typeof findAll> | undefined;
   const readEverything = (first: string) => (everything ??= findAll('read secrets', first));
@@ -113,9 +113,6 @@ export async function openKeychain(service: string): Promise<SecretStore> {
     list: async () => (await findAll('list secrets', PROBE_ACCOUNT)).map((c) => c.account),
     ready: async () => {
       await alive(PROBE_ACCOUNT);
-    },
-    prefetch: () => {
-      readEverything(PROBE_ACCOUNT).catch(() => undefined);
     },
   };
 }

@@ -12,6 +12,18 @@ export function isSecretRef(value: string): boolean {
   return SECRET_REF_PATTERN.test(value);
 }
 
+/**
+ * Why a reference cannot be passed to its CLI safely: a vault path (or key) starting with `-` would
+ * reach `vault` as an option (`vault:-address=https://evil#k`). op:// references cannot start so.
+ * (conn passes each as one argument, with no shell; refusing is what keeps them arguments.)
+ */
+export function refProblem(ref: string): string | undefined {
+  if (!ref.startsWith('vault:')) return undefined;
+  const [path = '', key = ''] = ref.slice(6).split('#');
+  if (path.startsWith('-') || key.startsWith('-')) return `a vault: path or key may not start with "-" (it would reach vault as an option)`;
+  return undefined;
+}
+
 export async function resolveSecretRef(ref: string, ctx: { env: NodeJS.ProcessEnv; what: string }): Promise<string> {
   if (ref.startsWith('env:')) {
     const name = ref.slice(4);
@@ -27,6 +39,8 @@ export async function resolveSecretRef(ref: string, ctx: { env: NodeJS.ProcessEn
       throw new OperationError(`${ctx.what}: cannot read ${ref}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
   }
+  const unsafe = refProblem(ref);
+  if (unsafe) throw new OperationError(`${ctx.what}: ${unsafe}`, 'fix the reference with conn edit');
   if (ref.startsWith('op://')) return runCli('op', ['read', '--no-newline', ref], ref, ctx);
   if (ref.startsWith('vault:')) {
     const [path, key] = ref.slice(6).split('#') as [string, string];

@@ -18,11 +18,6 @@ export interface SecretStore {
    * Called before taking the catalog lock, so a broken keychain never holds other conn processes up.
    */
   ready(): Promise<void>;
-  /**
-   * Starts reading what a following getMany of several accounts will need, so that round trip runs
-   * while the caller does other work (render). Errors surface in that getMany, not here.
-   */
-  prefetch?(): void;
 }
 
 /** getMany of more accounts than this reads the whole service in one bulk call (where the store can). */
@@ -30,4 +25,19 @@ export const BULK_READ_FROM = 2;
 
 export function secretAccount(connection: string, field: string): string {
   return `${connection}/${field}`;
+}
+
+/** The secret fields of a connection kept in the secret store (not given as a reference like env: or op://). */
+export function storedSecretFields(conn: { secrets: string[]; secretRefs?: Record<string, string> }): string[] {
+  return conn.secrets.filter((f) => !conn.secretRefs?.[f]);
+}
+
+/** Copies items (`[from, to]` accounts) inside the store, values never leaving secrets/; absent ones are skipped. */
+export async function copyItems(store: SecretStore, pairs: [string, string][]): Promise<void> {
+  if (!pairs.length) return;
+  const values = await store.getMany(pairs.map(([from]) => from));
+  for (const [from, to] of pairs) {
+    const value = values.get(from);
+    if (value !== null && value !== undefined) await store.set(to, value);
+  }
 }

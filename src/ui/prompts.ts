@@ -1,6 +1,20 @@
 import { InterruptedError } from '../errors.js';
 import type { Field } from '../presets/schema.js';
 
+/**
+ * How commands ask the user, injected through `deps.prompter` (like the GitHub CLI's Prompter in each
+ * command's options): the terminal one below, or a scripted one in tests. Whether asking is allowed
+ * at all (a TTY, not CI) is `io.canPrompt`.
+ */
+export interface Prompter {
+  /** One field: hidden input for secrets, a choice list where the field has choices. */
+  field(field: Field): Promise<string>;
+  confirm(message: string, fallback?: boolean): Promise<boolean>;
+}
+
+/** The terminal prompter (@inquirer/prompts, loaded on first question). */
+export const terminalPrompter: Prompter = { field: (f) => promptField(f), confirm: (m, fallback) => confirm(m, fallback) };
+
 /** Prompts for one field: hidden input for secrets, a choice list where the field has choices. */
 export async function promptField(field: Field): Promise<string> {
   const prompts = await import('@inquirer/prompts');

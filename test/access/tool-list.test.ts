@@ -4,9 +4,8 @@ import { addAssignment } from '../../src/access/assignments.js';
 import { resolveAccess } from '../../src/access/resolve.js';
 import { estimateTokens, toolDefinitionBytes, TOOL_LIMITS } from '../../src/access/tool-budget.js';
 import { listsAllow, matchesToolGlob, parseToolGlobs, selectTools } from '../../src/access/tool-list.js';
-import { emptyCatalog } from '../../src/catalog/constants.js';
 import type { Catalog, Tool } from '../../src/catalog/model.js';
-import { CatalogSchema } from '../../src/catalog/model.js';
+import { CatalogSchema, emptyCatalog } from '../../src/catalog/model.js';
 
 const tool = (name: string, annotations?: Tool['annotations']): Tool => ({ name, ...(annotations ? { annotations } : {}) });
 const READ = { readOnlyHint: true };

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { keychainItems } from '../helpers/keyring.js';
@@ -106,6 +106,19 @@ describe('conn import from agent config files', () => {
     expect(JSON.parse(r.stdout).imported).toEqual(['notion-2', 'billing', 'docs']);
     expect(keychainItems(w.service)['notion/NOTION_TOKEN']).toBe('ntn_mine12345678');
     expect(keychainItems(w.service)['notion-2/NOTION_TOKEN']).toBe('ntn_canary0notion1234567');
+  });
+
+  it('--rewrite refuses to write through a symlinked .cursor/ folder, leaving the file it points to untouched', async () => {
+    const repo = w.gitRepo('api');
+    const elsewhere = join(w.tmp, 'elsewhere');
+    const target = place(elsewhere, 'cursor-mcp.jsonc', 'mcp.json');
+    const before = readFileSync(target, 'utf8');
+    symlinkSync(elsewhere, join(repo, '.cursor'));
+    const r = await w.conn(['import', '--yes', '--rewrite', '--from', 'cursor', '--json'], { cwd: repo });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/\.cursor\/mcp\.json left as it is: .*\.cursor is a symlink/);
+    expect(JSON.parse(r.stdout).rewritten).toEqual([]);
+    expect(readFileSync(target, 'utf8')).toBe(before);
   });
 
   it('--rewrite removes only the imported entries from a JSONC project file, every other byte kept', async () => {

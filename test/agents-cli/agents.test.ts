@@ -207,7 +207,7 @@ describe.skipIf(!codex.bin)(`Codex: codex mcp list / app-server ${codex.skip}`, 
     expect(status).toEqual({ broken: 'failed', locked: 'ready', mem: 'ready' });
   });
 
-  // Known failure (src/render/render.ts proxySpec / src/render/agents/codex.ts): Codex starts a
+  // Known failure (src/launch/build.ts proxySpec / src/render/agents/codex.ts): Codex starts a
   // server with only HOME, LANG, PATH, SHELL, TERM (and CA-bundle variables) plus the entry's own
   // env. The entry names CONN_HOME and CONN_KEYCHAIN_SERVICE, but not DBUS_SESSION_BUS_ADDRESS, so
   // `conn serve locked` cannot reach the Secret Service; `mem` (no secret) starts. Adding

@@ -27,6 +27,10 @@ export interface OAuthFixture {
   stats(): Promise<FixtureStats>;
   setAccessTtl(seconds: number): Promise<void>;
   revokeRefreshTokens(): Promise<number>;
+  /** Refresh grants wait at the server until `releaseRefresh` (while held, `refreshHeld` answers once one waits). */
+  holdRefresh(hold: boolean): Promise<void>;
+  refreshHeld(): Promise<void>;
+  releaseRefresh(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -55,6 +59,15 @@ export function startOAuthFixture(env: Record<string, string> = {}): Promise<OAu
         stats: () => json('/stats') as Promise<FixtureStats>,
         async setAccessTtl(seconds) {
           await json('/test/config', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ accessTtl: seconds }) });
+        },
+        async holdRefresh(hold) {
+          await json('/test/config', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ holdRefresh: hold }) });
+        },
+        async refreshHeld() {
+          await json('/test/refresh-held');
+        },
+        async releaseRefresh() {
+          return ((await json('/test/release', { method: 'POST' })) as { released: number }).released;
         },
         async revokeRefreshTokens() {
           return ((await json('/test/revoke', { method: 'POST' })) as { revoked: number }).revoked;

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection } from '../../src/catalog/model.js';
 import { makeWorld, requireKeychain, type World } from '../helpers/world.js';
-import { addRemote, configText, connectViaBrowser, startOAuthFixture, storedOAuth, untilRejected, type OAuthFixture } from './helpers.js';
+import { addRemote, configText, connectViaBrowser, startConn, startOAuthFixture, storedOAuth, untilRejected, type OAuthFixture } from './helpers.js';
 
 // Access tokens live 2 s at this fixture: every use finds them expiring within conn's 60 s margin.
 let fixture: OAuthFixture;
@@ -16,6 +16,8 @@ afterAll(async () => {
   await fixture?.stop();
 });
 afterEach(async () => {
+  await fixture.holdRefresh(false);
+  await fixture.releaseRefresh();
   world?.cleanup();
   await fixture.setAccessTtl(2);
 });
@@ -113,6 +115,45 @@ describe('token refresh before use', () => {
     expect(after.refreshGrants - before.refreshGrants).toBe(1);
     expect(after.refreshFailures).toBe(before.refreshFailures);
     expect(connection(w, name).oauth?.state).toBe('connected');
+  });
+});
+
+describe('a render that refreshes', () => {
+  it('holds no catalog lock while the token endpoint answers, and the next cd finds nothing to render', async () => {
+    const { w, name } = await connected();
+    const repo = w.gitRepo('repo');
+    await fixture.setAccessTtl(3600);
+    await fixture.holdRefresh(true);
+    const render = startConn(w, ['render', '--repo', repo, '--agent', 'claude-code']);
+    // The refresh request is now waiting at the server: conn is inside its refresh.
+    await Promise.race([fixture.refreshHeld(), render.done.then((r) => Promise.reject(new Error(`render ended first: ${r.stderr}`)))]);
+    expect(existsSync(join(w.home, 'config.json.lock'))).toBe(false);
+    expect(existsSync(join(w.home, 'locks', `oauth-${name}.lock`))).toBe(true);
+    // Another conn process can change the catalog meanwhile.
+    const other = await w.conn(['add', 'remote', '--name', `${name}-x`, '--set', 'url=https://other.example.com/mcp', '--no-match-preset']);
+    expect(other.code, other.stderr).toBe(0);
+    await fixture.releaseRefresh();
+    const done = await render.done;
+    expect(done.code, done.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(repo, '.mcp.json'), 'utf8')).mcpServers[name].headers.Authorization).toBe(`Bearer ${storedOAuth(w, name).tokens!.access_token}`);
+    // The catalog changed under the render (the other add): one more render, then the hook's next cd
+    // finds nothing to do, although the refresh wrote the sign-in status into the catalog.
+    expect((await w.conn(['render', '--repo', repo, '--agent', 'claude-code'])).code).toBe(0);
+    const next = await w.conn(['render', '--repo', repo, '--agent', 'claude-code']);
+    expect(next.stdout.trim()).toBe('unchanged');
+  });
+
+  it('does not render again on the next cd because of its own refresh', async () => {
+    const { w, name } = await connected();
+    const repo = w.gitRepo('repo');
+    await fixture.setAccessTtl(3600);
+    const before = await fixture.stats();
+    const first = await w.conn(['render', '--repo', repo, '--agent', 'claude-code']);
+    expect(first.code, first.stderr).toBe(0);
+    expect((await fixture.stats()).refreshGrants - before.refreshGrants).toBe(1);
+    expect(connection(w, name).oauth?.expiresAt).toBe(new Date(storedOAuth(w, name).tokens!.expires_at!).toISOString());
+    const next = await w.conn(['render', '--repo', repo, '--agent', 'claude-code']);
+    expect(next.stdout.trim()).toBe('unchanged');
   });
 });
 

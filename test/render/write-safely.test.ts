@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureGitExcluded, isTrackedByGit, writeSafely } from '../../src/render/write-safely.js';
+import { ensureGitExcluded, isTrackedByGit, leakGuardFromFiles, writeSafely } from '../../src/render/write-safely.js';
 import { OperationError } from '../../src/errors.js';
 
 function git(cwd: string, ...args: string[]): string {
@@ -179,5 +179,43 @@ describe('isTrackedByGit', () => {
   it('is false outside a git work tree', async () => {
     writeFileSync(join(repo, '.mcp.json'), '{}');
     expect(await isTrackedByGit(repo, '.mcp.json')).toBe(false);
+  });
+});
+
+describe('the leak guard answered from .git files', () => {
+  /** What git itself says, for comparison. */
+  const gitSays = async (rel: string) => ({
+    tracked: await isTrackedByGit(repo, rel),
+    ignored: spawnSync('git', ['check-ignore', '-q', '--no-index', '--', rel], { cwd: repo }).status === 0,
+  });
+
+  it('agrees with git when certain: excluded and untracked, excluded and tracked, in a subfolder', async () => {
+    initRepo();
+    for (let i = 0; i < 30; i++) writeFileSync(join(repo, `file-${i}-${'x'.repeat(i * 7)}.txt`), 'x');
+    git(repo, 'add', '.');
+    await ensureGitExcluded(repo, '.mcp.json');
+    await ensureGitExcluded(repo, '.cursor/mcp.json');
+    expect(leakGuardFromFiles(repo, '.mcp.json')).toEqual({ tracked: false, ignored: true });
+    expect(leakGuardFromFiles(repo, '.mcp.json')).toEqual(await gitSays('.mcp.json'));
+    writeFileSync(join(repo, '.mcp.json'), '{}');
+    git(repo, 'add', '-f', '.mcp.json');
+    expect(leakGuardFromFiles(repo, '.mcp.json')).toEqual({ tracked: true, ignored: true });
+    expect(leakGuardFromFiles(repo, '.mcp.json')).toEqual(await gitSays('.mcp.json'));
+    expect(leakGuardFromFiles(repo, '.cursor/mcp.json')).toEqual(await gitSays('.cursor/mcp.json'));
+  });
+
+  it('leaves it to git when not certain: no exclude line, a negation in a .gitignore, an index v4', async () => {
+    initRepo();
+    expect(leakGuardFromFiles(repo, '.mcp.json')).toBeUndefined();
+    await ensureGitExcluded(repo, '.mcp.json');
+    mkdirSync(join(repo, '.cursor'));
+    await ensureGitExcluded(repo, '.cursor/mcp.json');
+    writeFileSync(join(repo, '.cursor', '.gitignore'), '!mcp.json\n');
+    expect(leakGuardFromFiles(repo, '.cursor/mcp.json')).toBeUndefined();
+    writeFileSync(join(repo, 'a.txt'), 'a');
+    git(repo, 'add', 'a.txt');
+    expect(leakGuardFromFiles(repo, '.mcp.json')).toEqual({ tracked: false, ignored: true });
+    git(repo, 'update-index', '--index-version', '4');
+    expect(leakGuardFromFiles(repo, '.mcp.json')).toBeUndefined();
   });
 });

@@ -4,8 +4,9 @@ import { appendJson, objectAt, parseJsonObject, removeJson, setJson, withFinalNe
 import { nonEmpty, remoteType, toolIdPart, withReferences, writableSpec } from './spec-parts.js';
 import { findNodeAtLocation, getNodeValue } from 'jsonc-parser';
 
-/** Where Claude Code reads a project's local (uncommitted) permission rules. */
-export const CLAUDE_SETTINGS_FILE = '.claude/settings.local.json';
+/** Where Claude Code reads a project's local (uncommitted) permission rules (named once, in side-file.ts). */
+import { CLAUDE_SETTINGS_FILE_PATH } from '../side-file.js';
+export const CLAUDE_SETTINGS_FILE = CLAUDE_SETTINGS_FILE_PATH;
 
 /** `.mcp.json`: `mcpServers`, always with `type` (an entry without one is taken as stdio); `${VAR}` references. */
 export const claudeCode = jsonWriter({

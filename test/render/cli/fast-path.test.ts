@@ -106,7 +106,7 @@ describe('conn render: the no-change fast path', () => {
     expect((await render(w, repo)).stdout).toBe('unchanged\n');
   });
 
-  it('loads neither the MCP SDK, conf, zod nor @napi-rs/keyring on the unchanged path', async () => {
+  it('loads neither the MCP SDK, commander, zod nor @napi-rs/keyring on the unchanged path', async () => {
     const repo = w.gitRepo('api', 'git@github.com:acme/api.git');
     await addCustom(w, 'mem');
     await addNotion(w);
@@ -131,7 +131,7 @@ describe('conn render: the no-change fast path', () => {
         if (!where.includes('/dist/')) continue;
         const text = readFileSync(where.startsWith('file://') ? fileURLToPath(where) : where, 'utf8');
         if (text.includes('LATEST_PROTOCOL_VERSION') || text.includes('StdioClientTransport')) found.add('sdk');
-        if (text.includes('projectSuffix')) found.add('conf');
+        if (text.includes('CommanderError')) found.add('commander');
         if (text.includes('ZodError')) found.add('zod');
       }
       return [...found].sort();
@@ -144,7 +144,7 @@ describe('conn render: the no-change fast path', () => {
     expect(full).toContain('builtin:crypto');
     // A plain render that finds a change runs from dist/render.cjs: no commander, no ES module chunks.
     expect(fullLoads.filter((l) => l.includes('/dist/')).map((l) => l.replace(/^.*\/dist\//, ''))).toEqual(['fast.cjs', 'render.cjs']);
-    expect(heavy(await loads(['enable', 'mem'], 'update'))).toEqual(expect.arrayContaining(['zod']));
+    expect(heavy(await loads(['enable', 'mem'], 'update'))).toEqual(expect.arrayContaining(['commander', 'zod']));
     expect(heavy(await loads(['test', 'mem'], 'probe'))).toEqual(expect.arrayContaining(['sdk', 'builtin:child_process']));
     await ok(w, ['render', '--repo', repo]);
 
