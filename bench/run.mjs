@@ -25,6 +25,8 @@ const SERVERS = {
 const SDK_PROBE = join(ROOT, 'bench/baselines/sdk-probe.mjs');
 const TOOL_CALLS = join(ROOT, 'bench/baselines/tool-calls.mjs');
 const KEYCHAIN_FLOOR = join(ROOT, 'bench/baselines/keychain-floor.cjs');
+const AGENT_START = join(ROOT, 'bench/baselines/agent-start.mjs');
+const LATE_START = join(ROOT, 'test/fixtures/servers/late-start.mjs');
 
 // ---------------------------------------------------------------------------------------------
 // Flags
@@ -34,6 +36,9 @@ const flag = (name) => args.includes(name);
 const QUICK = flag('--quick');
 const JSON_OUT = flag('--json');
 const NO_INSTALL = flag('--no-install');
+// `--only TEXT`: measure only the cases whose name contains TEXT (a quick look at one row).
+const onlyIdx = args.indexOf('--only');
+const ONLY = onlyIdx >= 0 ? args[onlyIdx + 1] : undefined;
 const itIdx = args.indexOf('--iterations');
 const ITERATIONS = itIdx >= 0 ? Math.max(1, Number(args[itIdx + 1])) : QUICK ? 5 : 12;
 const WARMUP = QUICK ? 1 : 2;
@@ -291,6 +296,7 @@ async function cases() {
     log(`  ${row.case} vs ${row.baseline}: ${row.status === 'measured' ? `${row.caseMs.toFixed(0)} / ${row.baselineMs.toFixed(0)} ms` : row.note}`);
   };
   const measured = async (name, baseline, goal, a, b) => {
+    if (ONLY && !name.includes(ONLY)) return;
     try {
       const m = await measure(name, a, b);
       const ratio = m.a / m.b;
@@ -340,7 +346,7 @@ async function cases() {
     connTestOne, () => run(NODE, [SDK_PROBE, ...oneCmd], { env: oneEnv }).then(ok((out) => /\d+ tools/.test(out))));
 
   const inspectorLabel = 'MCP Inspector CLI (npx, tools/list)';
-  const inspector = inspectorHome();
+  const inspector = ONLY && !`conn test ${one.name}`.includes(ONLY) ? { why: 'not measured (--only)' } : inspectorHome();
   if (inspector.dir) {
     // As a user runs it: npx, from the folder it is installed in. `--` matters: npm 11's npx
     // otherwise takes --cli as its own config and starts the web UI.
@@ -366,7 +372,45 @@ async function cases() {
   } else {
     add({ case: 'conn serve, 200 tool calls', baseline: serveLabel, status: 'n/a', goal: 1.3, note: 'not available (`conn serve --help` shows no serve command)' });
   }
+  await agentStart(measured);
   return rows;
+}
+
+/**
+ * "Agent start, 20 proxied connections": an agent starting 20 `conn serve` entries at once (lazy:
+ * each answers tools/list from the record of conn test) against the same 20 servers started
+ * directly. Twice: on the reference servers (quick to start), and on a fixture that takes 2 s to
+ * start, as npx-launched servers often do (the case users report: anthropics/claude-code#88963).
+ */
+async function agentStart(measured) {
+  const fsRoot = join(world.tmp, 'fs-root');
+  const sets = [
+    {
+      label: 'reference servers',
+      servers: Array.from({ length: 20 }, (_, i) => {
+        const kind = ['memory', 'everything', 'filesystem'][i % 3];
+        const args = kind === 'memory' ? [SERVERS.memory] : kind === 'everything' ? [SERVERS.everything, 'stdio'] : [SERVERS.filesystem, fsRoot];
+        return { name: `lazy${i}-${kind}`, args, env: kind === 'memory' ? { MEMORY_FILE_PATH: join(world.tmp, `lazy${i}.jsonl`) } : {} };
+      }),
+    },
+    {
+      label: 'servers that take 2 s to start',
+      servers: Array.from({ length: 20 }, (_, i) => ({ name: `late${i}`, args: [LATE_START], env: { START_DELAY_MS: '2000' } })),
+    },
+  ];
+  for (const set of sets) {
+    for (const s of set.servers) {
+      await mustConn(['add', 'custom', '--name', s.name, ...Object.entries(s.env).flatMap(([k, v]) => ['--set', `env.${k}=${v}`]), '--', NODE, ...s.args]);
+    }
+    await mustConn(['test', ...set.servers.map((s) => s.name)]);
+    const viaConn = join(world.tmp, `agent-start-conn-${set.servers[0].name}.json`);
+    const direct = join(world.tmp, `agent-start-direct-${set.servers[0].name}.json`);
+    writeFileSync(viaConn, JSON.stringify(set.servers.map((s) => ({ command: NODE, args: [CONN, 'serve', s.name, '--permission', 'full'], env: world.env, cwd: world.repo }))));
+    writeFileSync(direct, JSON.stringify(set.servers.map((s) => ({ command: NODE, args: s.args, env: { ...world.env, ...s.env } }))));
+    await measured(`agent start, 20 proxied connections (lazy, ${set.label})`, 'the same 20 servers started directly', 0.1,
+      () => run(NODE, [AGENT_START, viaConn]).then(ok((out) => out.startsWith('20 servers'))),
+      () => run(NODE, [AGENT_START, direct]).then(ok((out) => out.startsWith('20 servers'))));
+  }
 }
 
 /** Peak RSS of the full write path of `conn render`, in MB (median and max of a few runs). */
@@ -494,7 +538,7 @@ try {
   const rows = await cases();
   let rss;
   try {
-    rss = await peakRss();
+    rss = ONLY ? { error: 'not measured (--only)' } : await peakRss();
   } catch (err) {
     rss = { error: err.message };
   }

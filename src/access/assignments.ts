@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { AGENTS, PERMISSIONS, type Agent, type Permission } from '../catalog/constants.js';
 import type { Assignment, Catalog } from '../catalog/model.js';
 import { UsageError } from '../errors.js';
+import { describeToolLists } from './tool-list.js';
 
 export interface NewAssignment {
   connection: string;
@@ -13,6 +14,10 @@ export interface NewAssignment {
   /** Empty = all agents. */
   agents: string[];
   permission: string;
+  /** Tool globs (already parsed): only these tools; empty or absent = all the permission allows. */
+  tools?: string[];
+  /** Tool globs the agent never gets. */
+  denyTools?: string[];
 }
 
 /** Six hex characters: short enough to type, random so two machines rarely collide. */
@@ -55,13 +60,17 @@ export function addAssignment(catalog: Catalog, input: NewAssignment, now: Date)
   const permission = parsePermission(input.permission);
   const agents = [...new Set(input.agents.map(parseAgent))];
   const repos = [...new Set(input.repos)];
+  const tools = [...new Set(input.tools ?? [])];
+  const denyTools = [...new Set(input.denyTools ?? [])];
   const same = catalog.assignments.find(
     (a) => a.connection === input.connection && sameSet(a.repos, repos) && sameSet(a.agents, agents),
   );
-  if (same && same.permission === permission) return same;
+  const sameLists = (a: Assignment) => sameSet(a.tools ?? [], tools) && sameSet(a.denyTools ?? [], denyTools);
+  if (same && same.permission === permission && sameLists(same)) return same;
   if (same) {
+    const what = same.permission !== permission ? `permission ${same.permission}` : `tool lists (${describeToolLists(same) || 'none'})`;
     throw new UsageError(
-      `${input.connection} already has this assignment with permission ${same.permission} (${same.id})`,
+      `${input.connection} already has this assignment with ${what} (${same.id})`,
       `remove it first: conn unassign ${same.id}`,
     );
   }
@@ -71,6 +80,8 @@ export function addAssignment(catalog: Catalog, input: NewAssignment, now: Date)
     repos,
     agents,
     permission,
+    ...(tools.length ? { tools } : {}),
+    ...(denyTools.length ? { denyTools } : {}),
     createdAt: now.toISOString(),
   };
   catalog.assignments.push(assignment);
@@ -92,7 +103,8 @@ export function describeScope(a: Pick<Assignment, 'repos' | 'agents'>): string {
   return `${list(a.repos, 'repo', 'repos', 'all repos')}, ${list(a.agents, 'agent', 'agents', 'all agents')}`;
 }
 
-/** `repo github.com/acme/api, agent claude-code → read`. */
-export function describeAssignment(a: Pick<Assignment, 'repos' | 'agents' | 'permission'>): string {
-  return `${describeScope(a)} → ${a.permission}`;
+/** `repo github.com/acme/api, agent claude-code → read` (`, tools read_* · deny delete_*` with lists). */
+export function describeAssignment(a: Pick<Assignment, 'repos' | 'agents' | 'permission' | 'tools' | 'denyTools'>): string {
+  const lists = describeToolLists(a);
+  return `${describeScope(a)} → ${a.permission}${lists ? `, ${lists}` : ''}`;
 }

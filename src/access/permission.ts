@@ -1,6 +1,7 @@
 import type { Agent, Catalog, Connection, Permission } from '../catalog/model.js';
 import { OperationError } from '../errors.js';
 import { lowerPermission } from './tool-class.js';
+import type { ToolLists } from './tool-list.js';
 
 /** What `conn serve` is asked to run: a connection, at a permission given or looked up for a repo and agent. */
 export interface PermissionRequest {
@@ -12,7 +13,7 @@ export interface PermissionRequest {
 }
 
 /** The connection to serve, enabled, and the permission it runs at — or a one-line refusal. */
-export async function decidePermission(catalog: Catalog, opts: PermissionRequest): Promise<{ conn: Connection; permission: Permission; root?: string }> {
+export async function decidePermission(catalog: Catalog, opts: PermissionRequest): Promise<{ conn: Connection; permission: Permission; root?: string; lists?: ToolLists }> {
   const conn = Object.hasOwn(catalog.connections, opts.name) ? catalog.connections[opts.name] : undefined;
   // Exit 1, not 2: a rendered entry whose connection went away is a failed operation, not a typo.
   if (!conn) throw new OperationError(`connection ${opts.name} does not exist (removed?)`, 'run conn render again, or conn list');
@@ -27,5 +28,11 @@ export async function decidePermission(catalog: Catalog, opts: PermissionRequest
       `conn explain --repo ${repo.root} --agent ${opts.agent}`,
     );
   }
-  return { conn, root: repo.root, permission: opts.permission ? lowerPermission(opts.permission, decision.permission) : decision.permission };
+  return {
+    conn,
+    root: repo.root,
+    permission: opts.permission ? lowerPermission(opts.permission, decision.permission) : decision.permission,
+    // The assignment's tool lists travel with its permission.
+    ...(decision.lists ? { lists: decision.lists } : {}),
+  };
 }

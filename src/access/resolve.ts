@@ -4,6 +4,7 @@ import type { Agent, Assignment, Catalog, Permission } from '../catalog/model.js
 import { describeAssignment } from './assignments.js';
 import { matchesRepo, type RepoRef } from './match.js';
 import { permissionRank } from './tool-class.js';
+import { hasLists, type ToolLists } from './tool-list.js';
 
 export type DecisionReason = 'disabled' | 'global' | 'assignment' | 'no-match';
 
@@ -14,6 +15,8 @@ export interface Decision {
   reason: DecisionReason;
   /** The winning assignment's id (reason `assignment`). */
   assignment?: string;
+  /** The winning assignment's tool lists (reason `assignment`, when it has any). */
+  lists?: ToolLists;
   /** One line for people: `assignment a1b2c3: repo github.com/acme/api, agent claude-code → read`. */
   text: string;
 }
@@ -73,7 +76,10 @@ export function resolveAccess(catalog: Catalog, repo: RepoRef, agent: Agent): De
       repos: winner.repos.filter((m) => matchesRepo(m, repo)).slice(0, 1),
       agents: winner.agents.length > 0 ? [agent] : [],
       permission: winner.permission,
+      tools: winner.tools,
+      denyTools: winner.denyTools,
     };
+    const lists: ToolLists = { ...(winner.tools?.length ? { tools: winner.tools } : {}), ...(winner.denyTools?.length ? { denyTools: winner.denyTools } : {}) };
     const others = matching.length - 1;
     const overridden = others > 0 ? ` (over ${plural(others, 'other matching assignment')})` : '';
     return {
@@ -82,6 +88,7 @@ export function resolveAccess(catalog: Catalog, repo: RepoRef, agent: Agent): De
       permission: winner.permission,
       reason: 'assignment',
       assignment: winner.id,
+      ...(hasLists(lists) ? { lists } : {}),
       text: `assignment ${winner.id}: ${describeAssignment(matched)}${overridden}`,
     };
   });

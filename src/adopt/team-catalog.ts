@@ -37,6 +37,8 @@ export const TeamAssignmentSchema = z
     repos: z.array(z.string()).default([]),
     agents: z.array(z.enum(AGENTS)).default([]),
     permission: z.enum(PERMISSIONS),
+    tools: z.array(z.string()).optional(),
+    denyTools: z.array(z.string()).optional(),
   })
   .strict();
 export type TeamAssignment = z.infer<typeof TeamAssignmentSchema>;
@@ -80,7 +82,14 @@ export function teamConnection(conn: Connection): TeamConnection {
 }
 
 export function teamAssignment(a: Assignment): TeamAssignment {
-  return { connection: a.connection, repos: [...a.repos], agents: [...a.agents], permission: a.permission };
+  return {
+    connection: a.connection,
+    repos: [...a.repos],
+    agents: [...a.agents],
+    permission: a.permission,
+    ...(a.tools?.length ? { tools: [...a.tools] } : {}),
+    ...(a.denyTools?.length ? { denyTools: [...a.denyTools] } : {}),
+  };
 }
 
 /** The export document for `names` (all connections when empty), sorted by name. */

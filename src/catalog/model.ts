@@ -10,6 +10,9 @@ export type ToolClass = z.infer<typeof ToolClassSchema>;
 export const ToolSchema = z.object({
   name: z.string(),
   title: z.string().optional(),
+  /** As the server sent them: what an agent receives, so what its tool budget counts. */
+  description: z.string().optional(),
+  inputSchema: z.record(z.string(), z.unknown()).optional(),
   annotations: z
     .object({
       readOnlyHint: z.boolean().optional(),
@@ -32,6 +35,11 @@ export const HealthSchema = z.object({
   transport: z.enum(['stdio', 'http', 'sse']).optional(),
   server: z.object({ name: z.string(), version: z.string().optional() }).optional(),
   protocolVersion: z.string().optional(),
+  /** The server's declared capabilities and instructions: how `conn serve` answers before starting it (lazy start). */
+  capabilities: z.record(z.string(), z.unknown()).optional(),
+  instructions: z.string().optional(),
+  /** `conn serve` started lazily found the live tools differ from `tools` (cleared by the next conn test). */
+  drift: z.object({ added: z.array(z.string()), removed: z.array(z.string()), changed: z.array(z.string()), seenAt: z.string() }).optional(),
   latencyMs: z.number().optional(),
   tools: z.array(ToolSchema).optional(),
 });
@@ -74,6 +82,10 @@ export const AssignmentSchema = z.object({
   /** Agent types. Empty = all agents. */
   agents: z.array(z.enum(AGENTS)),
   permission: z.enum(PERMISSIONS),
+  /** Globs over tool names: the agent gets only matching tools (within the permission). Absent = all. */
+  tools: z.array(z.string()).optional(),
+  /** Globs over tool names the agent never gets. */
+  denyTools: z.array(z.string()).optional(),
   createdAt: z.string(),
 });
 export type Assignment = z.infer<typeof AssignmentSchema>;

@@ -1,6 +1,7 @@
 import { byText } from '../catalog/names.js';
 import type { Command } from 'commander';
 import { requireConnection } from '../access/assignments.js';
+import { describeToolLists } from '../access/tool-list.js';
 import type { Assignment } from '../catalog/model.js';
 import type { Deps } from '../deps.js';
 import { table } from '../ui/layout.js';
@@ -23,11 +24,12 @@ export async function run(opts: AssignmentsOptions, deps: Deps): Promise<void> {
     .sort();
   deps.io.result<Assignment[]>(assignments, (rows) => {
     const lines: string[] = [];
+    const withLists = rows.some((a) => a.tools?.length || a.denyTools?.length);
     if (rows.length > 0) {
       lines.push(
         table([
-          ['ID', 'CONNECTION', 'REPOS', 'AGENTS', 'PERMISSION'],
-          ...rows.map((a) => [a.id, a.connection, a.repos.join(', ') || 'all', a.agents.join(', ') || 'all', a.permission]),
+          ['ID', 'CONNECTION', 'REPOS', 'AGENTS', 'PERMISSION', ...(withLists ? ['TOOLS'] : [])],
+          ...rows.map((a) => [a.id, a.connection, a.repos.join(', ') || 'all', a.agents.join(', ') || 'all', a.permission, ...(withLists ? [describeToolLists(a) || 'all'] : [])]),
         ]),
       );
     }

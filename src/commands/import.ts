@@ -367,7 +367,7 @@ async function runCatalog(opts: ImportOptions, deps: Deps): Promise<void> {
         if (!applied.has(name)) continue;
         const before = c.assignments.length;
         try {
-          addAssignment(c, { connection: name, repos: a.repos, agents: a.agents, permission: a.permission }, now);
+          addAssignment(c, { connection: name, repos: a.repos, agents: a.agents, permission: a.permission, tools: a.tools, denyTools: a.denyTools }, now);
           assignmentsAdded += c.assignments.length - before;
         } catch (err) {
           assignmentProblems.push(`${name}: ${(err as Error).message}`);

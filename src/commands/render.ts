@@ -26,6 +26,8 @@ export interface RenderCommandOptions {
   auto: boolean;
   json: boolean;
   quiet: boolean;
+  /** Refuse (exit 1, nothing written) above this many tools per agent. */
+  maxTools?: number;
 }
 
 export interface RenderFlags {
@@ -38,6 +40,7 @@ export interface RenderFlags {
   auto?: boolean;
   json?: boolean;
   quiet?: boolean;
+  maxTools?: string;
 }
 
 export function parseSecretsMode(value: string | undefined): SecretsMode | undefined {
@@ -60,7 +63,14 @@ export function parseRender(flags: RenderFlags): RenderCommandOptions {
     auto: Boolean(flags.auto),
     json: Boolean(flags.json),
     quiet: Boolean(flags.quiet),
+    ...(flags.maxTools !== undefined ? { maxTools: parseMaxTools(flags.maxTools) } : {}),
   };
+}
+
+function parseMaxTools(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new UsageError(`--max-tools must be a whole number, not ${value}`);
+  return n;
 }
 
 /**
@@ -85,7 +95,7 @@ export async function run(opts: RenderCommandOptions, deps: Deps, changed?: Repo
   const repo = changed ?? (await repoIdentity(opts.repo));
   const home = deps.home;
   migrateLegacyStates(home);
-  const plain = !opts.dryRun && !opts.force && !opts.allowTracked && opts.agents !== 'all';
+  const plain = !opts.dryRun && !opts.force && !opts.allowTracked && opts.agents !== 'all' && opts.maxTools === undefined;
   // `changed`: dist/fast.cjs has just asked, and found a change.
   if (plain && !changed) {
     const answer = await answerIfUnchanged(home, { ...opts, agents: opts.agents as Agent[] }, repo);
@@ -116,7 +126,7 @@ export async function run(opts: RenderCommandOptions, deps: Deps, changed?: Repo
   const outcomes: RenderOutcome[] = [];
   for (const job of jobs) {
     const outcome = await renderAgent(
-      { root: repo.root, remote: repo.remote, isGit: repo.isGit, agent: job.agent, secrets: job.secrets, dryRun: opts.dryRun, force: opts.force, allowTracked: opts.allowTracked },
+      { root: repo.root, remote: repo.remote, isGit: repo.isGit, agent: job.agent, secrets: job.secrets, dryRun: opts.dryRun, force: opts.force, allowTracked: opts.allowTracked, ...(opts.maxTools !== undefined ? { maxTools: opts.maxTools } : {}) },
       deps,
       { snapshot, registry, ...(job.secrets === 'inline' && credentials ? { credentials } : {}) },
     );
@@ -180,6 +190,7 @@ export function register(program: Command, deps: DepsFactory): void {
     .option('--dry-run', 'print the file it would write (secrets masked); change nothing')
     .option('--force', 'replace same-named entries that conn did not write')
     .option('--allow-tracked', 'allow an inline render into a file tracked by git')
+    .option('--max-tools <n>', 'refuse (exit 1, nothing written) when an agent would see more than n tools')
     .option('--auto', 'shell hook mode: re-render the agents rendered here before; nothing if never rendered')
     .option('--json', 'print JSON')
     .option('-q, --quiet', 'print nothing unless something changed or failed')
@@ -190,6 +201,7 @@ Examples:
   $ conn render --agent claude-code --secrets proxy   # no secret ever in the repo
   $ conn render --agent vscode --secrets prompt       # VS Code asks for each secret (inputs, password)
   $ conn render --agent all --dry-run
+  $ conn render --agent cursor --secrets proxy --max-tools 80   # proxy: conn serve filters tools for Cursor
   $ eval "$(conn hook zsh)"                       # re-render on every cd`)
     .action(async (flags: RenderFlags) => {
       const options = parseRender(flags);

@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { parseAgent, parsePermission } from '../access/assignments.js';
 import { decidePermission } from '../access/permission.js';
-import type { Agent, Permission } from '../catalog/model.js';
+import type { Agent, Connection, Permission } from '../catalog/model.js';
 import type { Deps } from '../deps.js';
 import { UsageError } from '../errors.js';
 import type { DepsFactory } from './types.js';
+import type { LazyRecord, ToolDrift } from '../serve/lazy.js';
 
 export interface ServeOptions {
   name: string;
@@ -15,9 +16,12 @@ export interface ServeOptions {
   agent?: Agent;
   connectTimeoutMs: number;
   maxBodyBytes?: number;
+  /** eager: start the server now; lazy: on first use, answering from the record of conn test until then. Default: lazy with a fresh record. */
+  start?: 'eager' | 'lazy';
 }
 
 interface ServeFlags {
+  start?: string;
   permission?: string;
   repo?: string;
   agent?: string;
@@ -38,6 +42,26 @@ export function parseServe(name: string, flags: ServeFlags): ServeOptions {
     ...(flags.repo !== undefined ? { repo: flags.repo, agent: parseAgent(flags.agent!) } : {}),
     connectTimeoutMs: positive(flags.timeout ?? '30', '--timeout') * 1000,
     ...(flags.maxBody !== undefined ? { maxBodyBytes: positive(flags.maxBody, '--max-body') } : {}),
+    ...(flags.start !== undefined ? { start: parseStart(flags.start) } : {}),
+  };
+}
+
+function parseStart(value: string): 'eager' | 'lazy' {
+  if (value === 'eager' || value === 'lazy') return value;
+  throw new UsageError(`--start must be eager or lazy, not ${value}`);
+}
+
+/** A record of `conn test` younger than this answers for a lazily started server. */
+export const LAZY_RECORD_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
+
+/** What a lazy start answers with, when `conn test` recorded enough of it recently enough. */
+export function lazyRecord(conn: Connection, now: Date): LazyRecord | undefined {
+  const h = conn.health;
+  if (!h.tools || !h.server || !h.capabilities || !h.checkedAt) return undefined;
+  if (now.getTime() - Date.parse(h.checkedAt) > LAZY_RECORD_MAX_AGE_MS) return undefined;
+  return {
+    server: { info: { name: h.server.name, version: h.server.version ?? '' }, capabilities: h.capabilities, ...(h.instructions ? { instructions: h.instructions } : {}) },
+    tools: h.tools,
   };
 }
 
@@ -53,14 +77,16 @@ export async function run(opts: ServeOptions, deps: Deps): Promise<void> {
   const loading = Promise.all([import('../presets/effective.js'), import('../launch/build.js'), import('../serve/launch.js')]);
   loading.catch(() => undefined); // an import that fails is reported where it is awaited
   const catalog = await deps.catalog.read();
-  const { conn, permission, root } = await decidePermission(catalog, opts);
+  const { conn, permission, root, lists } = await decidePermission(catalog, opts);
   const registry = await deps.presets();
   const [{ presetFor }, { buildLaunchSpec, secretAccountsOf }, { launchStdio }] = await loading;
   const preset = presetFor(conn, registry);
   const store = secretAccountsOf(conn).length ? await deps.secrets() : undefined;
   const spec = await buildLaunchSpec(conn, preset, { permission, secrets: 'resolve', store, env: deps.env });
-  // The real server starts now: its start-up overlaps the rest of ours.
-  const launched = spec.kind === 'stdio' ? launchStdio(spec) : undefined;
+  const record = spec.kind !== 'http-api' && opts.start !== 'eager' ? lazyRecord(conn, deps.clock()) : undefined;
+  if (opts.start === 'lazy' && !record) deps.io.err(`conn serve ${conn.name}: no recent record of conn test (tools, server, within 7 days): starting the server now`);
+  // The real server starts now (unless lazily): its start-up overlaps the rest of ours.
+  const launched = spec.kind === 'stdio' && !record ? launchStdio(spec) : undefined;
 
   const { appendAudit } = await import('../audit/log.js');
   try {
@@ -80,6 +106,21 @@ export async function run(opts: ServeOptions, deps: Deps): Promise<void> {
   await serveSession(spec, {
     presetTable: preset.tools,
     recordedTools: conn.health.tools,
+    ...(lists ? { toolLists: lists } : {}),
+    ...(record
+      ? {
+          lazy: record,
+          // Recorded for conn list/test to show; the tools themselves are accepted only by conn test.
+          onDrift: (drift: ToolDrift) => {
+            deps.catalog
+              .update((c) => {
+                const health = c.connections[conn.name]?.health;
+                if (health) health.drift = { ...drift, seenAt: deps.clock().toISOString() };
+              })
+              .catch((err: unknown) => deps.io.err(`conn serve ${conn.name}: cannot record the drift: ${(err as Error).message}`));
+          },
+        }
+      : {}),
     connectTimeoutMs: opts.connectTimeoutMs,
     maxBodyBytes: opts.maxBodyBytes,
     launched,
@@ -96,11 +137,14 @@ export function register(program: Command, deps: DepsFactory): void {
     .option('--repo <dir>', 'look the permission up for this repo (with --agent), as conn render does')
     .option('--agent <agent>', 'claude-code, cursor, vscode, gemini, codex, opencode or kiro (with --repo)')
     .option('--timeout <seconds>', 'how long the real server gets to start and answer initialize', '30')
+    .option('--start <when>', 'eager (start the server now) or lazy (answer from the record of conn test, start on first use); default lazy when conn test recorded it in the last 7 days')
     .option('--max-body <bytes>', 'http-api: response bodies are cut after this many bytes (default 1048576)')
     .addHelpText('after', `
 stdout carries MCP messages only; diagnostics go to stderr. The real server (its whole process tree)
 is stopped when the agent closes stdin. A removed, disabled or unassigned connection fails at start
-(exit 1).
+(exit 1). With a recent record of conn test, the handshake and tools/list are answered from it at
+once and the real server starts on the first call (lazy start): an agent with many connections is
+ready as fast as with one.
 
 Examples:
   $ conn serve notion --repo . --agent claude-code      # what conn render --secrets proxy writes

@@ -176,6 +176,8 @@ export function toHealth(r: ProbeResult, previous: Health, checkedAt: string): H
     ...(r.stderr?.length ? { stderr: r.stderr } : {}),
     ...(r.transport ? { transport: r.transport } : {}),
     ...(r.server ? { server: r.server } : {}),
+    ...(r.status === 'healthy' && r.capabilities ? { capabilities: r.capabilities } : previous.capabilities ? { capabilities: previous.capabilities } : {}),
+    ...(r.status === 'healthy' && r.instructions ? { instructions: r.instructions } : {}),
     ...(r.protocolVersion ? { protocolVersion: r.protocolVersion } : {}),
     latencyMs: r.latencyMs,
     ...(tools ? { tools } : {}),

@@ -17,6 +17,9 @@ export interface ProbeResult {
   transport?: 'stdio' | 'http' | 'sse';
   server?: { name: string; version: string };
   protocolVersion?: string;
+  /** What the server declared in the handshake: what `conn serve` answers with before it starts it (lazy). */
+  capabilities?: Record<string, unknown>;
+  instructions?: string;
   tools: Tool[];
   /** Spawn (or first request) → tools/list answered; on error, until the failure. */
   latencyMs: number;
@@ -229,6 +232,8 @@ async function probeHttpApi(spec: HttpApiSpec, ctx: Ctx): Promise<ProbeResult> {
 
 interface Connected {
   server: { name: string; version: string };
+  capabilities?: Record<string, unknown>;
+  instructions?: string;
   tools: Tool[];
   latencyMs: number;
 }
@@ -256,8 +261,12 @@ async function talk(
   }
   const latencyMs = elapsed(ctx);
   const info = client.getServerVersion();
+  const capabilities = client.getServerCapabilities();
+  const instructions = client.getInstructions();
   return {
     server: { name: info?.name ?? 'unknown', version: info?.version ?? '' },
+    ...(capabilities ? { capabilities: capabilities as Record<string, unknown> } : {}),
+    ...(instructions ? { instructions } : {}),
     tools: tools.map(toTool),
     latencyMs,
   };
@@ -274,6 +283,8 @@ export function toTool(tool: McpTool): Tool {
   return {
     name: tool.name,
     ...(title ? { title } : {}),
+    ...(typeof tool.description === 'string' ? { description: tool.description } : {}),
+    ...(tool.inputSchema && typeof tool.inputSchema === 'object' ? { inputSchema: tool.inputSchema as Record<string, unknown> } : {}),
     ...(Object.keys(annotations).length ? { annotations } : {}),
     hash: toolHash(tool.description, tool.inputSchema),
   };

@@ -15,7 +15,8 @@ import { presetFor } from '../presets/effective.js';
 import type { PresetRegistry } from '../presets/registry.js';
 import type { Preset } from '../presets/schema.js';
 import { resolveAccess, type Decision } from '../access/resolve.js';
-import { deniedTools } from '../access/tool-class.js';
+import { hasLists, hasWildcard, selectTools } from '../access/tool-list.js';
+import { TOOL_LIMITS } from '../access/tool-budget.js';
 import { CLAUDE_SETTINGS_FILE, mergeClaudeDeny, readClaudeDeny, writerFor, type RenderedEntry } from './agents/index.js';
 import { readState, writeState, type RenderState, type SecretsMode } from './state.js';
 import { inputsText } from './stamp.js';
@@ -33,6 +34,8 @@ export interface RenderOptions {
   dryRun: boolean;
   force: boolean;
   allowTracked: boolean;
+  /** Refuse (exit 1, nothing written) when the agent would see more tools than this. */
+  maxTools?: number;
 }
 
 /** The JSON shape of one agent's render in `conn render --json` (stable). */
@@ -41,7 +44,9 @@ export interface RenderOutcome {
   file: string;
   status: 'written' | 'unchanged' | 'dry-run';
   secrets: SecretsMode;
-  entries: { name: string; permission: Permission; deniedTools: string[] }[];
+  entries: { name: string; permission: Permission; deniedTools: string[]; allowedTools?: string[] }[];
+  /** Tools the agent will see in all (known from `conn test` records; `unknown` names those without one). */
+  tools: { count: number; unknown: string[] };
   removed: string[];
   warnings: string[];
   /** The file as it would be written, secrets masked (dry-run only). */
@@ -88,6 +93,8 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: Rend
   const place: ProxyPlace = { root: opts.root, agent: opts.agent, node: process.execPath, entry: connEntryScript(), env: deps.env, home: deps.home, platform: process.platform };
 
   const entries: RenderedEntry[] = [];
+  const toolCount: { name: string; count: number }[] = [];
+  const toolsUnknown: string[] = [];
   const expiries: number[] = [];
   let volatile = false;
   for (const { decision, conn, preset } of chosen) {
@@ -100,19 +107,26 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: Rend
       spec = launchSpec(conn, preset, permission, values);
     }
     if (inline && conn.secretRefs && Object.keys(conn.secretRefs).length) volatile = true;
-    const denied = deniedTools(conn.health.tools ?? [], permission, preset.tools);
+    const lists = listsFor(conn, decision, permission, preset, opts, writer.toolFilter, warnings);
+    const denied = lists.denied;
+    const seen = viaProxy(conn, opts.secrets) || writer.toolFilter !== 'none' ? lists.visible : conn.health.tools?.length;
+    if (seen === undefined) toolsUnknown.push(conn.name);
+    else toolCount.push({ name: conn.name, count: seen });
     // Prompt mode: the agent asks for each secret; the file holds no value, so a dry run shows it as is.
     const prompts = opts.secrets === 'prompt' && spec.kind !== 'http-api' ? promptInputsFor(conn, preset, spec) : [];
     entries.push({
       name: conn.name,
       spec: opts.dryRun && opts.secrets !== 'prompt' ? maskSpec(spec) : spec,
       deniedTools: denied,
+      ...(lists.allowed ? { allowedTools: lists.allowed } : {}),
       ...(prompts.length ? { prompts } : {}),
     });
     if (opts.secrets === 'prompt') warnings.push(...envOnlyWarnings(conn, spec, opts.agent));
     warnings.push(...enforcementWarnings(conn, preset, permission, opts, writer.toolFilter, denied));
   }
   checkPromptIds(entries);
+  const totalTools = toolCount.reduce((n, c) => n + c.count, 0);
+  warnings.push(...toolLimitWarnings(opts.agent, totalTools, toolCount, opts.maxTools));
   if (opts.agent === 'codex' && entries.length) {
     warnings.push('Codex reads .codex/config.toml only for trusted projects: trust this repo in ~/.codex/config.toml ([projects."<path>"] trust_level = "trusted")');
   }
@@ -171,10 +185,17 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: Rend
     file: writer.file,
     status: 'unchanged',
     secrets: opts.secrets,
-    entries: entries.map((e) => ({ name: e.name, permission: e.spec.permission, deniedTools: e.deniedTools })),
+    entries: entries.map((e) => ({ name: e.name, permission: e.spec.permission, deniedTools: e.deniedTools, ...(e.allowedTools ? { allowedTools: e.allowedTools } : {}) })),
     removed: remove,
     warnings,
+    tools: { count: totalTools, unknown: toolsUnknown },
   };
+  if (opts.maxTools !== undefined && totalTools > opts.maxTools) {
+    throw new OperationError(
+      `${opts.agent} would see ${totalTools} tools here, more than --max-tools ${opts.maxTools}; nothing written (most: ${mostTools(toolCount)})`,
+      'narrow them with conn assign NAME --tools/--deny-tools, or a lower --permission',
+    );
+  }
   if (opts.dryRun) return { ...outcome, status: 'dry-run', content: next ?? '' };
 
   const hasSecrets = inline && entries.some((e) => e.spec.secrets.length > 0 || (e.spec.kind === 'remote' && Object.keys(e.spec.headers).length > 0));
@@ -240,6 +261,48 @@ function envOnlyWarnings(conn: Connection, spec: LaunchSpec, agent: Agent): stri
       (use) =>
         `${conn.name}: VS Code is not asked for ${use.field} (conn refreshes it); the entry references \${env:${use.envVar}}: start VS Code with the variables from \`conn env --agent ${agent}\`, or use --secrets proxy`,
     );
+}
+
+/**
+ * The tools one entry denies (and allows, when the assignment narrowed them), from the tools
+ * `conn test` recorded. Before the first test only exact names can be written, and the render says
+ * the lists cannot be checked yet.
+ */
+function listsFor(conn: Connection, decision: Decision, permission: Permission, preset: Preset, opts: RenderOptions, filter: string, warnings: string[]): { denied: string[]; allowed?: string[]; visible?: number } {
+  const lists = decision.lists;
+  const recorded = conn.health.tools;
+  if (!recorded) {
+    if (!hasLists(lists)) return { denied: [] };
+    warnings.push(`${conn.name}: its tool lists cannot be checked yet (only exact names are written): run \`conn test ${conn.name}\``);
+    const exact = (globs: string[] | undefined) => (globs ?? []).filter((g) => !hasWildcard(g));
+    const allowed = lists?.tools?.length && exact(lists.tools).length === lists.tools.length ? exact(lists.tools) : undefined;
+    return { denied: exact(lists?.denyTools), ...(allowed ? { allowed } : {}) };
+  }
+  const selection = selectTools(recorded, permission, preset.tools, lists);
+  if (selection.unmatched.length) {
+    warnings.push(`${conn.name}: ${selection.unmatched.join(', ')} ${selection.unmatched.length === 1 ? 'matches' : 'match'} none of its ${recorded.length} recorded tools`);
+  }
+  if (hasLists(lists) && filter === 'none' && !viaProxy(conn, opts.secrets) && selection.denied.length) {
+    warnings.push(`${conn.name}: ${opts.agent} cannot filter single tools; its tool list is enforced only with --secrets proxy`);
+  }
+  return {
+    denied: selection.denied,
+    visible: selection.allowed.length,
+    ...(lists?.tools?.length ? { allowed: selection.allowed.map((t) => t.name) } : {}),
+  };
+}
+
+function mostTools(counts: { name: string; count: number }[]): string {
+  return [...counts].sort((a, b) => b.count - a.count).slice(0, 3).map((c) => `${c.name} ${c.count}`).join(', ');
+}
+
+/** Past the agent's known limit: say so and name the connections with the most tools. */
+function toolLimitWarnings(agent: Agent, total: number, counts: { name: string; count: number }[], maxTools: number | undefined): string[] {
+  const known = TOOL_LIMITS[agent];
+  if (!known || total <= known.limit || maxTools !== undefined) return [];
+  return [
+    `${agent} would see ${total} tools here, over its limit of ${known.limit} (${known.effect}; ${known.source}); most: ${mostTools(counts)}. Narrow them with conn assign NAME --tools/--deny-tools${agent === 'cursor' || agent === 'vscode' ? ', and render with --secrets proxy (this agent cannot filter tools itself)' : ''}`,
+  ];
 }
 
 function enforcementWarnings(conn: Connection, preset: Preset, permission: Permission, opts: RenderOptions, filter: string, denied: string[]): string[] {

@@ -1,6 +1,7 @@
-// Which upstream tools a permission level lets through `conn serve` (SPEC §4).
+// Which upstream tools a permission level (and the assignment's tool lists) let through `conn serve` (SPEC §4).
 import type { Permission, Tool, ToolClass } from '../catalog/model.js';
 import { allowedByPermission, classifyTool } from '../access/tool-class.js';
+import { describeToolLists, listsAllow, type ToolLists } from '../access/tool-list.js';
 
 const SEVERITY: Record<ToolClass, number> = { read: 0, write: 1, destructive: 2 };
 
@@ -23,7 +24,7 @@ export interface ToolGate {
  * what `conn test` last recorded for it: a server cannot talk a tool into a lower class between
  * tests (re-run `conn test` to accept such a change). Unknown tools get the MCP defaults: destructive.
  */
-export function createToolGate(permission: Permission, presetTable?: Record<string, ToolClass>, recorded?: Tool[]): ToolGate {
+export function createToolGate(permission: Permission, presetTable?: Record<string, ToolClass>, recorded?: Tool[], lists?: ToolLists): ToolGate {
   const before = new Map((recorded ?? []).map((t) => [t.name, t]));
   const classOf = (tool: ListedTool): ToolClass => {
     const live = classifyTool({ name: tool.name, ...(tool.annotations ? { annotations: pickHints(tool.annotations) } : {}) }, presetTable);
@@ -36,8 +37,9 @@ export function createToolGate(permission: Permission, presetTable?: Record<stri
   return {
     permission,
     classOf,
-    allows: (tool) => allowedByPermission(classOf(tool), permission),
-    refusal: (name) => `tool ${name} is not allowed at permission ${permission}`,
+    allows: (tool) => allowedByPermission(classOf(tool), permission) && listsAllow(tool.name, lists),
+    refusal: (name) =>
+      listsAllow(name, lists) ? `tool ${name} is not allowed at permission ${permission}` : `tool ${name} is not in this assignment's tool list (${describeToolLists(lists)})`,
   };
 }
 

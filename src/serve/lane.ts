@@ -127,8 +127,10 @@ export class Lane {
     // A tool the server does not list is classed by the defaults (destructive): only `full` passes it on.
     const tool = this.known.get(name) ?? { name };
     if (!gate.allows(tool)) {
-      log(`refused tools/call ${name}: not allowed at permission ${gate.permission}`);
-      this.fail(pending, new ServeError(ErrorCode.InvalidParams, gate.refusal(name)));
+      // Not in the server's current list at all (gone since conn test, or a typo): say that, not "not allowed".
+      const missing = !this.known.has(name);
+      log(`refused tools/call ${name}: ${missing ? 'not in the server’s tool list' : `not allowed at permission ${gate.permission}`}`);
+      this.fail(pending, new ServeError(ErrorCode.InvalidParams, missing ? `tool ${name} is not in the server's tool list (it changed since conn test?)` : gate.refusal(name)));
       return;
     }
     this.forward(pending, req);

@@ -8,6 +8,8 @@ import type { HttpApiSpec, LaunchSpec } from '../launch/types.js';
 import type { StdioProcessTransport } from '../probe/process.js';
 import { AgentStdioTransport } from './agent-stdio.js';
 import { createToolGate } from './gate.js';
+import type { ToolLists } from '../access/tool-list.js';
+import { openLazy, type LazyRecord, type ToolDrift } from './lazy.js';
 import { openProxy } from './proxy.js';
 import { connectUpstream, type Upstream } from './upstream.js';
 
@@ -16,6 +18,12 @@ export interface ServeSessionOptions {
   presetTable?: Record<string, ToolClass>;
   /** Tools as `conn test` last recorded them (a floor for their class). */
   recordedTools?: Tool[];
+  /** The assignment's tool lists (`conn assign --tools/--deny-tools`). */
+  toolLists?: ToolLists;
+  /** Lazy start: answer from this record and start the server on the first request that needs it. */
+  lazy?: LazyRecord;
+  /** Lazy start: the live tool list differs from the record. */
+  onDrift?: (drift: ToolDrift) => void;
   connectTimeoutMs: number;
   graceMs?: number;
   maxBodyBytes?: number;
@@ -58,6 +66,8 @@ export async function serveSession(spec: LaunchSpec, opts: ServeSessionOptions):
   stdout.once('error', onGone);
 
   let upstream: Upstream | undefined;
+  /** Lazy start: the start under way (or done), so an end while it runs still stops that server. */
+  let lazyStart: Promise<Upstream> | undefined;
   /** Stops reading the agent (and ends an SDK server). */
   let closeAgent: (() => Promise<void>) | undefined;
   const transport = new AgentStdioTransport(stdin, stdout);
@@ -65,6 +75,25 @@ export async function serveSession(spec: LaunchSpec, opts: ServeSessionOptions):
   try {
     if (spec.kind === 'http-api') {
       closeAgent = await startHttpApi(spec, transport, opts, onProtocolError, onGone);
+    } else if (opts.lazy) {
+      const gate = createToolGate(spec.permission, opts.presetTable, opts.recordedTools, opts.toolLists);
+      openLazy(transport, {
+        record: opts.lazy,
+        gate,
+        log: opts.log,
+        start: () => (lazyStart = connectUpstream(spec, { connectTimeoutMs: opts.connectTimeoutMs, graceMs: opts.graceMs })),
+        onUpstream: (u) => {
+          upstream = u;
+          opts.onUpstream?.(u);
+          void u.ended.then((why) => finish({ by: 'upstream', why }));
+        },
+        onDrift: (drift) => opts.onDrift?.(drift),
+      });
+      opts.log(`answering from the record of conn test at permission ${spec.permission}; the server starts on first use`);
+      transport.onerror = onProtocolError;
+      transport.onclose = onGone;
+      await transport.start();
+      closeAgent = () => transport.close();
     } else {
       const connecting = connectUpstream(spec, { connectTimeoutMs: opts.connectTimeoutMs, graceMs: opts.graceMs, launched: opts.launched });
       const first = await Promise.race([connecting.then((u) => ({ u })), ended.then((e) => ({ e }))]);
@@ -76,7 +105,7 @@ export async function serveSession(spec: LaunchSpec, opts: ServeSessionOptions):
       upstream = first.u;
       opts.onUpstream?.(upstream);
       void upstream.ended.then((why) => finish({ by: 'upstream', why }));
-      const gate = createToolGate(spec.permission, opts.presetTable, opts.recordedTools);
+      const gate = createToolGate(spec.permission, opts.presetTable, opts.recordedTools, opts.toolLists);
       openProxy(upstream, transport, gate, opts.log);
       opts.log(`proxying ${spec.kind === 'stdio' ? `stdio server (pid ${upstream.pid})` : `${upstream.transport} server`} at permission ${spec.permission}`);
       transport.onerror = onProtocolError;
@@ -92,6 +121,7 @@ export async function serveSession(spec: LaunchSpec, opts: ServeSessionOptions):
     }
   } finally {
     // The real server first: it must be gone before we exit, whatever happened above.
+    await lazyStart?.then((u) => u.close(), () => undefined);
     await upstream?.close();
     await closeAgent?.().catch(() => undefined);
     stdin.off('end', onEof);

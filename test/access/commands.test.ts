@@ -199,6 +199,8 @@ describe('access commands', () => {
           },
           { connection: 'web-only', rendered: false, reason: 'no-match', text: 'no matching assignment (1 assignment for other repos/agents)' },
         ],
+        // No connection has been tested: nothing to count yet, and the total says which.
+        total: { tools: 0, tokens: 0, unknown: ['global-one', 'sentry'] },
       });
 
       const human = harness();

@@ -89,7 +89,8 @@ export const codex: AgentWriter = {
 export function codexEntry(entry: RenderedEntry): Record<string, unknown> {
   const spec = writableSpec(entry);
   const { name } = entry;
-  const disabled = nonEmptyList('disabled_tools', entry.deniedTools);
+  // `enabled_tools` where the assignment names the tools (an allow list keeps later tools out).
+  const disabled = entry.allowedTools?.length ? { enabled_tools: entry.allowedTools } : nonEmptyList('disabled_tools', entry.deniedTools);
   if (spec.kind === 'stdio') {
     if (hasPlaceholder(spec.command) || spec.args.some(hasPlaceholder)) {
       throw new UnsupportedEntryError(`codex cannot put a secret reference in the command line of ${name}`, PROXY_HINT);

@@ -3,7 +3,8 @@ import { nonEmpty, nonEmptyList, remoteType, withReferences, writableSpec } from
 
 /**
  * `.gemini/settings.json`: `mcpServers` (every other setting kept); remote entries use `url` + `type`
- * (`httpUrl` is deprecated); `${VAR}` references; denied tools in the entry's `excludeTools`.
+ * (`httpUrl` is deprecated); `${VAR}` references; denied tools in the entry's `excludeTools`, or
+ * `includeTools` when the assignment names the tools (`conn assign --tools`).
  */
 export const gemini = jsonWriter({
   agent: 'gemini',
@@ -12,7 +13,9 @@ export const gemini = jsonWriter({
   toolFilter: 'entry',
   entry(entry) {
     const spec = withReferences(writableSpec(entry), (v) => `\${${v}}`);
-    const exclude = nonEmptyList('excludeTools', entry.deniedTools);
+    // An allow list where the assignment narrowed the tools (a tool the server adds later stays out);
+    // an empty one would mean "all" to Gemini, so then every tool is excluded by name instead.
+    const exclude = entry.allowedTools?.length ? { includeTools: entry.allowedTools } : nonEmptyList('excludeTools', entry.deniedTools);
     if (spec.kind === 'stdio') return { command: spec.command, args: spec.args, ...nonEmpty('env', spec.env), ...exclude };
     return { type: remoteType(spec), url: spec.url, ...nonEmpty('headers', spec.headers), ...exclude };
   },

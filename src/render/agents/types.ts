@@ -23,6 +23,12 @@ export interface RenderedEntry {
   /** Tool names (as the server lists them) the agent should not be able to call. */
   deniedTools: string[];
   /**
+   * The assignment narrowed the tools (`conn assign --tools`): the names the agent may call. Writers
+   * whose agent has an allow list (Gemini `includeTools`, Codex `enabled_tools`) write this instead of
+   * `deniedTools`, so a tool the server adds later stays hidden; the others deny `deniedTools`.
+   */
+  allowedTools?: string[];
+  /**
    * `--secrets prompt`: the placeholders the agent asks the user for (only writers with `inputIds`
    * take them). A placeholder not listed here stays an env reference (an OAuth access token).
    */
