@@ -79,10 +79,10 @@ export async function run(opts: ServeOptions, deps: Deps): Promise<void> {
   const catalog = await deps.catalog.read();
   const { conn, permission, root, lists } = await decidePermission(catalog, opts);
   const registry = await deps.presets();
-  const [{ presetFor }, { buildLaunchSpec, secretAccountsOf }, { launchStdio }] = await loading;
+  const [{ presetFor }, { launchSpec }, { launchStdio }] = await loading;
   const preset = presetFor(conn, registry);
-  const store = secretAccountsOf(conn).length ? await deps.secrets() : undefined;
-  const spec = await buildLaunchSpec(conn, preset, { permission, secrets: 'resolve', store, env: deps.env });
+  const credentials = await deps.credentials.resolve([conn], 'resolve');
+  const spec = launchSpec(conn, preset, permission, credentials.values(conn.name));
   const record = spec.kind !== 'http-api' && opts.start !== 'eager' ? lazyRecord(conn, deps.clock()) : undefined;
   if (opts.start === 'lazy' && !record) deps.io.err(`conn serve ${conn.name}: no recent record of conn test (tools, server, within 7 days): starting the server now`);
   // The real server starts now (unless lazily): its start-up overlaps the rest of ours.
