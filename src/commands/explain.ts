@@ -4,7 +4,7 @@ import { repoIdentity, type RepoIdentity } from '../access/repo.js';
 import { resolveAccess, type Decision } from '../access/resolve.js';
 import type { Agent } from '../catalog/model.js';
 import type { Deps } from '../deps.js';
-import { table } from '../ui/layout.js';
+import { table, wrapText } from '../ui/layout.js';
 import { selectTools } from '../access/tool-list.js';
 import { estimateTokens, toolDefinitionBytes, TOOL_LIMITS } from '../access/tool-budget.js';
 import { presetFor } from '../presets/effective.js';
@@ -85,7 +85,7 @@ export async function run(opts: ExplainOptions, deps: Deps): Promise<void> {
     ]);
     const over = e.total.limit !== undefined && e.total.tools > e.total.limit ? ` — over ${e.agent}'s limit of ${e.total.limit}` : '';
     const unknown = e.total.unknown.length ? `; not counted (no conn test yet): ${e.total.unknown.join(', ')}` : '';
-    return `${head}\n\n${rows}\n\ntools: ${e.total.tools}, ~${e.total.tokens} tokens of definitions (estimate: bytes/4)${over}${unknown}`;
+    return `${head}\n\n${rows}\n\n${wrapText(`tools: ${e.total.tools}, ~${e.total.tokens} tokens of definitions (estimate: bytes/4)${over}${unknown}`)}`;
   });
 }
 
