@@ -39,7 +39,9 @@ describe('layout', () => {
     const lines = plain(s.output()).split('\n').filter((l) => l.trim());
     const header = lines.findIndex((l) => l.startsWith('CONNECTION'));
     const column = lines[header]!.indexOf('WHY');
-    const rows = lines.slice(header + 1);
+    // The table ends where explain's tool total begins.
+    const total = lines.findIndex((l) => l.startsWith('tools: '));
+    const rows = lines.slice(header + 1, total);
     for (const l of lines) expect(l.length, l).toBeLessThan(70);
     expect(rows.length).toBeGreaterThan(1);
     for (const l of rows.slice(1)) expect(l.slice(0, column).trim(), l).toBe('');
