@@ -195,41 +195,6 @@ function withQuery(url: string | undefined, query: Record<string, string>): stri
   return parsed.href;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Compatibility for the commands that have not moved to `deps.credentials` yet (commands/test.ts,
-// commands/serve.ts): the credentials port resolves, then the pure builder above. To be removed at
-// merge, when those call `deps.credentials.resolve([conn], 'resolve')` and `launchSpec` themselves.
-// ---------------------------------------------------------------------------------------------
-
-/** @deprecated Use `deps.credentials.resolve` and `launchSpec`. */
-export interface BuildOptions {
-  permission: Permission;
-  secrets: 'resolve' | 'reference';
-  store?: import('../secrets/store.js').SecretStore;
-  env?: NodeJS.ProcessEnv;
-}
-
-/** @deprecated Use `deps.credentials.resolve` and `launchSpec`. */
-export async function buildLaunchSpec(conn: Connection, preset: Preset, opts: BuildOptions): Promise<LaunchSpec> {
-  if (opts.secrets === 'reference') return launchSpec(conn, preset, opts.permission, referenceValues(conn));
-  const env = opts.env ?? process.env;
-  const [{ createCredentials }, { createCatalogStore }, { connHome }] = await Promise.all([
-    import('../credentials/credentials.js'),
-    import('../catalog/store.js'),
-    import('../paths.js'),
-  ]);
-  const home = connHome(env);
-  const store = opts.store;
-  const credentials = createCredentials({
-    home,
-    env,
-    catalog: createCatalogStore(home),
-    secrets: store ? async () => store : async () => (await import('../secrets/open.js')).openSecretStore(home, env, () => undefined),
-  });
-  const resolved = await credentials.resolve([conn], 'resolve');
-  return launchSpec(conn, preset, opts.permission, resolved.values(conn.name));
-}
-
 /**
  * The values a preset's templates expand with for this connection: field defaults, the connection's
  * fields, and its secret values (from the credentials port). For templates outside the launch spec,

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection } from '../../src/catalog/model.js';
-import { buildLaunchSpec } from '../../src/launch/build.js';
+import { referenceSpec, resolvedSpec } from '../helpers/spec.js';
 import { hasPlaceholder } from '../../src/launch/types.js';
 import { loopbackPort } from '../../src/oauth/port.js';
 import { presetFor } from '../../src/presets/effective.js';
@@ -78,7 +78,7 @@ describe('conn connect (browser flow)', () => {
     expect(stored.client?.redirect_uris).toEqual([`http://127.0.0.1:${loopbackPort(name)}/callback`]);
   });
 
-  it('gives a token that works for tools/list through buildLaunchSpec and probe, and through conn test', async () => {
+  it('gives a token that works for tools/list through the credentials port and probe, and through conn test', async () => {
     const w = newWorld();
     const name = unique('fx');
     await addRemote(w, name, fixture.mcpUrl);
@@ -86,7 +86,7 @@ describe('conn connect (browser flow)', () => {
 
     const conn = connection(w, name);
     const preset = presetFor(conn, loadPresets(w.home));
-    const spec = await buildLaunchSpec(conn, preset, { permission: 'full', secrets: 'resolve', env: w.env });
+    const spec = await resolvedSpec(conn, preset, { permission: 'full', env: w.env });
     expect(spec.kind).toBe('remote');
     if (spec.kind !== 'remote') return;
     expect(spec.headers.Authorization).toBe(`Bearer ${storedOAuth(w, name).tokens!.access_token}`);
@@ -96,7 +96,7 @@ describe('conn connect (browser flow)', () => {
     expect(result.tools.map((t) => t.name).sort()).toEqual(['echo', 'whoami']);
 
     // Reference mode (render --secrets env): a placeholder, never the token.
-    const ref = await buildLaunchSpec(conn, preset, { permission: 'full', secrets: 'reference', env: w.env });
+    const ref = referenceSpec(conn, preset, 'full');
     if (ref.kind !== 'remote') return;
     expect(hasPlaceholder(ref.headers.Authorization!)).toBe(true);
     expect(ref.secrets).toContainEqual({ field: 'oauth_access_token', envVar: `CONN_${name.toUpperCase().replace(/-/g, '_')}_OAUTH_ACCESS_TOKEN` });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Connection } from '../../src/catalog/model.js';
-import { buildLaunchSpec } from '../../src/launch/build.js';
+import { referenceSpec } from '../helpers/spec.js';
 import { presetFor } from '../../src/presets/effective.js';
 import { loadPresets } from '../../src/presets/registry.js';
 
@@ -19,7 +19,7 @@ function remote(name: string, url: string, matchedPreset: string): Connection {
 }
 
 async function urlAt(conn: Connection, permission: 'read' | 'readwrite' | 'full'): Promise<string> {
-  const spec = await buildLaunchSpec(conn, presetFor(conn, registry), { permission, secrets: 'reference', env: {} });
+  const spec = referenceSpec(conn, presetFor(conn, registry), permission);
   if (spec.kind !== 'remote') throw new Error(`expected a remote spec, got ${spec.kind}`);
   return spec.url;
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Connection } from '../../src/catalog/model.js';
 import { OperationError } from '../../src/errors.js';
-import { buildLaunchSpec } from '../../src/launch/build.js';
+import { referenceSpec } from '../helpers/spec.js';
 import { presetFor } from '../../src/presets/effective.js';
 import { loadPresets } from '../../src/presets/registry.js';
 import { writerFor } from '../../src/render/agents/index.js';
@@ -20,7 +20,7 @@ function connection(name: string, preset: string, over: Partial<Connection> = {}
 
 async function entry(conn: Connection): Promise<RenderedEntry> {
   const preset = presetFor(conn, registry);
-  const spec = await buildLaunchSpec(conn, preset, { permission: 'full', secrets: 'reference' });
+  const spec = referenceSpec(conn, preset, 'full');
   if (spec.kind === 'http-api') throw new Error('not here');
   return { name: conn.name, spec, deniedTools: [], prompts: promptInputsFor(conn, preset, spec) };
 }

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Catalog } from '../../src/catalog/model.js';
-import { buildLaunchSpec } from '../../src/launch/build.js';
+import { resolvedSpec } from '../helpers/spec.js';
 import { loadPresets } from '../../src/presets/registry.js';
 import { keychainItems } from '../helpers/keyring.js';
 import { makeWorld, requireKeychain, type World } from '../helpers/world.js';
@@ -159,20 +159,19 @@ describe('secret references at use time', () => {
     return JSON.parse(readFileSync(join(b.home, 'config.json'), 'utf8')) as Catalog;
   }
 
-  it('resolves env: and file: references in buildLaunchSpec, never storing them resolved', async () => {
+  it('resolves env: and file: references through the credentials port, never storing them resolved', async () => {
     const catalog = await importedCatalog();
     const presets = loadPresets(b.home);
     const tokenFile = join(b.tmp, 'docs-token');
     writeFileSync(tokenFile, 'canary-file-token\n');
-    const billing = await buildLaunchSpec(catalog.connections.billing!, presets.require('custom'), {
+    const billing = await resolvedSpec(catalog.connections.billing!, presets.require('custom'), {
       permission: 'full',
-      secrets: 'resolve',
-      env: { BILLING_KEY: 'canary-env-value' },
+      env: { ...b.env, BILLING_KEY: 'canary-env-value' },
     });
     expect(billing).toMatchObject({ kind: 'stdio', command: 'node', args: ['billing.js'], env: { LOG_LEVEL: 'debug', BILLING_KEY: 'canary-env-value' } });
 
     const docs = { ...catalog.connections.docs!, secretRefs: { token: `file:${tokenFile}` } };
-    const spec = await buildLaunchSpec(docs, presets.require('remote'), { permission: 'full', secrets: 'resolve', env: {} });
+    const spec = await resolvedSpec(docs, presets.require('remote'), { permission: 'full', env: b.env });
     expect(spec).toMatchObject({ kind: 'remote', url: 'https://mcp.example.com/mcp', headers: { Authorization: 'Bearer canary-file-token' } });
     expect(readFileSync(join(b.home, 'config.json'), 'utf8')).not.toContain('canary-');
   });
@@ -180,10 +179,10 @@ describe('secret references at use time', () => {
   it('fails with a message naming the reference when it cannot be resolved', async () => {
     const catalog = await importedCatalog();
     const presets = loadPresets(b.home);
-    await expect(buildLaunchSpec(catalog.connections.billing!, presets.require('custom'), { permission: 'full', secrets: 'resolve', env: {} })).rejects.toThrow(
+    await expect(resolvedSpec(catalog.connections.billing!, presets.require('custom'), { permission: 'full', env: b.env })).rejects.toThrow(
       'billing/BILLING_KEY: environment variable BILLING_KEY (from env:BILLING_KEY) is not set',
     );
-    await expect(buildLaunchSpec(catalog.connections.docs!, presets.require('remote'), { permission: 'full', secrets: 'resolve', env: {} })).rejects.toThrow(
+    await expect(resolvedSpec(catalog.connections.docs!, presets.require('remote'), { permission: 'full', env: b.env })).rejects.toThrow(
       'docs/token: cannot read file:/run/secrets/docs-token: ENOENT',
     );
     // The same through the CLI: render stops with exit 1 and one line naming it.
@@ -228,10 +227,10 @@ describe('secret references at use time', () => {
     const catalog = JSON.parse(readFileSync(join(b.home, 'config.json'), 'utf8')) as Catalog;
     const notion = catalog.connections.notion!;
     const preset = loadPresets(b.home).require('notion');
-    await expect(buildLaunchSpec(notion, preset, { permission: 'full', secrets: 'resolve', env })).rejects.toThrow(
+    await expect(resolvedSpec(notion, preset, { permission: 'full', env: { ...b.env, ...env } })).rejects.toThrow(
       'notion/NOTION_TOKEN: op could not read op://Engineering/Notion/credential: [ERROR] item not found',
     );
-    await expect(buildLaunchSpec(notion, preset, { permission: 'full', secrets: 'resolve', env: { PATH: join(b.tmp, 'empty') } })).rejects.toThrow(
+    await expect(resolvedSpec(notion, preset, { permission: 'full', env: { ...b.env, PATH: join(b.tmp, 'empty') } })).rejects.toThrow(
       'op://Engineering/Notion/credential needs the op CLI, which is not installed or not on PATH',
     );
   });
