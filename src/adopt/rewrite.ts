@@ -2,7 +2,7 @@
 // kept); the next `conn render` writes them back as conn-managed entries with secrets from conn.
 import { readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import type { Agent } from '../catalog/constants.js';
+import { AGENTS, type Agent } from '../catalog/constants.js';
 import { codex } from '../render/agents/codex.js';
 import { removeJson } from '../render/agents/jsonc-edit.js';
 import { writeSafely } from '../render/write-safely.js';
@@ -15,11 +15,14 @@ const SERVER_KEY: Partial<Record<Source, string>> = {
   vscode: 'servers',
   gemini: 'mcpServers',
   opencode: 'mcp',
+  kiro: 'mcpServers',
+  roo: 'mcpServers',
+  amazonq: 'mcpServers',
 };
 
-/** The agent `conn render --agent` takes for a source (Claude Desktop has no project file). */
+/** The agent `conn render --agent` takes for a source; undefined when conn has no writer for it (Claude Desktop). */
 export function renderAgentFor(source: Source): Agent | undefined {
-  return source === 'claude-desktop' ? undefined : source;
+  return (AGENTS as readonly string[]).includes(source) ? (source as Agent) : undefined;
 }
 
 /** The text of `path` with the server entries `names` removed; the text itself when none is there. */

@@ -4,7 +4,7 @@ import type { Preset } from '../presets/schema.js';
 import { isSecretRef } from '../secrets/refs.js';
 import { secretAccount, type SecretStore } from '../secrets/store.js';
 import type { CatalogStore } from './store.js';
-import type { Catalog, Connection } from './model.js';
+import type { Catalog, Connection, EntrySettings } from './model.js';
 import { checkFieldValue, ENV_KEY, type FieldProblem } from './fields.js';
 import { checkName, slugify } from './names.js';
 
@@ -22,6 +22,10 @@ export interface ConnectionDraft {
   command?: string[];
   enabled: boolean;
   matchedPreset?: string;
+  /** The key agents see when it is not the name (see Connection.key). */
+  key?: string;
+  transport?: 'http' | 'sse';
+  settings?: EntrySettings;
 }
 
 /** A default name when --name is not given: the preset id, or something derived for free-form kinds. */
@@ -132,6 +136,9 @@ export async function commitNewConnection(
         ...(Object.keys(draft.secretRefs).length ? { secretRefs: draft.secretRefs } : {}),
         ...(draft.command ? { command: draft.command } : {}),
         ...(draft.matchedPreset ? { matchedPreset: draft.matchedPreset } : {}),
+        ...(draft.key && draft.key !== draft.name ? { key: draft.key } : {}),
+        ...(draft.transport ? { transport: draft.transport } : {}),
+        ...(draft.settings && Object.keys(draft.settings).length ? { settings: draft.settings } : {}),
         createdAt: stamp,
         updatedAt: stamp,
         health: { status: 'unknown' },

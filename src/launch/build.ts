@@ -56,6 +56,8 @@ export async function buildLaunchSpec(conn: Connection, preset: Preset, opts: Bu
   const url = withQuery(expand(mapping.url ?? remote.url), expandMap(mapping.query ?? {}, expand));
   if (!url) throw new OperationError(`connection ${conn.name} has no url`, `conn edit ${conn.name} --set url=https://…`);
   const headers = expandMap({ ...remote.headers, ...mapping.headers }, expand);
+  // Headers the connection carries that hold no secret (an imported `X-MCP-Toolsets`); the preset's win.
+  for (const [name, value] of Object.entries(conn.settings?.headers ?? {})) if (!hasHeader(headers, name)) headers[name] = value;
   const token = values.token;
   if (token) {
     if (preset.kind === 'http-api') {
@@ -86,7 +88,7 @@ export async function buildLaunchSpec(conn: Connection, preset: Preset, opts: Bu
     return { kind: 'http-api', name: conn.name, url, headers, secrets: secrets.uses, permission: opts.permission };
   }
   const lastSeen = conn.health.transport;
-  const transport = remote.transport ?? (lastSeen === 'sse' ? 'sse' : 'auto');
+  const transport = conn.transport ?? remote.transport ?? (lastSeen === 'sse' ? 'sse' : 'auto');
   return { kind: 'remote', name: conn.name, url, headers, transport, secrets: secrets.uses, permission: opts.permission };
 }
 
@@ -103,6 +105,15 @@ export async function resolveSecretEnv(conn: Connection, opts: Omit<BuildOptions
     env[secretEnvVar(conn.name, 'oauth_access_token')] = await freshAccessToken(conn, { store: opts.store, env: opts.env ?? process.env });
   }
   return env;
+}
+
+function hasHeader(headers: Record<string, string>, name: string): boolean {
+  return Object.keys(headers).some((h) => h.toLowerCase() === name.toLowerCase());
+}
+
+/** `env:VAR` (with or without a default) → VAR; anything else → undefined. */
+function refVar(ref: string | undefined): string | undefined {
+  return ref ? /^env:([A-Za-z_][A-Za-z0-9_]*)(?::-|$)/.exec(ref)?.[1] : undefined;
 }
 
 /** `Bearer ` is prefixed unless the token already carries a scheme (`Basic x`, `Sentry-Bearer x`). */
@@ -140,7 +151,8 @@ async function secretValues(conn: Connection, opts: BuildOptions): Promise<{ val
     stored = await opts.store.getMany(accounts);
   }
   for (const field of conn.secrets) {
-    const envVar = secretEnvVar(conn.name, field);
+    // A reference to the user's own variable keeps its name in reference mode (`${GITHUB_TOKEN}` stays so).
+    const envVar = refVar(conn.secretRefs?.[field]) ?? secretEnvVar(conn.name, field);
     uses.push({ field, envVar });
     if (opts.secrets === 'reference') {
       values[field] = secretPlaceholder(envVar);

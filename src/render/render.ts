@@ -83,11 +83,18 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: { sn
     const denied = deniedTools(conn.health.tools ?? [], permission, preset.tools);
     // Prompt mode: the agent asks for each secret; the file holds no value, so a dry run shows it as is.
     const prompts = opts.secrets === 'prompt' && spec.kind !== 'http-api' ? promptInputsFor(conn, preset, spec) : [];
+    const key = conn.key ?? conn.name;
+    const clash = entries.find((e) => e.name === key);
+    if (clash) {
+      throw new OperationError(`two connections would write the entry ${key} for ${opts.agent}`, `give one another key: conn edit ${conn.name} --key NEW`);
+    }
+    const userDisabled = conn.settings?.disabledTools ?? [];
     entries.push({
-      name: conn.name,
+      name: key,
       spec: opts.dryRun && opts.secrets !== 'prompt' ? maskSpec(spec) : spec,
-      deniedTools: denied,
+      deniedTools: userDisabled.length ? [...new Set([...denied, ...userDisabled])].sort() : denied,
       ...(prompts.length ? { prompts } : {}),
+      ...(conn.settings && !viaProxy(conn, opts.secrets) ? { settings: conn.settings } : {}),
     });
     if (opts.secrets === 'prompt') warnings.push(...envOnlyWarnings(conn, spec, opts.agent));
     warnings.push(...enforcementWarnings(conn, preset, permission, opts, writer.toolFilter, denied));
@@ -157,11 +164,12 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: { sn
   };
   if (opts.dryRun) return { ...outcome, status: 'dry-run', content: next ?? '' };
 
-  const hasSecrets = inline && entries.some((e) => e.spec.secrets.length > 0 || (e.spec.kind === 'remote' && Object.keys(e.spec.headers).length > 0));
+  // Whether the file gets a secret value: a connection with a secret (or an OAuth token) rendered inline.
+  const hasSecrets = inline && chosen.some(({ conn }) => !viaProxy(conn, opts.secrets) && (conn.secrets.length > 0 || Boolean(conn.oauth)));
   const changed = next !== null && next !== existing;
   const sideChanged = sideNext !== null && sideNext !== sideExisting;
   if (changed) {
-    if (git && (await git.tracked)) {
+    if (git && hasSecrets && (await git.tracked)) {
       throw new OperationError(
         `${writer.file} is tracked by git: an inline render would put secrets into it`,
         'use --secrets env or --secrets proxy, or --allow-tracked if you really mean it',

@@ -2,6 +2,7 @@ import type { RenderedEntry } from './types.js';
 import { jsonWriter } from './json-writer.js';
 import { appendJson, objectAt, parseJsonObject, removeJson, setJson, withFinalNewline } from './jsonc-edit.js';
 import { nonEmpty, remoteType, toolIdPart, withReferences, writableSpec } from './spec-parts.js';
+import { entrySettings } from './settings.js';
 import { findNodeAtLocation, getNodeValue } from 'jsonc-parser';
 
 /** Where Claude Code reads a project's local (uncommitted) permission rules. */
@@ -16,9 +17,9 @@ export const claudeCode = jsonWriter({
   entry(entry) {
     const spec = withReferences(writableSpec(entry), (v) => `\${${v}}`);
     if (spec.kind === 'stdio') {
-      return { type: 'stdio', command: spec.command, args: spec.args, ...nonEmpty('env', spec.env) };
+      return { type: 'stdio', command: spec.command, args: spec.args, ...nonEmpty('env', spec.env), ...entrySettings('claude-code', entry, 'stdio') };
     }
-    return { type: remoteType(spec), url: spec.url, ...nonEmpty('headers', spec.headers) };
+    return { type: remoteType(spec), url: spec.url, ...nonEmpty('headers', spec.headers), ...entrySettings('claude-code', entry, 'remote') };
   },
   sideFileRules: claudeDenyRules,
 });

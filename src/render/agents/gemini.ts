@@ -1,3 +1,4 @@
+import { entrySettings } from './settings.js';
 import { jsonWriter } from './json-writer.js';
 import { nonEmpty, nonEmptyList, remoteType, withReferences, writableSpec } from './spec-parts.js';
 
@@ -13,7 +14,7 @@ export const gemini = jsonWriter({
   entry(entry) {
     const spec = withReferences(writableSpec(entry), (v) => `\${${v}}`);
     const exclude = nonEmptyList('excludeTools', entry.deniedTools);
-    if (spec.kind === 'stdio') return { command: spec.command, args: spec.args, ...nonEmpty('env', spec.env), ...exclude };
-    return { type: remoteType(spec), url: spec.url, ...nonEmpty('headers', spec.headers), ...exclude };
+    if (spec.kind === 'stdio') return { command: spec.command, args: spec.args, ...nonEmpty('env', spec.env), ...entrySettings('gemini', entry, 'stdio'), ...exclude };
+    return { type: remoteType(spec), url: spec.url, ...nonEmpty('headers', spec.headers), ...entrySettings('gemini', entry, 'remote'), ...exclude };
   },
 });
