@@ -189,7 +189,9 @@ export async function run(opts: ImportOptions, deps: Deps): Promise<void> {
         continue;
       }
       // Entries from ~/.claude.json's per-project section live elsewhere in that file: never touched here.
-      const names = list.filter((i) => !i.where.startsWith('projects[')).map((i) => i.entry);
+      // A disabled entry stays as it is: conn renders no disabled connection, and the agent keeps showing it off.
+      const names = list.filter((i) => !i.where.startsWith('projects[') && i.enabled).map((i) => i.entry);
+      const inputs = list.filter((i) => i.enabled).flatMap((i) => Object.values(i.settings.inputs ?? {}));
       // Check first that `conn render` can write the replacements, so the file is never left emptied.
       const blocked = await rewriteBlocked(file, renderAgentFor(first.source)!, list, deps);
       if (blocked) {
@@ -197,7 +199,7 @@ export async function run(opts: ImportOptions, deps: Deps): Promise<void> {
         deps.io.warn(`${shown(file)}: entries left in place: ${blocked}`);
         continue;
       }
-      if (await removeEntries(file, first.source, names)) rewritten.push(file);
+      if (await removeEntries(file, first.source, names, inputs)) rewritten.push(file);
     }
   }
 
