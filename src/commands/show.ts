@@ -34,6 +34,8 @@ export async function run(opts: ShowOptions, deps: Deps): Promise<void> {
       `${v.name}`,
       `  preset:      ${v.preset}${v.matchedPreset ? ` (matches ${v.matchedPreset})` : ''}`,
       `  kind:        ${v.kind}`,
+      ...(v.key ? [`  key:         ${v.key} (the entry agents see)`] : []),
+      ...(v.declaredTransport ? [`  transport:   ${v.declaredTransport} (declared)`] : []),
       `  enabled:     ${v.enabled ? 'yes' : 'no'}`,
       `  health:      ${healthText(v.health, deps.io, v.oauth?.state)}${v.checkedAt ? ` (checked ${v.checkedAt})` : ''}`,
     ];
@@ -42,6 +44,7 @@ export async function run(opts: ShowOptions, deps: Deps): Promise<void> {
     if (v.command) lines.push(`  command:     ${v.command.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}`);
     for (const [k, value] of Object.entries(v.fields)) lines.push(`  ${k}: ${value}`);
     for (const [k, state] of Object.entries(v.secrets)) lines.push(`  ${k}: ${state}`);
+    for (const [k, value] of Object.entries(v.settings ?? {})) if (k !== 'inputs') lines.push(`  ${k}: ${typeof value === 'string' ? value : JSON.stringify(value)} (entry setting)`);
     if (v.tools) lines.push(`  tools:       ${v.tools.length} (${v.tools.slice(0, 8).join(', ')}${v.tools.length > 8 ? ', …' : ''})`);
     lines.push(`  assignments: ${v.assignments === 0 ? 'none (global: every repo and agent, full)' : v.assignments}`);
     return lines.join('\n');

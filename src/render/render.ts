@@ -74,6 +74,7 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: { sn
 
   const entries: RenderedEntry[] = [];
   let volatile = false;
+  const keyOwner = new Map<string, string>();
   for (const { decision, conn, preset } of chosen) {
     const permission = decision.permission as Permission;
     const spec = viaProxy(conn, opts.secrets)
@@ -84,10 +85,11 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: { sn
     // Prompt mode: the agent asks for each secret; the file holds no value, so a dry run shows it as is.
     const prompts = opts.secrets === 'prompt' && spec.kind !== 'http-api' ? promptInputsFor(conn, preset, spec) : [];
     const key = conn.key ?? conn.name;
-    const clash = entries.find((e) => e.name === key);
+    const clash = keyOwner.get(key);
     if (clash) {
-      throw new OperationError(`two connections would write the entry ${key} for ${opts.agent}`, `give one another key: conn edit ${conn.name} --key NEW`);
+      throw new OperationError(`connections ${clash} and ${conn.name} would both write the entry ${key} for ${opts.agent}`, `give one another key: conn edit ${conn.name} --key NEW`);
     }
+    keyOwner.set(key, conn.name);
     const userDisabled = conn.settings?.disabledTools ?? [];
     entries.push({
       name: key,
