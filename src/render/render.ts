@@ -45,6 +45,8 @@ export interface RenderOutcome {
   warnings: string[];
   /** The file as it would be written, secrets masked (dry-run only). */
   content?: string;
+  /** Dry-run only: entries in the file that are not conn's, printed as the file has them (never masked). */
+  unmanaged?: string[];
 }
 
 const MASK = '********';
@@ -164,7 +166,7 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: { sn
     removed: remove,
     warnings,
   };
-  if (opts.dryRun) return { ...outcome, status: 'dry-run', content: next ?? '' };
+  if (opts.dryRun) return { ...outcome, status: 'dry-run', content: next ?? '', unmanaged: present.filter((n) => !wanted.has(n) && !managed.has(n)) };
 
   // Whether the file gets a secret value: a connection with a secret (or an OAuth token) rendered inline.
   const hasSecrets = inline && chosen.some(({ conn }) => !viaProxy(conn, opts.secrets) && (conn.secrets.length > 0 || Boolean(conn.oauth)));

@@ -85,4 +85,12 @@ describe('connection key, transport and settings', () => {
     const bad = await w.conn(['edit', 'xcode', '--key', 'a\u0007b']);
     expect(bad.code).toBe(2);
   });
+
+  it('render --dry-run names the entries that are not conn\'s, printed unmasked, in its header', async () => {
+    writeCatalog({ tools: conn('tools') });
+    const repo = w.gitRepo('r');
+    writeFileSync(join(repo, '.mcp.json'), JSON.stringify({ mcpServers: { mine: { command: 'node', args: ['m.js'] } } }));
+    const r = await ok(['render', '--agent', 'claude-code', '--dry-run'], repo);
+    expect(r.stderr).toMatch(/secrets of conn's entries masked; mine not conn's: shown as the file has them, unmasked/);
+  });
 });

@@ -11,6 +11,6 @@ export const cursor = jsonWriter({
   entry(entry) {
     const spec = withReferences(writableSpec(entry), (v) => `\${env:${v}}`);
     if (spec.kind === 'stdio') return { command: spec.command, args: spec.args, ...nonEmpty('env', spec.env), ...entrySettings('cursor', entry, 'stdio') };
-    return { ...(spec.transport === 'sse' ? { type: 'sse' } : {}), url: spec.url, ...nonEmpty('headers', spec.headers), ...entrySettings('cursor', entry, 'remote') };
+    return { url: spec.url, ...nonEmpty('headers', spec.headers), ...entrySettings('cursor', entry, 'remote') };
   },
 });
