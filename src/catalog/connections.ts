@@ -72,7 +72,7 @@ export function checkDraftValues(preset: Preset, fields: Record<string, string>,
       continue;
     }
     if (preset.id === 'custom') {
-      if (!ENV_KEY.test(key)) problems.push({ field: key, message: `${key} is not a valid environment variable name`, severity: 'error' });
+      if (!ENV_KEY.test(key)) problems.push({ field: key, message: `${JSON.stringify(key)} is not a valid environment variable name`, severity: 'error' });
       continue;
     }
     const field = preset.fields.find((f) => f.key === key);

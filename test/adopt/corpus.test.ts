@@ -228,4 +228,15 @@ describe('agents and their settings', () => {
       '.mcp.json supabase-admin: JSON Web Token (eyJ…)',
     ]);
   });
+
+  it('says plainly why an odd entry is skipped', async () => {
+    const repo = w.gitRepo('odd');
+    place(repo, 'odd-entries.mcp.json', '.mcp.json');
+    place(repo, 'disable-only.toml', '.codex/config.toml');
+    const plan = JSON.parse((await ok(['import', '.mcp.json', '.codex/config.toml', '--dry-run', '--json'], { cwd: repo })).stdout);
+    const skipped = Object.fromEntries(plan.items.map((i: { entry: string; skipped: string }) => [i.entry, i.skipped]));
+    expect(skipped['remote-input']).toMatch(/^the URL holds a reference \(\$\{input:host\}\)/);
+    expect(skipped['bad-env']).toBe('"" is not a valid environment variable name');
+    expect(skipped.github).toBe('no server to import: the entry only switches a server off');
+  });
 });
