@@ -38,7 +38,7 @@ export const TOKEN_PREFIXES: readonly (readonly [string, string])[] = [
   ['AIza', 'Google API key'],
 ];
 
-const NAME_PATTERN = /TOKEN|KEY|SECRET|PASS/i;
+const NAME_PATTERN = /TOKEN|KEY|SECRET|PASSWORD|PASSWD|(?<![A-Za-z])PASS(?!THROUGH)/i;
 /** Names that count tokens rather than hold one (`MAX_NEW_TOKENS`, `DEFAULT_MINIMUM_TOKENS`). */
 const COUNT_NAME = /TOKENS$|_TOKENS_|MAX_?TOKEN|MIN(IMUM)?_?TOKEN|TOKEN_?(LIMIT|COUNT|BUDGET)/i;
 /** A JSON Web Token: three base64url parts, the first two JSON objects (`eyJ…`). */
