@@ -99,6 +99,7 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: { sn
       deniedTools: userDisabled.length ? [...new Set([...denied, ...userDisabled])].sort() : denied,
       ...(prompts.length ? { prompts } : {}),
       ...(conn.settings && !viaProxy(conn, opts.secrets) ? { settings: conn.settings } : {}),
+      ...(inline || viaProxy(conn, opts.secrets) ? {} : refDefaults(conn)),
     });
     if (opts.secrets === 'prompt') warnings.push(...envOnlyWarnings(conn, spec, opts.agent));
     warnings.push(...enforcementWarnings(conn, preset, permission, opts, writer.toolFilter, denied));
@@ -228,6 +229,16 @@ function proxySpec(conn: Connection, permission: Permission, opts: RenderOptions
     secrets: [],
     permission,
   };
+}
+
+/** `env:VAR:-default` references of a connection: VAR → default (see RenderedEntry.defaults). */
+function refDefaults(conn: Connection): { defaults?: Record<string, string> } {
+  const out: Record<string, string> = {};
+  for (const ref of Object.values(conn.secretRefs ?? {})) {
+    const m = /^env:([A-Za-z_][A-Za-z0-9_]*):-(.*)$/s.exec(ref);
+    if (m) out[m[1]!] = m[2]!;
+  }
+  return Object.keys(out).length ? { defaults: out } : {};
 }
 
 function maskSpec(spec: LaunchSpec): LaunchSpec {

@@ -81,7 +81,7 @@ describe('references and secrets', () => {
     await ok(['render', '--agent', 'claude-code', '--secrets', 'env'], { cwd: repo });
     const servers = json(path).mcpServers;
     expect(servers.github.env).toEqual({ GITHUB_PERSONAL_ACCESS_TOKEN: '${GITHUB_TOKEN}' });
-    expect(servers.db.env).toEqual({ DATABASE_URL: '${DATABASE_URL}', DB_PASS: '${DB_PASS}' });
+    expect(servers.db.env).toEqual({ DATABASE_URL: '${DATABASE_URL:-postgres://localhost/dev}', DB_PASS: '${DB_PASS}' });
     expect(servers.api).toEqual({ type: 'http', url: original.api.url, headers: { Authorization: 'Bearer ${API_TOKEN}' } });
     // The skipped entry stays in the file, untouched.
     expect(servers['supabase-admin']).toEqual(original['supabase-admin']);

@@ -15,7 +15,8 @@ export const claudeCode = jsonWriter({
   key: 'mcpServers',
   toolFilter: 'side-file',
   entry(entry) {
-    const spec = withReferences(writableSpec(entry), (v) => `\${${v}}`);
+    const defaults = entry.defaults ?? {};
+    const spec = withReferences(writableSpec(entry), (v) => (v in defaults ? `\${${v}:-${defaults[v]}}` : `\${${v}}`));
     if (spec.kind === 'stdio') {
       return { type: 'stdio', command: spec.command, args: spec.args, ...nonEmpty('env', spec.env), ...entrySettings('claude-code', entry, 'stdio') };
     }

@@ -29,8 +29,11 @@ export interface RenderedEntry {
   prompts?: PromptInput[];
   /** The entry's own settings (cwd, timeout, autoApprove, opencode oauth…): each writer writes those its agent has. */
   settings?: EntrySettings;
-  /** The connection is disabled but its entry is kept, marked off (agents with a `disabled`/`enabled` switch). */
-  disabled?: boolean;
+  /**
+   * Reference mode: defaults of the user's own variables (`env:VAR:-default` → VAR → default), for
+   * agents whose reference syntax takes one (Claude Code `${VAR:-default}`).
+   */
+  defaults?: Record<string, string>;
 }
 
 /**
