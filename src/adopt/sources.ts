@@ -216,9 +216,11 @@ export function settingsOf(entry: Record<string, unknown>, timeoutUnit: 'ms' | '
     else if (key === 'envFile' && typeof value === 'string') settings.envFile = value;
     else if (key === 'timeout' && typeof value === 'number' && value > 0) settings.timeout = Math.round(timeoutUnit === 's' ? value * 1000 : value);
     else if (key === 'tool_timeout_sec' && typeof value === 'number' && value > 0) settings.timeout = Math.round(value * 1000);
-    else if ((key === 'autoApprove' || key === 'alwaysAllow') && Array.isArray(value)) settings.autoApprove = [...new Set([...(settings.autoApprove ?? []), ...list(value)])];
-    else if ((key === 'disabledTools' || key === 'disabled_tools' || key === 'excludeTools') && Array.isArray(value)) {
-      settings.disabledTools = [...new Set([...(settings.disabledTools ?? []), ...list(value)])];
+    else if ((key === 'autoApprove' || key === 'alwaysAllow') && Array.isArray(value)) {
+      // An empty list (Cline and Roo write `"alwaysAllow": []` by default) says nothing to keep.
+      if (list(value).length) settings.autoApprove = [...new Set([...(settings.autoApprove ?? []), ...list(value)])];
+    } else if ((key === 'disabledTools' || key === 'disabled_tools' || key === 'excludeTools') && Array.isArray(value)) {
+      if (list(value).length) settings.disabledTools = [...new Set([...(settings.disabledTools ?? []), ...list(value)])];
     } else if (key === 'oauth' && (value === false || isObject(value))) settings.oauth = value as EntrySettings['oauth'];
     else dropped.push(key);
   }

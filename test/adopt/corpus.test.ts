@@ -207,6 +207,10 @@ describe('agents and their settings', () => {
       fields: { 'env.API_KEY': 'YOUR_API_KEY_HERE', 'env.OTHER_KEY': '<APILLON_API_KEY>' },
       secrets: { ADMIN_PASS: { store: 'keychain', reason: 'name contains PASS' } },
     });
+    // Cline/Roo defaults (`"alwaysAllow": []`) keep nothing and say nothing; placeholders stay plain values.
+    const graph = plan.items.find((i: { entry: string }) => i.entry === 'code-graph');
+    expect(graph).toMatchObject({ settings: { timeout: 300000 }, fields: { 'env.NEO4J_PASSWORD': 'YOUR_NEO4J_PASSWORD' }, secrets: {} });
+    expect(graph.notes).toEqual(['timeout is kept, but written back only for gemini, opencode, codex']);
     expect(plan.items.find((i: { entry: string }) => i.entry === 'postgres')).toMatchObject({ agent: 'claude-desktop', skipped: expect.stringMatching(/password inside the URL/) });
 
     const scan = await w.conn(['scan', '--json'], { cwd: repo });
