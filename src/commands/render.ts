@@ -133,9 +133,9 @@ export async function run(opts: RenderCommandOptions, depsFor: DepsFactory, chan
   }
   for (const o of outcomes) {
     if (o.status === 'dry-run') {
-      const masked = o.secrets === 'prompt' ? 'no secret in conn\'s entries' : 'secrets of conn\'s entries masked';
-      const others = o.unmanaged?.length ? `; ${o.unmanaged.join(', ')} not conn's: shown as the file has them, unmasked` : '';
-      deps.io.err(`# ${o.file} (${o.agent}, --secrets ${o.secrets}; dry run, ${masked}${others}; nothing written)`);
+      const masked = o.secrets === 'prompt' ? 'no secret in it' : 'secrets masked';
+      const others = o.unmanaged?.length ? ` (${o.unmanaged.join(', ')}: not conn's, shown as the file has them, unmasked)` : '';
+      deps.io.err(`# ${o.file} (${o.agent}, --secrets ${o.secrets}; dry run, ${masked}${others}, nothing written)`);
       deps.io.out(o.content ?? '');
     } else if (o.status === 'written') {
       // Changes are reported even with --quiet (the shell hook shows only changes), then on stderr, so

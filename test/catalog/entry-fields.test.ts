@@ -91,6 +91,6 @@ describe('connection key, transport and settings', () => {
     const repo = w.gitRepo('r');
     writeFileSync(join(repo, '.mcp.json'), JSON.stringify({ mcpServers: { mine: { command: 'node', args: ['m.js'] } } }));
     const r = await ok(['render', '--agent', 'claude-code', '--dry-run'], repo);
-    expect(r.stderr).toMatch(/secrets of conn's entries masked; mine not conn's: shown as the file has them, unmasked/);
+    expect(r.stderr).toMatch(/secrets masked \(mine: not conn's, shown as the file has them, unmasked\), nothing written/);
   });
 });
