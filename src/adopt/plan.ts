@@ -418,7 +418,13 @@ function planRemote(file: SourceFile, server: RawServer, registry: PresetRegistr
       const value = headers[auth]!;
       const isAuth = auth.toLowerCase() === 'authorization';
       const bearerRef = isAuth ? /^Bearer\s+(\S+)$/i.exec(value.trim()) : null;
+      // The scheme stays out of the stored token: `conn env` exports the token alone, the entry adds the scheme.
+      const schemed = isAuth ? /^([A-Za-z][A-Za-z0-9-]*)\s+(\S+)$/.exec(value.trim()) : null;
       if (bearerRef && (reference(bearerRef[1]!) || inputReference(bearerRef[1]!))) placeSecret(item, 'token', bearerRef[1]!, 'reference');
+      else if (schemed && !containsReference(value)) {
+        if (schemed[1]!.toLowerCase() !== 'bearer') item.settings.authScheme = schemed[1]!;
+        placeSecret(item, 'token', schemed[2]!, detectSecret('header', auth, value, ctx)?.reason ?? `${auth} header`);
+      }
       else if (containsReference(value) && !referencedVar(value) && !inputReference(value)) {
         item.skip = `header ${auth} mixes text and a reference (${value}); conn can keep a whole value or a Bearer reference only`;
       } else placeSecret(item, 'token', value, detectSecret('header', auth, value, ctx)?.reason ?? `${auth} header`);

@@ -56,6 +56,11 @@ export const EntrySettingsSchema = z.object({
   headers: z.record(z.string(), z.string()).optional(),
   /** opencode's `oauth` of a remote entry (`false`, or its client settings), written back for opencode. */
   oauth: z.union([z.literal(false), z.record(z.string(), z.unknown())]).optional(),
+  /**
+   * The Authorization scheme of a remote token stored without it (an imported `Basic …`): written
+   * before the token, also in reference mode, where conn cannot look at the value.
+   */
+  authScheme: z.string().regex(/^[A-Za-z][A-Za-z0-9-]*$/).optional(),
   /** Secret field → the VS Code input id it was imported from (`${input:github_token}`): `--secrets prompt` keeps that id. */
   inputs: z.record(z.string(), z.string()).optional(),
 });

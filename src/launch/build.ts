@@ -66,7 +66,8 @@ export async function buildLaunchSpec(conn: Connection, preset: Preset, opts: Bu
       else if (auth === 'api-key') headers[values.header || 'X-API-Key'] = token;
     } else if (remote.auth !== 'oauth') {
       const header = values.header || 'Authorization';
-      headers[header] = header.toLowerCase() === 'authorization' ? withScheme(token) : token;
+      const scheme = conn.settings?.authScheme;
+      headers[header] = header.toLowerCase() === 'authorization' ? (scheme ? `${scheme} ${token}` : withScheme(token)) : token;
     }
   }
   // --- OAuth (src/oauth/): a remote connection signed in with `conn connect` (conn.oauth is set, whatever

@@ -10,7 +10,7 @@ import { keychainItems } from '../helpers/keyring.js';
 import { git, makeWorld, requireKeychain, ROOT, type World } from '../helpers/world.js';
 
 const CORPUS = join(ROOT, 'test/fixtures/import/corpus');
-const CANARIES = ['canaryJwtSignatureValue', 'gho_canaryKiroToken', 'ctx7sk-canary', 'canary-roo-pass-value', 'canary-db-password'];
+const CANARIES = ['Y2FuYXJ5LWJhc2ljOnZhbHVl', 'canaryJwtSignatureValue', 'gho_canaryKiroToken', 'ctx7sk-canary', 'canary-roo-pass-value', 'canary-db-password'];
 
 let w: World;
 beforeEach(() => {
@@ -92,6 +92,22 @@ describe('references and secrets', () => {
     expect(inline.db.env).toEqual({ DATABASE_URL: 'postgres://localhost/dev', DB_PASS: 'pw-from-env' });
     expect(inline.github.env).toEqual({ GITHUB_PERSONAL_ACCESS_TOKEN: 'gh-from-env' });
     expect(keychainItems(w.service)).toEqual({});
+  });
+
+  it('a Basic Authorization header stays Basic: inline, in env mode and masked in a dry run', async () => {
+    const repo = w.gitRepo('basic');
+    const path = place(repo, 'basic-auth.mcp.json', '.mcp.json');
+    await ok(['import', '.mcp.json', '--yes', '--rewrite'], { cwd: repo });
+    expect(keychainItems(w.service)).toEqual({ 'intranet/token': 'Y2FuYXJ5LWJhc2ljOnZhbHVl' });
+    const dry = await ok(['render', '--agent', 'claude-code', '--dry-run'], { cwd: repo });
+    expect(JSON.parse(dry.stdout).mcpServers.intranet.headers).toEqual({ Authorization: 'Basic ********' });
+    await ok(['render', '--agent', 'claude-code', '--secrets', 'env'], { cwd: repo });
+    expect(json(path).mcpServers.intranet.headers).toEqual({ Authorization: 'Basic ${CONN_INTRANET_TOKEN}' });
+    const env = await w.conn(['env', '--agent', 'claude-code'], { cwd: repo });
+    expect(env.stdout).toContain('CONN_INTRANET_TOKEN');
+    expect(env.stdout).not.toMatch(/Basic/);
+    await w.conn(['render', '--agent', 'claude-code', '--secrets', 'inline'], { cwd: repo });
+    expect(readFileSync(path, 'utf8')).toContain('"Authorization": "Basic Y2FuYXJ5LWJhc2ljOnZhbHVl"');
   });
 
   it('--rewrite leaves a tracked file\'s entries in place when the render would put secrets into it', async () => {

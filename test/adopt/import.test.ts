@@ -72,7 +72,7 @@ describe('conn import from agent config files', () => {
     expect(keychainItems(w.service)).toEqual({
       'notion/NOTION_TOKEN': 'ntn_canary0notion1234567',
       'billing/BILLING_API_KEY': 'canary-billing-value',
-      'docs/token': 'Bearer canary-docs-bearer',
+      'docs/token': 'canary-docs-bearer',
     });
     const config = readFileSync(join(w.home, 'config.json'), 'utf8');
     noCanaryIn(config, r.stdout, r.stderr);
