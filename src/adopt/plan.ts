@@ -457,6 +457,7 @@ export async function planImport(
   const ctx = detectContext(registry);
   const items: ImportItem[] = [];
   const taken = new Set(Object.keys(catalog.connections));
+  const keys = new Set(Object.values(catalog.connections).map((c) => c.key ?? c.name));
   const seen = new Map<string, ImportItem>();
   for (const { file, servers } of entries) {
     for (const server of servers) {
@@ -475,8 +476,13 @@ export async function planImport(
       }
       item.name = item.skip ? slugify(server.name) || server.name : uniqueName(item, server, registry, taken);
       if (!item.skip) taken.add(item.name);
-      // The agent keys tool names and permission rules on the entry's key: keep it when the name differs.
-      if (!item.skip && item.name !== server.name && ENTRY_KEY.test(server.name)) item.key = server.name;
+      // The agent keys tool names and permission rules on the entry's key: keep it when the name differs,
+      // unless another connection already writes that key (two entries cannot share one).
+      if (!item.skip && item.name !== server.name && ENTRY_KEY.test(server.name)) {
+        if (keys.has(server.name)) item.notes.push(`key ${server.name} is taken by another connection: agents will see this one as ${item.name}`);
+        else item.key = server.name;
+      }
+      if (!item.skip) keys.add(item.key ?? item.name);
       items.push(item);
     }
   }
