@@ -3,13 +3,15 @@
 // it cannot be imported. Nothing here writes anything.
 import { checkDraftValues, defaultName } from '../catalog/connections.js';
 import { checkUrl, ENV_KEY } from '../catalog/fields.js';
-import type { Catalog, Connection } from '../catalog/model.js';
+import { ENTRY_KEY, type Catalog, type Connection, type EntrySettings } from '../catalog/model.js';
 import { slugify } from '../catalog/names.js';
 import { launchSpec } from '../launch/build.js';
 import { matchRemoteUrl } from '../presets/match.js';
 import type { PresetRegistry } from '../presets/registry.js';
 import type { Preset } from '../presets/schema.js';
-import { argValues, containsReference, detectSecret, referencedVar, type DetectContext } from './secrets-detect.js';
+import { secretAccount } from '../secrets/store.js';
+import { SETTING_KEYS } from '../render/agents/settings.js';
+import { argValues, containsReference, detectSecret, inputReference, reference, referencedVar, type DetectContext } from './secrets-detect.js';
 import type { RawServer, Source, SourceFile } from './sources.js';
 import { templateFields, WHOLE_TEMPLATE_REF } from '../presets/template.js';
 
@@ -18,8 +20,11 @@ const FREEFORM = new Set(['custom', 'remote', 'http-api']);
 /** How one secret field will be kept: a keychain value (never shown) or a reference. */
 export interface SecretPlan {
   field: string;
-  /** `keychain`: the value moves into the keychain; `reference`: stored as `ref`, resolved at use time. */
-  store: 'keychain' | 'reference';
+  /**
+   * `keychain`: the value moves into the keychain; `reference`: stored as `ref`, resolved at use time;
+   * `missing`: the file asked for it (`${input:id}`): conn asks on a terminal, else the user sets it.
+   */
+  store: 'keychain' | 'reference' | 'missing';
   ref?: string;
   reason: string;
 }
@@ -44,6 +49,12 @@ export interface ImportItem {
   secretPlan: SecretPlan[];
   command?: string[];
   enabled: boolean;
+  /** The entry's key kept for agents when the connection name differs (see Connection.key). */
+  key?: string;
+  transport?: 'http' | 'sse';
+  settings: EntrySettings;
+  /** Secret fields with no value here (a VS Code `${input:id}`): asked for, or listed as still missing. */
+  missing: string[];
   notes: string[];
   /** Why this entry is not imported (nothing is created for it). */
   skip?: string;
@@ -215,10 +226,16 @@ async function reproduces(preset: Preset, mapped: Mapped, server: RawServer): Pr
 
 /** A secret field's value → keychain value or `env:VAR` reference, with the reason shown to the user. */
 function placeSecret(item: ImportItem, field: string, value: string, reason: string): void {
-  const ref = referencedVar(value);
+  const ref = reference(value);
+  const input = inputReference(value);
   if (ref) {
-    item.secretRefs[field] = `env:${ref}`;
-    item.secretPlan.push({ field, store: 'reference', ref: `env:${ref}`, reason: `already a reference (${value.trim()})` });
+    const to = ref.fallback === undefined ? `env:${ref.name}` : `env:${ref.name}:-${ref.fallback}`;
+    item.secretRefs[field] = to;
+    item.secretPlan.push({ field, store: 'reference', ref: to, reason: `already a reference (${value.trim()})` });
+  } else if (input) {
+    item.missing.push(field);
+    (item.settings.inputs ??= {})[field] = input;
+    item.secretPlan.push({ field, store: 'missing', reason: `VS Code asks for it (\${input:${input}}): conn asks now on a terminal, else set it with conn edit <name> --secret ${field}` });
   } else {
     item.secrets[field] = value;
     item.secretPlan.push({ field, store: 'keychain', reason });
@@ -239,8 +256,23 @@ function blankItem(file: SourceFile, server: RawServer, preset: Preset): ImportI
     secretRefs: {},
     secretPlan: [],
     enabled: !server.disabled,
-    notes: [],
+    settings: structuredClone(server.settings),
+    missing: [],
+    ...(server.transport === 'sse' ? { transport: 'sse' as const } : {}),
+    notes: settingNotes(file.source, server),
   };
+}
+
+/** What the plan says about an entry's own settings: those conn cannot keep, and where kept ones go. */
+function settingNotes(source: Source, server: RawServer): string[] {
+  const notes = server.dropped.map((k) => `${k} is not kept: conn has no such setting`);
+  const s = server.settings;
+  const kept = (['cwd', 'envFile', 'timeout', 'autoApprove', 'oauth'] as const).filter((k) => s[k] !== undefined);
+  for (const k of kept) {
+    const agents = Object.keys(SETTING_KEYS[k]);
+    if (!agents.includes(source)) notes.push(`${k} is kept, but written back only for ${agents.join(', ')}`);
+  }
+  return notes;
 }
 
 async function planStdio(file: SourceFile, server: RawServer, registry: PresetRegistry, ctx: DetectContext): Promise<ImportItem> {
@@ -284,11 +316,7 @@ async function planStdio(file: SourceFile, server: RawServer, registry: PresetRe
   }
   item.command = all;
   for (const [key, value] of Object.entries(server.env)) {
-    if (/\$\{input:/.test(value)) {
-      item.notes.push(`${key} is a VS Code input variable: not imported; set it with conn edit <name> --secret ${key}`);
-      continue;
-    }
-    if (referencedVar(value)) {
+    if (inputReference(value) || reference(value)) {
       placeSecret(item, key, value, 'reference');
       continue;
     }
@@ -297,8 +325,8 @@ async function planStdio(file: SourceFile, server: RawServer, registry: PresetRe
     else item.fields[`env.${key}`] = value;
   }
   for (const [key, v] of Object.entries(server.envRefs.env)) placeSecret(item, key, `\${${v}}`, 'reference');
-  for (const key of Object.keys({ ...item.secrets, ...item.secretRefs })) {
-    if (!ENV_KEY.test(key)) item.skip = `env ${key} is not a valid variable name`;
+  for (const key of [...Object.keys({ ...item.secrets, ...item.secretRefs }), ...item.missing]) {
+    if (!ENV_KEY.test(key)) item.skip = `env ${JSON.stringify(key)} is not a valid variable name`;
   }
   return item;
 }
@@ -310,7 +338,11 @@ function planRemote(file: SourceFile, server: RawServer, registry: PresetRegistr
   const refHeaders = { ...server.envRefs.headers };
   const notes: string[] = [];
   const skip = (reason: string) => ({ ...blankItem(file, server, remote), skip: reason });
-  if (!url) return skip('no url');
+  if (!url) {
+    const only = server.disabled && !server.command ? ': the entry only switches a server off' : '';
+    return skip(only ? `no server to import${only}` : 'no url');
+  }
+  if (containsReference(url)) return skip(`the URL holds a reference (${url.match(/\$\{[^}]*\}|\{env:[^}]*\}/)![0]}); conn needs the URL itself: add it with conn add remote --set url=…`);
   // user:password@host → an Authorization: Basic header, so the URL itself holds no secret.
   try {
     const u = new URL(url);
@@ -386,14 +418,24 @@ function planRemote(file: SourceFile, server: RawServer, registry: PresetRegistr
       const value = headers[auth]!;
       const isAuth = auth.toLowerCase() === 'authorization';
       const bearerRef = isAuth ? /^Bearer\s+(\S+)$/i.exec(value.trim()) : null;
-      if (bearerRef && referencedVar(bearerRef[1]!)) placeSecret(item, 'token', bearerRef[1]!, 'reference');
-      else if (containsReference(value) && !referencedVar(value)) {
+      // The scheme stays out of the stored token: `conn env` exports the token alone, the entry adds the scheme.
+      const schemed = isAuth ? /^([A-Za-z][A-Za-z0-9-]*)\s+(\S+)$/.exec(value.trim()) : null;
+      if (bearerRef && (reference(bearerRef[1]!) || inputReference(bearerRef[1]!))) placeSecret(item, 'token', bearerRef[1]!, 'reference');
+      else if (schemed && !containsReference(value)) {
+        if (schemed[1]!.toLowerCase() !== 'bearer') item.settings.authScheme = schemed[1]!;
+        placeSecret(item, 'token', schemed[2]!, detectSecret('header', auth, value, ctx)?.reason ?? `${auth} header`);
+      }
+      else if (containsReference(value) && !referencedVar(value) && !inputReference(value)) {
         item.skip = `header ${auth} mixes text and a reference (${value}); conn can keep a whole value or a Bearer reference only`;
       } else placeSecret(item, 'token', value, detectSecret('header', auth, value, ctx)?.reason ?? `${auth} header`);
     }
   }
-  for (const h of names) if (h !== auth) item.notes.push(`header ${h} is not kept: a remote connection carries one auth header`);
-  if (server.transport === 'sse') item.notes.push('legacy SSE transport: conn tries Streamable HTTP first and falls back to SSE');
+  for (const h of names) {
+    if (h === auth) continue;
+    if (h in refHeaders || detectSecret('header', h, headers[h]!, ctx)) {
+      item.notes.push(`header ${h} is not kept: a remote connection carries one secret header`);
+    } else (item.settings.headers ??= {})[h] = headers[h]!;
+  }
   return item;
 }
 
@@ -415,6 +457,7 @@ export async function planImport(
   const ctx = detectContext(registry);
   const items: ImportItem[] = [];
   const taken = new Set(Object.keys(catalog.connections));
+  const keys = new Set(Object.values(catalog.connections).map((c) => c.key ?? c.name));
   const seen = new Map<string, ImportItem>();
   for (const { file, servers } of entries) {
     for (const server of servers) {
@@ -433,6 +476,13 @@ export async function planImport(
       }
       item.name = item.skip ? slugify(server.name) || server.name : uniqueName(item, server, registry, taken);
       if (!item.skip) taken.add(item.name);
+      // The agent keys tool names and permission rules on the entry's key: keep it when the name differs,
+      // unless another connection already writes that key (two entries cannot share one).
+      if (!item.skip && item.name !== server.name && ENTRY_KEY.test(server.name)) {
+        if (keys.has(server.name)) item.notes.push(`key ${server.name} is taken by another connection: agents will see this one as ${item.name}`);
+        else item.key = server.name;
+      }
+      if (!item.skip) keys.add(item.key ?? item.name);
       items.push(item);
     }
   }

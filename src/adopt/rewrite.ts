@@ -1,9 +1,11 @@
 // `conn import --rewrite`: the imported entries leave the agent's project file (every other byte
 // kept); the next `conn render` writes them back as conn-managed entries with secrets from conn.
 import { readFileSync } from 'node:fs';
-import type { Agent } from '../catalog/constants.js';
+import { basename, dirname } from 'node:path';
+import { AGENTS, type Agent } from '../catalog/constants.js';
 import { codex } from '../render/agents/codex.js';
-import { removeJson } from '../render/agents/jsonc-edit.js';
+import { findNodeAtLocation } from 'jsonc-parser';
+import { parseJsonObject, removeJson } from '../render/agents/jsonc-edit.js';
 import { writeSafely } from '../render/write-safely.js';
 import { projectPlace, type Source } from './sources.js';
 
@@ -14,27 +16,43 @@ const SERVER_KEY: Partial<Record<Source, string>> = {
   vscode: 'servers',
   gemini: 'mcpServers',
   opencode: 'mcp',
+  kiro: 'mcpServers',
+  roo: 'mcpServers',
+  amazonq: 'mcpServers',
 };
 
-/** The agent `conn render --agent` takes for a source (Claude Desktop has no project file). */
+/** The agent `conn render --agent` takes for a source; undefined when conn has no writer for it (Claude Desktop). */
 export function renderAgentFor(source: Source): Agent | undefined {
-  return source === 'claude-desktop' ? undefined : source;
+  return (AGENTS as readonly string[]).includes(source) ? (source as Agent) : undefined;
 }
 
-/** The text of `path` with the server entries `names` removed; the text itself when none is there. */
-export function withoutEntries(text: string, source: Source, names: string[], path: string): string {
+/**
+ * The text of `path` with the server entries `names` removed, and (VS Code) the `inputs` items with
+ * the ids in `inputs` that no entry left in the file still uses; the text itself when none is there.
+ */
+export function withoutEntries(text: string, source: Source, names: string[], path: string, inputs: string[] = []): string {
   if (source === 'codex') return codex.merge(text, [], names);
   const key = SERVER_KEY[source];
   if (!key) return text;
   let out = text;
   for (const name of names) out = removeJson(out, [key, name], path);
+  if (source === 'vscode') {
+    for (const id of new Set(inputs)) {
+      const root = parseJsonObject(out, path);
+      const servers = root && findNodeAtLocation(root, [key]);
+      if (servers && out.slice(servers.offset, servers.offset + servers.length).includes(`\${input:${id}}`)) continue;
+      const items = root && findNodeAtLocation(root, ['inputs']);
+      const index = items?.type === 'array' ? (items.children ?? []).findIndex((n) => n.type === 'object' && findNodeAtLocation(n, ['id'])?.value === id) : -1;
+      if (index >= 0) out = removeJson(out, ['inputs', index], path);
+    }
+  }
   return out;
 }
 
 /** Removes the entries from the file on disk (atomic write, symlinks refused). True when it changed. */
-export async function removeEntries(path: string, source: Source, names: string[]): Promise<boolean> {
+export async function removeEntries(path: string, source: Source, names: string[], inputs: string[] = []): Promise<boolean> {
   const text = readFileSync(path, 'utf8');
-  const next = withoutEntries(text, source, names, path);
+  const next = withoutEntries(text, source, names, path, inputs);
   if (next === text) return false;
   const { root, rel } = projectPlace(path, source);
   await writeSafely(root, rel, next);

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { detectSecret, argValues, tokenPrefixIn, type DetectContext, type SecretRule, type ValueSite } from './secrets-detect.js';
-import { parseSourceText, SourceParseError, type Source } from './sources.js';
+import { parseSourceText, projectFiles, SourceParseError, type Source } from './sources.js';
 
 export interface ScanFinding {
   /** Relative to the scanned directory (history: to the repo top). */
@@ -21,30 +21,26 @@ const SKIP_DIRS = new Set(['node_modules', '.git']);
 
 /** Which agent a config file belongs to, by its path relative to the scanned root; undefined = not one. */
 export function configSource(relPath: string): Source | undefined {
-  const parts = relPath.split(/[\\/]/);
-  const name = parts[parts.length - 1]!;
-  const dir = parts[parts.length - 2];
-  if (name === '.mcp.json') return 'claude-code';
-  if (name === 'claude_desktop_config.json') return 'claude-desktop';
-  if (name === 'opencode.json' || name === 'opencode.jsonc') return 'opencode';
-  if (name === 'mcp.json' && dir === '.cursor') return 'cursor';
-  if (name === 'mcp.json' && dir === '.vscode') return 'vscode';
-  if (name === 'settings.json' && dir === '.gemini') return 'gemini';
-  if (name === 'config.toml' && dir === '.codex') return 'codex';
+  const path = relPath.split(/[\\/]/).join('/');
+  const name = path.split('/').pop()!;
+  if (/^claude_desktop_config.*\.json$/.test(name)) return 'claude-desktop';
+  // A bare mcp.json counts at the scanned root only (elsewhere it is too often something else).
+  if (path === 'mcp.json') return 'mcp-json';
+  for (const { file, source } of projectFiles()) {
+    if (source === 'mcp-json') continue;
+    if (path === file || path.endsWith(`/${file}`)) return source;
+  }
   return undefined;
 }
 
 /** Git pathspecs for the same files, for history scans. */
 export const CONFIG_PATHSPECS = [
-  '.mcp.json',
-  'claude_desktop_config.json',
-  'opencode.json',
-  'opencode.jsonc',
-  '.cursor/mcp.json',
-  '.vscode/mcp.json',
-  '.gemini/settings.json',
-  '.codex/config.toml',
-].map((p) => `:(glob)**/${p}`);
+  ...projectFiles()
+    .filter((f) => f.source !== 'mcp-json')
+    .map((f) => `:(glob)**/${f.file}`),
+  ':(glob)**/claude_desktop_config*.json',
+  ':(top,literal)mcp.json',
+];
 
 /** Config files under `dir` (relative paths, sorted); node_modules and .git are skipped, symlinks not followed. */
 export function findConfigFiles(dir: string): string[] {

@@ -23,6 +23,9 @@ export interface DetectContext {
 export const TOKEN_PREFIXES: readonly (readonly [string, string])[] = [
   ['github_pat_', 'GitHub fine-grained token'],
   ['ghp_', 'GitHub token'],
+  ['gho_', 'GitHub OAuth token'],
+  ['ghs_', 'GitHub app token'],
+  ['ctx7sk-', 'Context7 API key'],
   ['ntn_', 'Notion token'],
   ['xoxb-', 'Slack bot token'],
   ['xoxp-', 'Slack user token'],
@@ -35,7 +38,11 @@ export const TOKEN_PREFIXES: readonly (readonly [string, string])[] = [
   ['AIza', 'Google API key'],
 ];
 
-const NAME_PATTERN = /TOKEN|KEY|SECRET|PASSWORD/i;
+const NAME_PATTERN = /TOKEN|KEY|SECRET|PASSWORD|PASSWD|(?<![A-Za-z])PASS(?!THROUGH)/i;
+/** Names that count tokens rather than hold one (`MAX_NEW_TOKENS`, `DEFAULT_MINIMUM_TOKENS`). */
+const COUNT_NAME = /TOKENS$|_TOKENS_|MAX_?TOKEN|MIN(IMUM)?_?TOKEN|TOKEN_?(LIMIT|COUNT|BUDGET)/i;
+/** A JSON Web Token: three base64url parts, the first two JSON objects (`eyJ…`). */
+const JWT = /(?:^|[^A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}/;
 const AUTH_HEADERS = new Set(['authorization', 'proxy-authorization']);
 /** Query parameters that carry credentials in URLs (`?api_key=…`, `?token=…`). */
 const SECRET_QUERY = /token|key|secret|password|auth|sig/i;
@@ -45,13 +52,46 @@ const SECRET_QUERY = /token|key|secret|password|auth|sig/i;
  * of the variable when the whole value is such a reference, else undefined.
  */
 export function referencedVar(value: string): string | undefined {
-  const m = /^(?:\$\{(?:env:)?([A-Za-z_][A-Za-z0-9_]*)\}|\{env:([A-Za-z_][A-Za-z0-9_]*)\})$/.exec(value.trim());
-  return m ? (m[1] ?? m[2]) : undefined;
+  return reference(value)?.name;
 }
 
-/** A reference anywhere in the value (`Bearer ${TOKEN}`): such a value carries no secret itself. */
+/**
+ * The whole value as a reference to a variable: `${VAR}`, `${env:VAR}`, `{env:VAR}`, and Claude
+ * Code's `${VAR:-default}` (with its default); undefined for anything else.
+ */
+export function reference(value: string): { name: string; fallback?: string } | undefined {
+  const v = value.trim();
+  const m = /^(?:\$\{(?:env:)?([A-Za-z_][A-Za-z0-9_]*)\}|\{env:([A-Za-z_][A-Za-z0-9_]*)\})$/.exec(v);
+  if (m) return { name: (m[1] ?? m[2])! };
+  const d = /^\$\{([A-Za-z_][A-Za-z0-9_]*):-([^}\n]*)\}$/.exec(v);
+  return d ? { name: d[1]!, fallback: d[2]! } : undefined;
+}
+
+/** The id of a VS Code input variable when the whole value is one (`${input:github_token}`). */
+export function inputReference(value: string): string | undefined {
+  return /^\$\{input:([^}\s]+)\}$/.exec(value.trim())?.[1];
+}
+
+/**
+ * A reference anywhere in the value, of any syntax (`Bearer ${TOKEN}`, `${input:id}`, `${VAR:-x}`,
+ * `${workspaceFolder}`, `${process.env.X}`, `{env:X}`): such a value carries no secret itself.
+ */
 export function containsReference(value: string): boolean {
-  return /\$\{(?:env:)?[A-Za-z_][A-Za-z0-9_]*\}|\{env:[A-Za-z_][A-Za-z0-9_]*\}|\$\{input:[^}]+\}/.test(value);
+  return /\$\{[^}\s]+\}|\{env:[A-Za-z_][A-Za-z0-9_]*\}/.test(value);
+}
+
+/** A value that stands for one to fill in (`YOUR_API_KEY_HERE`, `<APILLON_API_KEY>`, `<paste-your-token>`). */
+export function isPlaceholder(value: string): boolean {
+  const v = value.trim();
+  return (
+    /^<[^<>]+>$/.test(v) ||
+    /^\[[^[\]]+\]$/.test(v) ||
+    /\byour[-_ ]?[a-z0-9_-]*(key|token|secret|pass|here)/i.test(v) ||
+    /^your[-_]/i.test(v) ||
+    /paste[-_ ]?(your|here)/i.test(v) ||
+    /_HERE$/i.test(v) ||
+    /^(x{3,}|\*{3,}|\.{3}|changeme|change-me|placeholder|todo|none|null|undefined)$/i.test(v)
+  );
 }
 
 /** The vendor token prefix found in `value` (at its start or after a separator such as `Bearer `). */
@@ -89,15 +129,18 @@ export function urlCredentials(value: string): string | undefined {
  */
 export function detectSecret(site: ValueSite, key: string, value: string, ctx: DetectContext = {}): SecretFinding | undefined {
   if (value.trim() === '' || referencedVar(value) !== undefined) return undefined;
-  if (containsReference(value)) return undefined;
+  if (containsReference(value) || isPlaceholder(value)) return undefined;
   if (site === 'header' && AUTH_HEADERS.has(key.toLowerCase())) return { rule: 'authorization', reason: `${key} header` };
   const preset = ctx.secretNames?.get(key);
   if (preset) return { rule: 'known-name', reason: `known secret field of preset ${preset}` };
   const prefix = tokenPrefixIn(value);
   if (prefix) return { rule: 'token-prefix', reason: `${prefix[1]} (${prefix[0]}…)` };
+  if (JWT.test(value)) return { rule: 'token-prefix', reason: 'JSON Web Token (eyJ…)' };
   const inUrl = urlCredentials(value);
   if (inUrl) return { rule: 'url-credentials', reason: inUrl };
   if (ctx.plainNames?.has(key)) return undefined;
+  // A count or a switch is no secret, whatever the name (`MAX_NEW_TOKENS=512`, `USE_API_KEY=true`).
+  if (COUNT_NAME.test(key) || /^(\d+|true|false|yes|no|on|off)$/i.test(value.trim())) return undefined;
   const named = NAME_PATTERN.exec(key);
   if (named && site !== 'url') return { rule: 'name-pattern', reason: `name contains ${named[0].toUpperCase()}` };
   return undefined;

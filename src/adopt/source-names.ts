@@ -1,3 +1,8 @@
-// The agents whose MCP files `conn import` reads, without loading the file parsers of sources.ts.
-export const SOURCES = ['claude-code', 'claude-desktop', 'cursor', 'vscode', 'gemini', 'codex', 'opencode'] as const;
+// The agents whose files conn reads (a leaf module: the CLI's option parsing needs the names only).
+/**
+ * The agents whose files conn reads. To add one: its name here, its project file(s) in PROJECT_FILES,
+ * its user file(s) in defaultSources, its file name in inferSource, and (when its entries are not
+ * the common `mcpServers` shape) a case in parseSourceText.
+ */
+export const SOURCES = ['claude-code', 'claude-desktop', 'cursor', 'vscode', 'gemini', 'codex', 'opencode', 'kiro', 'roo', 'amazonq', 'mcp-json'] as const;
 export type Source = (typeof SOURCES)[number];

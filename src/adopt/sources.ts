@@ -5,8 +5,11 @@ import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc
 import { parse as parseTomlText } from 'smol-toml';
 import { UsageError } from '../errors.js';
 
-import type { Source } from './source-names.js';
-export { SOURCES, type Source } from './source-names.js';
+import type { EntrySettings } from '../catalog/model.js';
+
+import { SOURCES, type Source } from './source-names.js';
+
+export { SOURCES, type Source };
 
 export interface SourceFile {
   path: string;
@@ -31,6 +34,10 @@ export interface RawServer {
   /** Path of the entry in the file, for messages (`mcpServers.notion`). */
   where: string;
   disabled: boolean;
+  /** The entry's own settings conn keeps (see Connection.settings). */
+  settings: EntrySettings;
+  /** Keys of the entry conn does not keep, for the import plan (`description`, `trust`). */
+  dropped: string[];
 }
 
 export class SourceParseError extends Error {
@@ -47,6 +54,10 @@ const PROJECT_FILES: Partial<Record<Source, string[]>> = {
   gemini: ['.gemini/settings.json'],
   codex: ['.codex/config.toml'],
   opencode: ['opencode.json', 'opencode.jsonc'],
+  kiro: ['.kiro/settings/mcp.json'],
+  roo: ['.roo/mcp.json'],
+  amazonq: ['.amazonq/mcp.json'],
+  'mcp-json': ['mcp.json'],
 };
 
 /**
@@ -60,6 +71,11 @@ export function projectPlace(path: string, source: Source): { root: string; rel:
     if (path.endsWith(tail) && path.length > tail.length) return { root: path.slice(0, -tail.length), rel };
   }
   return { root: dirname(path), rel: basename(path) };
+}
+
+/** The project files of every agent, relative to a repo root: what `conn scan` looks for. */
+export function projectFiles(): { file: string; source: Source }[] {
+  return (Object.entries(PROJECT_FILES) as [Source, string[]][]).flatMap(([source, files]) => files.map((file) => ({ file, source })));
 }
 
 /** The default files for `conn import` with no FILE: project files in `root`, user files under `home`. */
@@ -93,6 +109,8 @@ export function defaultSources(root: string, home: string, env: NodeJS.ProcessEn
   const ocDir = env.OPENCODE_CONFIG_DIR ?? join(xdg, 'opencode');
   add(join(ocDir, 'opencode.json'), 'opencode', 'user');
   add(join(ocDir, 'opencode.jsonc'), 'opencode', 'user');
+  add(join(home, '.kiro', 'settings', 'mcp.json'), 'kiro', 'user');
+  add(join(home, '.aws', 'amazonq', 'mcp.json'), 'amazonq', 'user');
   return out;
 }
 
@@ -101,12 +119,16 @@ export function inferSource(path: string): Source | undefined {
   const name = basename(path);
   const dir = basename(dirname(path));
   if (name === '.mcp.json' || name === '.claude.json') return 'claude-code';
-  if (name === 'claude_desktop_config.json') return 'claude-desktop';
+  if (/^claude_desktop_config.*\.json$/.test(name)) return 'claude-desktop';
+  if (name === 'mcp.json' && dir === 'settings' && basename(dirname(dirname(path))) === '.kiro') return 'kiro';
+  if (name === 'mcp.json' && dir === '.roo') return 'roo';
+  if (name === 'mcp.json' && (dir === '.amazonq' || dir === 'amazonq')) return 'amazonq';
   if (name === 'mcp.json' && dir === '.cursor') return 'cursor';
   if (name === 'mcp.json' && (dir === '.vscode' || dir === 'User')) return 'vscode';
   if (name === 'settings.json' && dir === '.gemini') return 'gemini';
   if (name.endsWith('.toml') && (dir === '.codex' || name === 'config.toml')) return 'codex';
   if (/^opencode\.jsonc?$/.test(name)) return 'opencode';
+  if (name === 'mcp.json') return 'mcp-json';
   return undefined;
 }
 
@@ -114,6 +136,7 @@ export function inferSource(path: string): Source | undefined {
 export function projectScope(path: string, source: Source, home: string): 'project' | 'user' {
   if (source === 'claude-desktop') return 'user';
   if (basename(path) === '.claude.json') return 'user';
+  if (['.kiro', '.aws'].some((d) => path.startsWith(join(home, d) + '/'))) return 'user';
   if (dirname(path) === home || dirname(dirname(path)) === home || path.startsWith(join(home, '.config') + '/')) {
     // ~/.cursor/mcp.json, ~/.gemini/settings.json, ~/.codex/config.toml, ~/.config/…
     if (!(dirname(path) === home && source === 'opencode')) return 'user';
@@ -140,6 +163,11 @@ export function parseSourceText(text: string, file: SourceFile): RawServer[] {
     }
     case 'gemini':
       return jsonServers(data, 'mcpServers', file.path, true);
+    case 'mcp-json':
+      // A bare mcp.json: either shape.
+      return data.servers !== undefined && data.mcpServers === undefined ? jsonServers(data, 'servers', file.path) : jsonServers(data, 'mcpServers', file.path);
+    case 'roo':
+      return jsonServers(data, 'mcpServers', file.path, false, 's');
     default:
       return jsonServers(data, 'mcpServers', file.path);
   }
@@ -184,8 +212,36 @@ function stringMap(v: unknown): Record<string, string> {
 
 const noRefs = () => ({ env: {}, headers: {} });
 
+/** Keys that make up the launch itself (read into RawServer's other fields). */
+const LAUNCH_KEYS = new Set(['command', 'args', 'env', 'environment', 'url', 'httpUrl', 'serverUrl', 'type', 'headers', 'http_headers', 'disabled', 'enabled', 'env_vars', 'bearer_token_env_var', 'env_http_headers', 'transport']);
+
+/**
+ * The settings of one entry conn keeps, and the keys it does not. `timeoutUnit`: Roo writes seconds,
+ * the others milliseconds (Codex: `tool_timeout_sec`).
+ */
+export function settingsOf(entry: Record<string, unknown>, timeoutUnit: 'ms' | 's' = 'ms'): { settings: EntrySettings; dropped: string[] } {
+  const settings: EntrySettings = {};
+  const dropped: string[] = [];
+  const list = (v: unknown) => strings(v);
+  for (const [key, value] of Object.entries(entry)) {
+    if (LAUNCH_KEYS.has(key)) continue;
+    if (key === 'cwd' && typeof value === 'string') settings.cwd = value;
+    else if (key === 'envFile' && typeof value === 'string') settings.envFile = value;
+    else if (key === 'timeout' && typeof value === 'number' && value > 0) settings.timeout = Math.round(timeoutUnit === 's' ? value * 1000 : value);
+    else if (key === 'tool_timeout_sec' && typeof value === 'number' && value > 0) settings.timeout = Math.round(value * 1000);
+    else if ((key === 'autoApprove' || key === 'alwaysAllow') && Array.isArray(value)) {
+      // An empty list (Cline and Roo write `"alwaysAllow": []` by default) says nothing to keep.
+      if (list(value).length) settings.autoApprove = [...new Set([...(settings.autoApprove ?? []), ...list(value)])];
+    } else if ((key === 'disabledTools' || key === 'disabled_tools' || key === 'excludeTools') && Array.isArray(value)) {
+      if (list(value).length) settings.disabledTools = [...new Set([...(settings.disabledTools ?? []), ...list(value)])];
+    } else if (key === 'oauth' && (value === false || isObject(value))) settings.oauth = value as EntrySettings['oauth'];
+    else dropped.push(key);
+  }
+  return { settings, dropped };
+}
+
 /** Claude Code, Claude Desktop, Cursor, VS Code and Gemini: `{ command, args, env }` or `{ url, headers }`. */
-function jsonServers(data: Record<string, unknown>, key: string, path: string, gemini = false): RawServer[] {
+function jsonServers(data: Record<string, unknown>, key: string, path: string, gemini = false, timeoutUnit: 'ms' | 's' = 'ms'): RawServer[] {
   const servers = data[key];
   if (servers === undefined) return [];
   if (!isObject(servers)) throw new SourceParseError(path, `"${key}" is not an object`);
@@ -197,7 +253,10 @@ function jsonServers(data: Record<string, unknown>, key: string, path: string, g
     const url = typeof entry.httpUrl === 'string' ? entry.httpUrl : typeof entry.url === 'string' ? entry.url : typeof entry.serverUrl === 'string' ? entry.serverUrl : undefined;
     const geminiSse = gemini && typeof entry.httpUrl !== 'string' && type !== 'http';
     const transport: RawServer['transport'] = typeof entry.command === 'string' ? 'stdio' : type === 'sse' || geminiSse ? 'sse' : 'http';
+    const { settings, dropped } = settingsOf(entry, timeoutUnit);
     out.push({
+      settings,
+      dropped,
       name,
       transport,
       command: typeof entry.command === 'string' ? entry.command : undefined,
@@ -224,6 +283,7 @@ function opencodeServers(data: Record<string, unknown>, path: string): RawServer
     const command = strings(entry.command);
     const local = entry.type === 'local' || command.length > 0;
     out.push({
+      ...settingsOf(entry),
       name,
       transport: local ? 'stdio' : 'http',
       command: local ? command[0] : undefined,
@@ -259,6 +319,7 @@ function codexServers(text: string, path: string): RawServer[] {
     if (typeof entry.bearer_token_env_var === 'string') envRefs.headers.Authorization = entry.bearer_token_env_var;
     Object.assign(envRefs.headers, stringMap(entry.env_http_headers));
     out.push({
+      ...settingsOf(entry),
       name,
       transport: stdio ? 'stdio' : 'http',
       command: stdio ? (entry.command as string) : undefined,

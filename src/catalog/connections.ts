@@ -4,7 +4,7 @@ import type { Preset } from '../presets/schema.js';
 import { isSecretRef, refProblem } from '../secrets/refs.js';
 import { secretAccount, type SecretStore } from '../secrets/store.js';
 import type { CatalogStore } from './store.js';
-import type { Catalog, Connection } from './model.js';
+import type { Catalog, Connection, EntrySettings } from './model.js';
 import { checkFieldValue, ENV_KEY, type FieldProblem } from './fields.js';
 import { checkName, slugify } from './names.js';
 
@@ -24,6 +24,10 @@ export interface ConnectionDraft {
   command?: string[];
   enabled: boolean;
   matchedPreset?: string;
+  /** The key agents see when it is not the name (see Connection.key). */
+  key?: string;
+  transport?: 'http' | 'sse';
+  settings?: EntrySettings;
 }
 
 /** A default name when --name is not given: the preset id, or something derived for free-form kinds. */
@@ -79,7 +83,7 @@ export function checkDraftValues(preset: Preset, fields: Record<string, string>,
       continue;
     }
     if (preset.id === 'custom') {
-      if (!ENV_KEY.test(key)) problems.push({ field: key, message: `${key} is not a valid environment variable name`, severity: 'error' });
+      if (!ENV_KEY.test(key)) problems.push({ field: key, message: `${JSON.stringify(key)} is not a valid environment variable name`, severity: 'error' });
       continue;
     }
     const field = preset.fields.find((f) => f.key === key);
@@ -143,6 +147,9 @@ export async function commitNewConnection(
         ...(Object.keys(draft.secretRefs).length ? { secretRefs: draft.secretRefs } : {}),
         ...(draft.command ? { command: draft.command } : {}),
         ...(draft.matchedPreset ? { matchedPreset: draft.matchedPreset } : {}),
+        ...(draft.key && draft.key !== draft.name ? { key: draft.key } : {}),
+        ...(draft.transport ? { transport: draft.transport } : {}),
+        ...(draft.settings && Object.keys(draft.settings).length ? { settings: draft.settings } : {}),
         createdAt: stamp,
         updatedAt: stamp,
         health: { status: 'unknown' },
@@ -181,6 +188,9 @@ export function connectionView(conn: Connection, catalog: Catalog, present?: Set
     fields: conn.fields,
     secrets: Object.fromEntries(conn.secrets.map((f) => [f, secretState(f)])),
     ...(conn.command ? { command: conn.command } : {}),
+    ...(conn.key ? { key: conn.key } : {}),
+    ...(conn.transport ? { declaredTransport: conn.transport } : {}),
+    ...(conn.settings ? { settings: conn.settings } : {}),
     health: conn.health.status,
     checkedAt: conn.health.checkedAt ?? null,
     error: conn.health.error ?? null,

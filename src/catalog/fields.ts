@@ -21,7 +21,7 @@ export interface FieldProblem {
 export function checkFieldValue(preset: Preset, key: string, value: string): FieldProblem | undefined {
   if (/\u0000/.test(value)) return { field: key, message: `${key} contains a NUL byte`, severity: 'error' };
   if (preset.id === 'custom' && key.startsWith('env.')) {
-    if (!ENV_KEY.test(key.slice(4))) return { field: key, message: `${key.slice(4)} is not a valid environment variable name`, severity: 'error' };
+    if (!ENV_KEY.test(key.slice(4))) return { field: key, message: `${JSON.stringify(key.slice(4))} is not a valid environment variable name`, severity: 'error' };
     if (/[\r\n]/.test(value)) return { field: key, message: `${key} contains a newline`, severity: 'error' };
     return undefined;
   }

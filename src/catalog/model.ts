@@ -45,6 +45,38 @@ export const HealthSchema = z.object({
 });
 export type Health = z.infer<typeof HealthSchema>;
 
+/**
+ * Settings of the agent's own server entry that are not part of the launch (kept from an imported
+ * entry, or set with `conn edit`), written back by each agent that has the setting.
+ */
+export const EntrySettingsSchema = z.object({
+  /** Working directory of a stdio server (Gemini, Codex, Roo, Kiro `cwd`). */
+  cwd: z.string().optional(),
+  /** A dotenv file the agent loads into the server's environment (VS Code, Cursor `envFile`). */
+  envFile: z.string().optional(),
+  /** Request timeout in milliseconds (Gemini, opencode `timeout`; Codex `tool_timeout_sec`). */
+  timeout: z.number().int().positive().optional(),
+  /** Tools the agent runs without asking (Kiro, Amazon Q `autoApprove`, Roo `alwaysAllow`). */
+  autoApprove: z.array(z.string()).optional(),
+  /** Tools the user turned off (Kiro `disabledTools`, Codex `disabled_tools`, Gemini `excludeTools`): denied on every agent. */
+  disabledTools: z.array(z.string()).optional(),
+  /** Remote headers that carry no secret (`X-MCP-Toolsets`), sent as they are. */
+  headers: z.record(z.string(), z.string()).optional(),
+  /** opencode's `oauth` of a remote entry (`false`, or its client settings), written back for opencode. */
+  oauth: z.union([z.literal(false), z.record(z.string(), z.unknown())]).optional(),
+  /**
+   * The Authorization scheme of a remote token stored without it (an imported `Basic …`): written
+   * before the token, also in reference mode, where conn cannot look at the value.
+   */
+  authScheme: z.string().regex(/^[A-Za-z][A-Za-z0-9-]*$/).optional(),
+  /** Secret field → the VS Code input id it was imported from (`${input:github_token}`): `--secrets prompt` keeps that id. */
+  inputs: z.record(z.string(), z.string()).optional(),
+});
+export type EntrySettings = z.infer<typeof EntrySettingsSchema>;
+
+/** An entry key as agents take it: 1–100 characters, no control characters. */
+export const ENTRY_KEY = /^[^\u0000-\u001f\u007f]{1,100}$/;
+
 export const ConnectionSchema = z.object({
   name: z.string().regex(NAME_PATTERN),
   preset: z.string(),
@@ -60,6 +92,11 @@ export const ConnectionSchema = z.object({
   matchedPreset: z.string().optional(),
   /** `custom` connections: the command and its args as given after `--`. */
   command: z.array(z.string()).optional(),
+  /** The entry's key in agents' files when it is not the connection name (an imported `github`, `XcodeBuildMCP`). */
+  key: z.string().regex(ENTRY_KEY).optional(),
+  /** A remote connection's declared transport (an imported `"type": "sse"`); absent: Streamable HTTP first. */
+  transport: z.enum(['http', 'sse']).optional(),
+  settings: EntrySettingsSchema.optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   health: HealthSchema,

@@ -35,3 +35,12 @@ export function nameFromFlag(flag: string): string {
 export function byText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/** An entry key for `--key`: what agents take as a server's name (1–100 characters, no control characters). */
+export function checkKey(key: string, allowEmpty = false): string {
+  if (key === '' && allowEmpty) return key;
+  if (!/^[^\u0000-\u001f\u007f]{1,100}$/.test(key)) {
+    throw new UsageError(`invalid --key ${JSON.stringify(key)}`, '1 to 100 characters, no control characters');
+  }
+  return key;
+}

@@ -11,7 +11,7 @@ import {
   type ConnectionDraft,
 } from '../catalog/connections.js';
 import { collect, parseSecrets, parseSets } from './flags.js';
-import { nameFromFlag } from '../catalog/names.js';
+import { checkKey, nameFromFlag } from '../catalog/names.js';
 import type { Deps } from '../deps.js';
 import { UsageError } from '../errors.js';
 import { readStdin } from '../ui/prompts.js';
@@ -29,6 +29,8 @@ export interface AddOptions {
   strict: boolean;
   matchPreset: boolean;
   command?: string[];
+  /** The entry key agents see, when not the name. */
+  key?: string;
 }
 
 interface AddFlags {
@@ -40,6 +42,7 @@ interface AddFlags {
   test?: boolean;
   strict?: boolean;
   matchPreset?: boolean;
+  key?: string;
   json?: boolean;
 }
 
@@ -58,6 +61,7 @@ export function parseAdd(preset: string, command: string[], flags: AddFlags): Ad
     strict: Boolean(flags.strict),
     matchPreset: flags.matchPreset !== false,
     command: command.length ? command : undefined,
+    ...(flags.key === undefined ? {} : { key: checkKey(flags.key) }),
   };
 }
 
@@ -126,6 +130,7 @@ export async function run(opts: AddOptions, deps: Deps): Promise<void> {
     command: opts.command,
     enabled: !opts.disabled,
     matchedPreset: matched,
+    key: opts.key,
   };
   const conn = await commitNewConnection(deps.catalog, () => deps.secrets(), registry, draft, deps.clock());
   const after = await deps.catalog.read();
@@ -147,6 +152,7 @@ export function register(program: Command, deps: DepsFactory): void {
     .option('--disabled', 'add it disabled')
     .option('--test', 'test the connection right after adding it')
     .option('--strict', 'refuse values that do not match the field pattern instead of warning')
+    .option('--key <key>', 'the entry key agents see (tool names, permission rules) when it is not the name, e.g. github')
     .option('--no-match-preset', 'remote: keep a URL that matches a preset generic')
     .option('--json', 'print the new connection as JSON')
     .addHelpText('after', `
@@ -156,6 +162,7 @@ Examples:
   $ conn add notion --name "Team Notion" --secret NOTION_TOKEN
   $ conn add remote --set url=https://mcp.linear.app/mcp --secret-stdin token < token.txt
   $ conn add custom --name my-server --set env.LOG=debug -- node ./server.js --stdio
+  $ conn add custom --name xcode --key XcodeBuildMCP -- npx -y xcodebuildmcp@latest
   $ conn add http-api --name billing --set url=https://api.example.com --set auth=bearer --secret-stdin token
 
 Secret fields may hold a reference instead of a value: env:VAR, file:/path, op://vault/item/field,

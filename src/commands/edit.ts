@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { assertNoProblems, checkDraftValues, requireConnection, splitRefs } from '../catalog/connections.js';
 import { collect, parseSecrets, parseSets } from './flags.js';
-import { checkName, nameFromFlag } from '../catalog/names.js';
+import { checkKey, checkName, nameFromFlag } from '../catalog/names.js';
 import type { Deps } from '../deps.js';
 import { UsageError } from '../errors.js';
 import { CLIENT_FIELD, TOKENS_FIELD } from '../oauth/storage.js';
@@ -17,6 +17,8 @@ export interface EditOptions {
   secrets: Record<string, string | undefined>;
   secretStdin?: string;
   rename?: string;
+  /** The entry key agents see; '' removes it (agents see the name again). */
+  key?: string;
   strict: boolean;
   /** Confirms sending a stored token to the new origin of a moved URL. */
   yes: boolean;
@@ -28,6 +30,7 @@ interface EditFlags {
   secret?: string[];
   secretStdin?: string;
   rename?: string;
+  key?: string;
   strict?: boolean;
   yes?: boolean;
   json?: boolean;
@@ -43,6 +46,7 @@ export function parseEdit(name: string, flags: EditFlags): EditOptions {
     secrets,
     secretStdin: flags.secretStdin,
     rename: flags.rename === undefined ? undefined : nameFromFlag(flags.rename),
+    ...(flags.key === undefined ? {} : { key: checkKey(flags.key, true) }),
     strict: Boolean(flags.strict),
     yes: Boolean(flags.yes),
   };
@@ -53,7 +57,7 @@ export async function run(opts: EditOptions, deps: Deps): Promise<void> {
   const registry = await deps.presets();
   const current = requireConnection(await deps.catalog.read(), opts.name);
   const preset = registry.require(current.preset);
-  const noFlags = !Object.keys(opts.set).length && !opts.unset.length && !Object.keys(opts.secrets).length && !opts.secretStdin && !opts.rename;
+  const noFlags = !Object.keys(opts.set).length && !opts.unset.length && !Object.keys(opts.secrets).length && !opts.secretStdin && !opts.rename && opts.key === undefined;
   const fields = { ...opts.set };
   const secrets: Record<string, string> = {};
   for (const [k, v] of Object.entries(opts.secrets)) if (v !== undefined) secrets[k] = v;
@@ -144,6 +148,10 @@ export async function run(opts: EditOptions, deps: Deps): Promise<void> {
     for (const f of Object.keys(values)) if (conn.secretRefs) delete conn.secretRefs[f];
     if (Object.keys(refs).length) conn.secretRefs = { ...conn.secretRefs, ...refs };
     conn.secrets = [...new Set([...conn.secrets, ...Object.keys(values), ...Object.keys(refs)])].sort();
+    if (opts.key !== undefined) {
+      if (opts.key === '' || opts.key === newName) delete conn.key;
+      else conn.key = opts.key;
+    }
     conn.updatedAt = deps.clock().toISOString();
     if (opts.rename && opts.rename !== opts.name) {
       delete c.connections[opts.name];
@@ -151,7 +159,7 @@ export async function run(opts: EditOptions, deps: Deps): Promise<void> {
       c.connections[opts.rename] = conn;
       for (const a of c.assignments) if (a.connection === opts.name) a.connection = opts.rename;
     }
-    return { name: conn.name, changed: [...Object.keys(fields), ...Object.keys(secrets), ...opts.unset], renamedFrom: opts.rename ? opts.name : undefined };
+    return { name: conn.name, changed: [...Object.keys(fields), ...Object.keys(secrets), ...opts.unset, ...(opts.key !== undefined ? ['key'] : [])], renamedFrom: opts.rename ? opts.name : undefined };
   });
   // Old keychain items go only after the catalog points at the new ones.
   if (opts.rename && opts.rename !== opts.name) {
@@ -179,6 +187,7 @@ export function register(program: Command, deps: DepsFactory): void {
     .option('--secret <field[=value]>', 'set a secret; without a value it is prompted for', collect, [])
     .option('--secret-stdin <field>', 'read this secret from standard input')
     .option('--rename <new>', 'rename the connection (keychain items and assignments move with it)')
+    .option('--key <key>', 'the entry key agents see (tool names, permission rules), when not the name; "" for the name')
     .option('--strict', 'refuse values that do not match the field pattern')
     .option('-y, --yes', "when --set url= moves to another origin, send the stored token there without asking")
     .option('--json', 'print JSON')
@@ -188,6 +197,7 @@ Examples:
   $ conn edit notion --secret NOTION_TOKEN # prompts (hidden)
   $ conn edit postgres --set readonly=true
   $ conn edit notion --rename team-notion
-  $ conn edit my-remote --set url=https://mcp.example.org/mcp --yes   # another origin: OAuth sign-in dropped, token sent there`)
+  $ conn edit my-remote --set url=https://mcp.example.org/mcp --yes   # another origin: OAuth sign-in dropped, token sent there
+  $ conn edit github-2 --key github         # agents see it as "github" (mcp__github__*)`)
     .action(async (name: string, flags: EditFlags) => run(parseEdit(name, flags), await deps({ json: flags.json })));
 }

@@ -133,6 +133,9 @@ export async function run(opts: ImportOptions, deps: Deps): Promise<void> {
           command: item.command,
           enabled: item.enabled,
           matchedPreset: item.matchedPreset,
+          key: item.key,
+          transport: item.transport,
+          settings: item.settings,
         },
         deps.clock(),
       );
@@ -144,21 +147,58 @@ export async function run(opts: ImportOptions, deps: Deps): Promise<void> {
     }
   }
 
+  // Fields the file left to the agent to ask for (`${input:id}`): listed on the connection (so show
+  // and doctor report them missing), asked for now on a terminal.
+  const missing = imported.flatMap((i) => i.missing.map((field) => ({ item: i, field })));
+  if (missing.length) {
+    await deps.catalog.update((c) => {
+      for (const { item, field } of missing) {
+        const conn = c.connections[item.name];
+        if (conn) conn.secrets = [...new Set([...conn.secrets, field])].sort();
+      }
+    });
+    if (deps.io.canPrompt && !opts.json) {
+      const { promptField } = await import('../ui/prompts.js');
+      const { secretAccount } = await import('../secrets/store.js');
+      const store = await deps.secrets();
+      for (const m of [...missing]) {
+        const value = await promptField({ key: m.field, label: `${m.item.name} ${m.field}`, secret: true, required: false });
+        if (value === '') continue;
+        await store.set(secretAccount(m.item.name, m.field), value);
+        missing.splice(missing.indexOf(m), 1);
+      }
+    }
+  }
+
   const rewritten: string[] = [];
+  const kept: { file: string; reason: string }[] = [];
   if (opts.rewrite) {
     const { removeEntries, renderAgentFor } = await import('../adopt/rewrite.js');
     const byFile = new Map<string, ImportItem[]>();
     for (const item of imported) byFile.set(item.file, [...(byFile.get(item.file) ?? []), item]);
     for (const [file, list] of byFile) {
       const first = list[0]!;
-      if (first.scope !== 'project' || !renderAgentFor(first.source)) {
+      if (first.scope !== 'project') {
         deps.io.warn(`${shown(file)} is a user file: --rewrite changes project files only; left as it is`);
         continue;
       }
+      if (!renderAgentFor(first.source)) {
+        deps.io.warn(`${shown(file)}: conn renders no ${first.source} file, so --rewrite left it as it is (the entries stay there)`);
+        continue;
+      }
       // Entries from ~/.claude.json's per-project section live elsewhere in that file: never touched here.
-      const names = list.filter((i) => !i.where.startsWith('projects[')).map((i) => i.entry);
+      // A disabled entry stays as it is: conn renders no disabled connection, and the agent keeps showing it off.
+      const names = list.filter((i) => !i.where.startsWith('projects[') && i.enabled).map((i) => i.entry);
+      const inputs = list.filter((i) => i.enabled).flatMap((i) => Object.values(i.settings.inputs ?? {}));
+      // Check first that `conn render` can write the replacements, so the file is never left emptied.
+      const blocked = await rewriteBlocked(file, renderAgentFor(first.source)!, list, deps);
+      if (blocked) {
+        kept.push({ file, reason: blocked });
+        deps.io.warn(`${shown(file)}: entries left in place: ${blocked}`);
+        continue;
+      }
       try {
-        if (await removeEntries(file, first.source, names)) rewritten.push(file);
+        if (await removeEntries(file, first.source, names, inputs)) rewritten.push(file);
       } catch (err) {
         // Imported, but the file could not be rewritten safely (a symlinked .cursor/…): say so, fail.
         if (!(err instanceof OperationError)) throw err;
@@ -169,13 +209,18 @@ export async function run(opts: ImportOptions, deps: Deps): Promise<void> {
   }
 
   const data = importJson(items, imported, rewritten, false, shown);
-  deps.io.result({ ...data, failed: failed.map((f) => ({ name: f.item.name, error: f.error })) }, () => {
+  const extra = { failed: failed.map((f) => ({ name: f.item.name, error: f.error })), missingSecrets: missing.map((m) => ({ connection: m.item.name, field: m.field })), kept: kept.map((k) => ({ file: shown(k.file), reason: k.reason })) };
+  deps.io.result({ ...data, ...extra }, () => {
     const lines = [planText(items, shown), ''];
     lines.push(`Imported ${imported.length}: ${imported.map((i) => i.name).join(', ') || 'none'}`);
     for (const f of failed) lines.push(`Failed ${f.item.name}: ${f.error}`);
     for (const file of rewritten) {
-      const source = items.find((i) => i.file === file)!.source;
-      lines.push(`Removed the imported entries from ${shown(file)}: run \`conn render --agent ${source}\` to write them back as conn-managed entries`);
+      const agent = items.find((i) => i.file === file)!.source;
+      lines.push(`Removed the imported entries from ${shown(file)}: run \`conn render --agent ${agent}\` to write them back as conn-managed entries`);
+    }
+    if (missing.length) {
+      lines.push('Secrets still missing (the file left them to the agent to ask for):');
+      for (const m of missing) lines.push(`  ${m.item.name}/${m.field}    conn edit ${m.item.name} --secret ${m.field}`);
     }
     const stored = imported.filter((i) => Object.keys(i.secrets).length);
     if (stored.length && !opts.rewrite) {
@@ -184,6 +229,32 @@ export async function run(opts: ImportOptions, deps: Deps): Promise<void> {
     return lines.join('\n');
   });
   if (failed.length) process.exitCode = 1;
+}
+
+/**
+ * Why `conn render` could not write back a file's imported entries (so --rewrite must not remove
+ * them), or undefined when it can: the file must be the one the agent's render writes, and a render
+ * in the mode used here must not be refused by the leak guard (a git-tracked file getting secrets).
+ */
+async function rewriteBlocked(file: string, agent: import('../catalog/constants.js').Agent, items: ImportItem[], deps: Deps): Promise<string | undefined> {
+  const { dirname, join } = await import('node:path');
+  const { realpathSync } = await import('node:fs');
+  file = realpathSync(file);
+  const { repoTop } = await import('../access/repo.js');
+  const { writerFor } = await import('../render/agents/index.js');
+  const { readState } = await import('../render/state.js');
+  const { isTrackedByGit } = await import('../render/write-safely.js');
+  const writer = writerFor(agent);
+  let dir = dirname(file);
+  for (const _ of writer.file.split('/').slice(1)) dir = dirname(dir);
+  const top = await repoTop(dir);
+  if (join(top.root, writer.file) !== file) return `conn render --agent ${agent} writes ${writer.file} at the repo top, not this file`;
+  const mode = readState(deps.home, top.root, agent)?.secrets ?? 'inline';
+  const secret = items.some((i) => Object.keys(i.secrets).length || Object.keys(i.secretRefs).length || i.missing.length);
+  if (mode === 'inline' && secret && top.isGit && (await isTrackedByGit(top.root, writer.file))) {
+    return `it is tracked by git and an inline render would put secrets into it; write them as references instead: conn render --agent ${agent} --secrets env --force`;
+  }
+  return undefined;
 }
 
 function showPath(path: string, cwd: string, home: string): string {
@@ -213,9 +284,18 @@ export function planText(items: ImportItem[], shown: (p: string) => string): str
       continue;
     }
     lines.push(`  ${item.entry} → ${item.name}  [${describeTarget(item)}]${item.enabled ? '' : ' (disabled)'}`);
+    if (item.key) lines.push(`      key ${JSON.stringify(item.key)} kept: agents still see the entry under its name`);
+    if (item.transport) lines.push(`      transport ${item.transport} kept`);
+    for (const [k, v] of Object.entries(item.settings)) if (k !== 'inputs') lines.push(`      ${k} = ${typeof v === 'string' ? v : JSON.stringify(v)}`);
     for (const [key, value] of Object.entries(item.fields)) if (key !== 'url') lines.push(`      ${key} = ${value}`);
     for (const s of item.secretPlan) {
-      lines.push(s.store === 'keychain' ? `      ${s.field}: secret → keychain (${s.reason})` : `      ${s.field}: reference ${s.ref} (${s.reason})`);
+      lines.push(
+        s.store === 'keychain'
+          ? `      ${s.field}: secret → keychain (${s.reason})`
+          : s.store === 'missing'
+            ? `      ${s.field}: secret to provide (${s.reason.replace('<name>', item.name)})`
+            : `      ${s.field}: reference ${s.ref} (${s.reason})`,
+      );
     }
     for (const note of item.notes) lines.push(`      note: ${note.replace('<name>', item.name)}`);
   }
@@ -240,7 +320,12 @@ function importJson(items: ImportItem[], imported: ImportItem[], rewritten: stri
             enabled: i.enabled,
             fields: i.fields,
             ...(i.command ? { command: i.command } : {}),
-            secrets: Object.fromEntries(i.secretPlan.map((s) => [s.field, s.store === 'keychain' ? { store: 'keychain', reason: s.reason } : { ref: s.ref, reason: s.reason }])),
+            ...(i.key ? { key: i.key } : {}),
+            ...(i.transport ? { transport: i.transport } : {}),
+            ...(Object.keys(i.settings).length ? { settings: i.settings } : {}),
+            secrets: Object.fromEntries(
+              i.secretPlan.map((s) => [s.field, s.store === 'reference' ? { ref: s.ref, reason: s.reason } : { store: s.store, reason: s.reason.replace('<name>', i.name) }]),
+            ),
           }),
       notes: i.notes.map((n) => n.replace('<name>', i.name)),
     })),
@@ -458,10 +543,12 @@ export function register(program: Command, deps: DepsFactory): void {
     .option('--json', 'print JSON')
     .addHelpText('after', `
 With no FILE, reads the project files of the current repo (.mcp.json, .cursor/mcp.json,
-.vscode/mcp.json, .gemini/settings.json, .codex/config.toml, opencode.json) and the user files
-under your home directory (~/.claude.json, ~/.cursor/mcp.json, Claude Desktop, VS Code, Gemini,
-Codex, opencode). Values that look secret go to the keychain; \${VAR}, \${env:VAR} and {env:VAR}
-become env:VAR references.
+.vscode/mcp.json, .gemini/settings.json, .codex/config.toml, opencode.json, .kiro/settings/mcp.json,
+.roo/mcp.json, .amazonq/mcp.json, mcp.json) and the user files under your home directory
+(~/.claude.json, ~/.cursor/mcp.json, Claude Desktop, VS Code, Gemini, Codex, opencode, Kiro, Amazon Q).
+Values that look secret go to the keychain; \${VAR}, \${env:VAR}, {env:VAR} and \${VAR:-default}
+become env:VAR references; \${input:id} is a secret to provide. Each entry keeps its key, transport
+and settings (cwd, envFile, timeout, autoApprove, disabled tools, headers), written back by render.
 
 Examples:
   $ conn import --dry-run

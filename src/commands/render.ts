@@ -140,7 +140,9 @@ export async function run(opts: RenderCommandOptions, deps: Deps, changed?: Repo
   }
   for (const o of outcomes) {
     if (o.status === 'dry-run') {
-      deps.io.err(`# ${o.file} (${o.agent}, --secrets ${o.secrets}; dry run, ${o.secrets === 'prompt' ? 'no secret in it' : 'secrets masked'}, nothing written)`);
+      const masked = o.secrets === 'prompt' ? 'no secret in it' : 'secrets masked';
+      const others = o.unmanaged?.length ? ` (${o.unmanaged.join(', ')}: not conn's, shown as the file has them, unmasked)` : '';
+      deps.io.err(`# ${o.file} (${o.agent}, --secrets ${o.secrets}; dry run, ${masked}${others}, nothing written)`);
       deps.io.out(o.content ?? '');
     } else if (o.status === 'written') {
       // Changes are reported even with --quiet (the shell hook shows only changes), then on stderr, so

@@ -67,8 +67,8 @@ export function register(program: Command, deps: DepsFactory): void {
     .option('--json', 'print JSON')
     .addHelpText('after', `
 Looks for .mcp.json, .cursor/mcp.json, .vscode/mcp.json, .gemini/settings.json,
-.codex/config.toml, opencode.json(c) and claude_desktop_config.json (node_modules and .git
-skipped). Exit 1 when a secret-looking value is found, 0 when clean: usable as a pre-commit hook.
+.codex/config.toml, opencode.json(c), .kiro/settings/mcp.json, .roo/mcp.json, .amazonq/mcp.json,
+claude_desktop_config*.json and mcp.json at the top (node_modules and .git skipped). Exit 1 when a secret-looking value is found, 0 when clean: usable as a pre-commit hook.
 
 Examples:
   $ conn scan

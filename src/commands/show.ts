@@ -36,6 +36,8 @@ export async function run(opts: ShowOptions, deps: Deps): Promise<void> {
     const rows: string[][] = [
       ['preset:', `${v.preset}${v.matchedPreset ? ` (matches ${v.matchedPreset})` : ''}`],
       ['kind:', v.kind],
+      ...(v.key ? [['key:', `${v.key} (the entry agents see)`]] : []),
+      ...(v.declaredTransport ? [['transport:', `${v.declaredTransport} (declared)`]] : []),
       ['enabled:', v.enabled ? 'yes' : 'no'],
       ['health:', `${healthText(v.health, deps.io, v.oauth?.state)}${v.checkedAt ? ` (checked ${v.checkedAt})` : ''}`],
     ];
@@ -44,6 +46,7 @@ export async function run(opts: ShowOptions, deps: Deps): Promise<void> {
     if (v.command) rows.push(['command:', v.command.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')]);
     for (const [k, value] of Object.entries(v.fields)) rows.push([`${k}:`, value]);
     for (const [k, state] of Object.entries(v.secrets)) rows.push([`${k}:`, state]);
+    for (const [k, value] of Object.entries(v.settings ?? {})) if (k !== 'inputs') rows.push([`${k}:`, `${typeof value === 'string' ? value : JSON.stringify(value)} (entry setting)`]);
     if (v.tools) rows.push(['tools:', `${v.tools.length} (${v.tools.slice(0, 8).map((t) => stripControl(t)).join(', ')}${v.tools.length > 8 ? ', …' : ''})`]);
     rows.push(['assignments:', v.assignments === 0 ? 'none (global: every repo and agent, full)' : String(v.assignments)]);
     const lines = [`${v.name}`, table(rows.map(([k, val]) => [`  ${k}`, val!]), 1)];

@@ -37,16 +37,33 @@ export function secretAccountsOf(conn: Connection): string[] {
   return storedSecretFields(conn).map((f) => secretAccount(conn.name, f));
 }
 
+/**
+ * The variable a secret field is known by in env mode: CONN_<NAME>_<FIELD>, or, for a reference to the
+ * user's own variable (`env:GITHUB_TOKEN`, an imported `${GITHUB_TOKEN}`), that variable: it stays so.
+ */
+export function secretVarOf(conn: Connection, field: string): string {
+  return refVar(conn.secretRefs?.[field]) ?? secretEnvVar(conn.name, field);
+}
+
+/** `env:VAR` (with or without a default) → VAR; anything else → undefined. */
+function refVar(ref: string | undefined): string | undefined {
+  return ref ? /^env:([A-Za-z_][A-Za-z0-9_]*)(?::-|$)/.exec(ref)?.[1] : undefined;
+}
+
+function hasHeader(headers: Record<string, string>, name: string): boolean {
+  return Object.keys(headers).some((h) => h.toLowerCase() === name.toLowerCase());
+}
+
 /** Placeholders for every secret (and the OAuth token): what a `--secrets env`/`prompt` render writes. */
 export function referenceValues(conn: Connection): LaunchValues {
-  const secrets = Object.fromEntries(conn.secrets.map((f) => [f, secretPlaceholder(secretEnvVar(conn.name, f))]));
+  const secrets = Object.fromEntries(conn.secrets.map((f) => [f, secretPlaceholder(secretVarOf(conn, f))]));
   return { secrets, ...(usesOAuth(conn) ? { oauthToken: secretPlaceholder(secretEnvVar(conn.name, OAUTH_TOKEN_FIELD)) } : {}) };
 }
 
 /** The variables `conn env` exports for a connection: CONN_<NAME>_<FIELD> → value, as an env-mode render references them. */
 export function secretEnv(conn: Connection, values: LaunchValues): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const field of conn.secrets) if (values.secrets[field] !== undefined) env[secretEnvVar(conn.name, field)] = values.secrets[field]!;
+  for (const field of conn.secrets) if (values.secrets[field] !== undefined) env[secretVarOf(conn, field)] = values.secrets[field]!;
   if (usesOAuth(conn) && values.oauthToken !== undefined) env[secretEnvVar(conn.name, OAUTH_TOKEN_FIELD)] = values.oauthToken;
   return env;
 }
@@ -56,7 +73,7 @@ export function secretEnv(conn: Connection, values: LaunchValues): Record<string
  * connection's fields and secret values, and the permission level's switches applied.
  */
 export function launchSpec(conn: Connection, preset: Preset, permission: Permission, given: LaunchValues): LaunchSpec {
-  const uses: SecretUse[] = conn.secrets.map((field) => ({ field, envVar: secretEnvVar(conn.name, field) }));
+  const uses: SecretUse[] = conn.secrets.map((field) => ({ field, envVar: secretVarOf(conn, field) }));
   const secrets: Record<string, string> = {};
   for (const field of conn.secrets) {
     const value = given.secrets[field];
@@ -91,6 +108,8 @@ export function launchSpec(conn: Connection, preset: Preset, permission: Permiss
   const url = withQuery(expand(mapping.url ?? remote.url), expandMap(mapping.query ?? {}, expand));
   if (!url) throw new OperationError(`connection ${conn.name} has no url`, `conn edit ${conn.name} --set url=https://…`);
   const headers = expandMap({ ...remote.headers, ...mapping.headers }, expand);
+  // Headers the connection carries that hold no secret (an imported `X-MCP-Toolsets`); the preset's win.
+  for (const [name, value] of Object.entries(conn.settings?.headers ?? {})) if (!hasHeader(headers, name)) headers[name] = value;
   const token = values.token;
   if (token) {
     if (preset.kind === 'http-api') {
@@ -99,7 +118,8 @@ export function launchSpec(conn: Connection, preset: Preset, permission: Permiss
       else if (auth === 'api-key') headers[values.header || 'X-API-Key'] = token;
     } else if (remote.auth !== 'oauth') {
       const header = values.header || 'Authorization';
-      headers[header] = header.toLowerCase() === 'authorization' ? withScheme(token) : token;
+      const scheme = conn.settings?.authScheme;
+      headers[header] = header.toLowerCase() === 'authorization' ? (scheme ? `${scheme} ${token}` : withScheme(token)) : token;
     }
   }
   // A value fetch cannot send (a line break from a reference, say) fails here, naming the header but never
@@ -121,7 +141,7 @@ export function launchSpec(conn: Connection, preset: Preset, permission: Permiss
     return { kind: 'http-api', name: conn.name, url, headers, secrets: uses, permission };
   }
   const lastSeen = conn.health.transport;
-  const transport = remote.transport ?? (lastSeen === 'sse' ? 'sse' : 'auto');
+  const transport = conn.transport ?? remote.transport ?? (lastSeen === 'sse' ? 'sse' : 'auto');
   return { kind: 'remote', name: conn.name, url, headers, transport, secrets: uses, permission };
 }
 

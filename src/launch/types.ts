@@ -55,7 +55,7 @@ export interface HttpApiSpec {
 
 export type LaunchSpec = StdioSpec | RemoteSpec | HttpApiSpec;
 
-const PLACEHOLDER = /\u0000conn-secret:([A-Z0-9_]+)\u0000/g;
+const PLACEHOLDER = /\u0000conn-secret:([A-Za-z0-9_]+)\u0000/g;
 
 /** The marker a reference-mode spec holds where a secret value would be. */
 export function secretPlaceholder(envVar: string): string {
@@ -69,7 +69,7 @@ export function replacePlaceholders(text: string, render: (envVar: string) => st
 
 /** The env var named by a placeholder when `text` is exactly one placeholder, else undefined. */
 export function wholePlaceholder(text: string): string | undefined {
-  const m = /^\u0000conn-secret:([A-Z0-9_]+)\u0000$/.exec(text);
+  const m = /^\u0000conn-secret:([A-Za-z0-9_]+)\u0000$/.exec(text);
   return m?.[1];
 }
 

@@ -37,7 +37,7 @@ export function promptInputsFor(conn: Connection, preset: Preset, spec: StdioSpe
   else [spec.url, ...Object.values(spec.headers)].forEach(scan);
   return spec.secrets
     .filter((use) => used.has(use.envVar) && conn.secrets.includes(use.field))
-    .map((use) => ({ id: promptInputId(conn.name, use.field), envVar: use.envVar, description: promptDescription(conn.name, use.field, preset) }));
+    .map((use) => ({ id: conn.settings?.inputs?.[use.field] ?? promptInputId(conn.name, use.field), envVar: use.envVar, description: promptDescription(conn.name, use.field, preset) }));
 }
 
 /** Two connections' fields that would share an input id (`a-b`/`C` and `a`/`b_C`): refused, never merged. */

@@ -51,6 +51,8 @@ export interface RenderOutcome {
   warnings: string[];
   /** The file as it would be written, secrets masked (dry-run only). */
   content?: string;
+  /** Dry-run only: entries in the file that are not conn's, printed as the file has them (never masked). */
+  unmanaged?: string[];
 }
 
 const MASK = '********';
@@ -97,6 +99,7 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: Rend
   const toolsUnknown: string[] = [];
   const expiries: number[] = [];
   let volatile = false;
+  const keyOwner = new Map<string, string>();
   for (const { decision, conn, preset } of chosen) {
     const permission = decision.permission as Permission;
     let spec: LaunchSpec;
@@ -114,12 +117,21 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: Rend
     else toolCount.push({ name: conn.name, count: seen });
     // Prompt mode: the agent asks for each secret; the file holds no value, so a dry run shows it as is.
     const prompts = opts.secrets === 'prompt' && spec.kind !== 'http-api' ? promptInputsFor(conn, preset, spec) : [];
+    const key = conn.key ?? conn.name;
+    const clash = keyOwner.get(key);
+    if (clash) {
+      throw new OperationError(`connections ${clash} and ${conn.name} would both write the entry ${key} for ${opts.agent}`, `give one another key: conn edit ${conn.name} --key NEW`);
+    }
+    keyOwner.set(key, conn.name);
+    const userDisabled = conn.settings?.disabledTools ?? [];
     entries.push({
-      name: conn.name,
+      name: key,
       spec: opts.dryRun && opts.secrets !== 'prompt' ? maskSpec(spec) : spec,
-      deniedTools: denied,
-      ...(lists.allowed ? { allowedTools: lists.allowed } : {}),
+      deniedTools: userDisabled.length ? [...new Set([...denied, ...userDisabled])].sort() : denied,
+      ...(lists.allowed ? { allowedTools: lists.allowed.filter((t) => !userDisabled.includes(t)) } : {}),
       ...(prompts.length ? { prompts } : {}),
+      ...(conn.settings && !viaProxy(conn, opts.secrets) ? { settings: conn.settings } : {}),
+      ...(inline || viaProxy(conn, opts.secrets) ? {} : refDefaults(conn)),
     });
     if (opts.secrets === 'prompt') warnings.push(...envOnlyWarnings(conn, spec, opts.agent));
     warnings.push(...enforcementWarnings(conn, preset, permission, opts, writer.toolFilter, denied));
@@ -196,13 +208,14 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: Rend
       'narrow them with conn assign NAME --tools/--deny-tools, or a lower --permission',
     );
   }
-  if (opts.dryRun) return { ...outcome, status: 'dry-run', content: next ?? '' };
+  if (opts.dryRun) return { ...outcome, status: 'dry-run', content: next ?? '', unmanaged: present.filter((n) => !wanted.has(n) && !managed.has(n)) };
 
-  const hasSecrets = inline && entries.some((e) => e.spec.secrets.length > 0 || (e.spec.kind === 'remote' && Object.keys(e.spec.headers).length > 0));
+  // Whether the file gets a secret value: a connection with a secret (or an OAuth token) rendered inline.
+  const hasSecrets = inline && chosen.some(({ conn }) => !viaProxy(conn, opts.secrets) && (conn.secrets.length > 0 || Boolean(conn.oauth)));
   const changed = next !== null && next !== existing;
   const sideChanged = sideNext !== null && sideNext !== sideExisting;
   if (changed) {
-    if (git && (await git.tracked)) {
+    if (git && hasSecrets && (await git.tracked)) {
       throw new OperationError(
         `${writer.file} is tracked by git: an inline render would put secrets into it`,
         'use --secrets env or --secrets proxy, or --allow-tracked if you really mean it',
@@ -240,6 +253,16 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: Rend
   };
   writeState(deps.home, newState);
   return outcome;
+}
+
+/** `env:VAR:-default` references of a connection: VAR → default (see RenderedEntry.defaults). */
+function refDefaults(conn: Connection): { defaults?: Record<string, string> } {
+  const out: Record<string, string> = {};
+  for (const ref of Object.values(conn.secretRefs ?? {})) {
+    const m = /^env:([A-Za-z_][A-Za-z0-9_]*):-(.*)$/s.exec(ref);
+    if (m) out[m[1]!] = m[2]!;
+  }
+  return Object.keys(out).length ? { defaults: out } : {};
 }
 
 function maskSpec(spec: LaunchSpec): LaunchSpec {

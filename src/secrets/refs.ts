@@ -6,7 +6,7 @@ import { OperationError } from '../errors.js';
  * Secret references: a secret field may hold `env:VAR`, `file:/path`, `op://vault/item/field` or
  * `vault:path#key` instead of a value; resolved at use time, never stored resolved.
  */
-export const SECRET_REF_PATTERN = /^(env:[A-Za-z_][A-Za-z0-9_]*|file:\/.+|op:\/\/.+|vault:[^#\s]+#.+)$/;
+export const SECRET_REF_PATTERN = /^(env:[A-Za-z_][A-Za-z0-9_]*(?::-[^\n]*)?|file:\/.+|op:\/\/.+|vault:[^#\s]+#.+)$/;
 
 export function isSecretRef(value: string): boolean {
   return SECRET_REF_PATTERN.test(value);
@@ -26,8 +26,9 @@ export function refProblem(ref: string): string | undefined {
 
 export async function resolveSecretRef(ref: string, ctx: { env: NodeJS.ProcessEnv; what: string }): Promise<string> {
   if (ref.startsWith('env:')) {
-    const name = ref.slice(4);
-    const value = ctx.env[name];
+    // `env:VAR:-default` (an imported `${VAR:-default}`): the default when VAR is unset or empty.
+    const [name, fallback] = splitOnce(ref.slice(4), ':-');
+    const value = ctx.env[name] || fallback;
     if (value === undefined || value === '') throw new OperationError(`${ctx.what}: environment variable ${name} (from ${ref}) is not set`);
     return value;
   }
@@ -47,6 +48,11 @@ export async function resolveSecretRef(ref: string, ctx: { env: NodeJS.ProcessEn
     return runCli('vault', ['kv', 'get', `-field=${key}`, path], ref, ctx);
   }
   throw new OperationError(`${ctx.what}: not a secret reference: ${ref.split(':')[0]}:…`);
+}
+
+function splitOnce(text: string, sep: string): [string, string | undefined] {
+  const i = text.indexOf(sep);
+  return i < 0 ? [text, undefined] : [text.slice(0, i), text.slice(i + sep.length)];
 }
 
 function runCli(cli: string, args: string[], ref: string, ctx: { env: NodeJS.ProcessEnv; what: string }): string {

@@ -72,7 +72,7 @@ describe('conn import from agent config files', () => {
     expect(keychainItems(w.service)).toEqual({
       'notion/NOTION_TOKEN': 'ntn_canary0notion1234567',
       'billing/BILLING_API_KEY': 'canary-billing-value',
-      'docs/token': 'Bearer canary-docs-bearer',
+      'docs/token': 'canary-docs-bearer',
     });
     const config = readFileSync(join(w.home, 'config.json'), 'utf8');
     noCanaryIn(config, r.stdout, r.stderr);
@@ -106,6 +106,12 @@ describe('conn import from agent config files', () => {
     expect(JSON.parse(r.stdout).imported).toEqual(['notion-2', 'billing', 'docs']);
     expect(keychainItems(w.service)['notion/NOTION_TOKEN']).toBe('ntn_mine12345678');
     expect(keychainItems(w.service)['notion-2/NOTION_TOKEN']).toBe('ntn_canary0notion1234567');
+    // The file's key is taken by the existing notion: the import does not give it to a second entry.
+    const item = JSON.parse(r.stdout).items.find((i: { name: string }) => i.name === 'notion-2');
+    expect(item.key).toBeUndefined();
+    expect(item.notes).toContain('key notion is taken by another connection: agents will see this one as notion-2');
+    const render = await w.conn(['render', '--agent', 'cursor', '--secrets', 'env'], { cwd: w.gitRepo('other') });
+    expect(render.code, render.stderr).toBe(0);
   });
 
   it('--rewrite refuses to write through a symlinked .cursor/ folder, leaving the file it points to untouched', async () => {

@@ -2,6 +2,7 @@ import type { RenderedEntry } from './types.js';
 import { jsonWriter } from './json-writer.js';
 import { appendJson, objectAt, parseJsonObject, removeJson, setJson, withFinalNewline } from './jsonc-edit.js';
 import { nonEmpty, remoteType, toolIdPart, withReferences, writableSpec } from './spec-parts.js';
+import { entrySettings } from './settings.js';
 import { findNodeAtLocation, getNodeValue } from 'jsonc-parser';
 
 /** Where Claude Code reads a project's local (uncommitted) permission rules (named once, in side-file.ts). */
@@ -15,11 +16,12 @@ export const claudeCode = jsonWriter({
   key: 'mcpServers',
   toolFilter: 'side-file',
   entry(entry) {
-    const spec = withReferences(writableSpec(entry), (v) => `\${${v}}`);
+    const defaults = entry.defaults ?? {};
+    const spec = withReferences(writableSpec(entry), (v) => (v in defaults ? `\${${v}:-${defaults[v]}}` : `\${${v}}`));
     if (spec.kind === 'stdio') {
-      return { type: 'stdio', command: spec.command, args: spec.args, ...nonEmpty('env', spec.env) };
+      return { type: 'stdio', command: spec.command, args: spec.args, ...nonEmpty('env', spec.env), ...entrySettings('claude-code', entry, 'stdio') };
     }
-    return { type: remoteType(spec), url: spec.url, ...nonEmpty('headers', spec.headers) };
+    return { type: remoteType(spec), url: spec.url, ...nonEmpty('headers', spec.headers), ...entrySettings('claude-code', entry, 'remote') };
   },
   sideFileRules: claudeDenyRules,
 });

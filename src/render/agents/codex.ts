@@ -5,6 +5,7 @@ import { MalformedFileError, UnsupportedEntryError } from './errors.js';
 import { sameJson } from './jsonc-edit.js';
 import { isBlankOrComment, tomlSections } from './toml-sections.js';
 import { nonEmpty, nonEmptyList, writableSpec } from './spec-parts.js';
+import { entrySettings } from './settings.js';
 
 const FILE = '.codex/config.toml';
 const PROXY_HINT = 'render with --secrets proxy (or inline) for codex';
@@ -112,7 +113,7 @@ export function codexEntry(entry: RenderedEntry): Record<string, unknown> {
       envVars.push(key);
     }
     for (const key of spec.passEnv ?? []) if (!envVars.includes(key) && !(key in env)) envVars.push(key);
-    return { command: spec.command, args: spec.args, ...nonEmptyList('env_vars', envVars), ...disabled, ...nonEmpty('env', env) };
+    return { command: spec.command, args: spec.args, ...entrySettings('codex', entry, 'stdio'), ...nonEmptyList('env_vars', envVars), ...disabled, ...nonEmpty('env', env) };
   }
 
   if (spec.transport === 'sse') {
@@ -143,6 +144,7 @@ export function codexEntry(entry: RenderedEntry): Record<string, unknown> {
   return {
     url: spec.url,
     ...(bearer ? { bearer_token_env_var: bearer } : {}),
+    ...entrySettings('codex', entry, 'remote'),
     ...disabled,
     ...nonEmpty('http_headers', headers),
     ...nonEmpty('env_http_headers', envHeaders),

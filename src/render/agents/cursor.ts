@@ -1,3 +1,4 @@
+import { entrySettings } from './settings.js';
 import { jsonWriter } from './json-writer.js';
 import { nonEmpty, withReferences, writableSpec } from './spec-parts.js';
 
@@ -9,7 +10,7 @@ export const cursor = jsonWriter({
   toolFilter: 'none',
   entry(entry) {
     const spec = withReferences(writableSpec(entry), (v) => `\${env:${v}}`);
-    if (spec.kind === 'stdio') return { command: spec.command, args: spec.args, ...nonEmpty('env', spec.env) };
-    return { url: spec.url, ...nonEmpty('headers', spec.headers) };
+    if (spec.kind === 'stdio') return { command: spec.command, args: spec.args, ...nonEmpty('env', spec.env), ...entrySettings('cursor', entry, 'stdio') };
+    return { url: spec.url, ...nonEmpty('headers', spec.headers), ...entrySettings('cursor', entry, 'remote') };
   },
 });

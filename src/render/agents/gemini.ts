@@ -1,3 +1,4 @@
+import { entrySettings } from './settings.js';
 import { jsonWriter } from './json-writer.js';
 import { nonEmpty, nonEmptyList, remoteType, withReferences, writableSpec } from './spec-parts.js';
 
@@ -16,7 +17,7 @@ export const gemini = jsonWriter({
     // An allow list where the assignment narrowed the tools (a tool the server adds later stays out);
     // an empty one would mean "all" to Gemini, so then every tool is excluded by name instead.
     const exclude = entry.allowedTools?.length ? { includeTools: entry.allowedTools } : nonEmptyList('excludeTools', entry.deniedTools);
-    if (spec.kind === 'stdio') return { command: spec.command, args: spec.args, ...nonEmpty('env', spec.env), ...exclude };
-    return { type: remoteType(spec), url: spec.url, ...nonEmpty('headers', spec.headers), ...exclude };
+    if (spec.kind === 'stdio') return { command: spec.command, args: spec.args, ...nonEmpty('env', spec.env), ...entrySettings('gemini', entry, 'stdio'), ...exclude };
+    return { type: remoteType(spec), url: spec.url, ...nonEmpty('headers', spec.headers), ...entrySettings('gemini', entry, 'remote'), ...exclude };
   },
 });

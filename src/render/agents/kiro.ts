@@ -1,3 +1,4 @@
+import { entrySettings } from './settings.js';
 import { jsonWriter } from './json-writer.js';
 import { nonEmpty, nonEmptyList, withReferences, writableSpec } from './spec-parts.js';
 
@@ -10,7 +11,7 @@ export const kiro = jsonWriter({
   entry(entry) {
     const spec = withReferences(writableSpec(entry), (v) => `\${${v}}`);
     const disabled = nonEmptyList('disabledTools', entry.deniedTools);
-    if (spec.kind === 'stdio') return { command: spec.command, args: spec.args, ...nonEmpty('env', spec.env), ...disabled };
-    return { url: spec.url, ...nonEmpty('headers', spec.headers), ...disabled };
+    if (spec.kind === 'stdio') return { command: spec.command, args: spec.args, ...nonEmpty('env', spec.env), ...entrySettings('kiro', entry, 'stdio'), ...disabled };
+    return { url: spec.url, ...nonEmpty('headers', spec.headers), ...entrySettings('kiro', entry, 'remote'), ...disabled };
   },
 });

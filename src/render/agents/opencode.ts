@@ -1,4 +1,5 @@
 import type { RenderedEntry } from './types.js';
+import { entrySettings } from './settings.js';
 import { jsonWriter } from './json-writer.js';
 import { nonEmpty, toolIdPart, withReferences, writableSpec } from './spec-parts.js';
 
@@ -15,9 +16,9 @@ export const opencode = jsonWriter({
   entry(entry) {
     const spec = withReferences(writableSpec(entry), (v) => `{env:${v}}`);
     if (spec.kind === 'stdio') {
-      return { type: 'local', command: [spec.command, ...spec.args], ...nonEmpty('environment', spec.env) };
+      return { type: 'local', command: [spec.command, ...spec.args], ...nonEmpty('environment', spec.env), ...entrySettings('opencode', entry, 'stdio') };
     }
-    return { type: 'remote', url: spec.url, ...nonEmpty('headers', spec.headers) };
+    return { type: 'remote', url: spec.url, ...nonEmpty('headers', spec.headers), ...entrySettings('opencode', entry, 'remote') };
   },
   topLevelDeny: { key: 'tools', rules: opencodeDenyRules, value: false },
 });

@@ -1,4 +1,4 @@
-import type { Agent } from '../../catalog/model.js';
+import type { Agent, EntrySettings } from '../../catalog/model.js';
 import type { LaunchSpec } from '../../launch/types.js';
 
 /**
@@ -16,7 +16,7 @@ export interface PromptInput {
 
 /** One MCP server entry to write: a resolved (or reference-mode) launch spec plus the tools to deny. */
 export interface RenderedEntry {
-  /** The entry's key in the agent's file (the connection name). */
+  /** The entry's key in the agent's file (the connection's `key`, else its name). */
   name: string;
   /** A `stdio` or `remote` spec; `http-api` specs must be turned into their `conn serve` bridge first. */
   spec: LaunchSpec;
@@ -33,6 +33,13 @@ export interface RenderedEntry {
    * take them). A placeholder not listed here stays an env reference (an OAuth access token).
    */
   prompts?: PromptInput[];
+  /** The entry's own settings (cwd, timeout, autoApprove, opencode oauth…): each writer writes those its agent has. */
+  settings?: EntrySettings;
+  /**
+   * Reference mode: defaults of the user's own variables (`env:VAR:-default` → VAR → default), for
+   * agents whose reference syntax takes one (Claude Code `${VAR:-default}`).
+   */
+  defaults?: Record<string, string>;
 }
 
 /**

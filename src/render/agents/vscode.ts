@@ -1,3 +1,4 @@
+import { entrySettings } from './settings.js';
 import { jsonWriter } from './json-writer.js';
 import { nonEmpty, remoteType, withReferences, writableSpec } from './spec-parts.js';
 
@@ -15,9 +16,9 @@ export const vscode = jsonWriter({
     const prompted = new Map((entry.prompts ?? []).map((p) => [p.envVar, p.id]));
     const spec = withReferences(writableSpec(entry), (v) => (prompted.has(v) ? `\${input:${prompted.get(v)}}` : `\${env:${v}}`));
     if (spec.kind === 'stdio') {
-      return { type: 'stdio', command: spec.command, args: spec.args, ...nonEmpty('env', spec.env) };
+      return { type: 'stdio', command: spec.command, args: spec.args, ...nonEmpty('env', spec.env), ...entrySettings('vscode', entry, 'stdio') };
     }
-    return { type: remoteType(spec), url: spec.url, ...nonEmpty('headers', spec.headers) };
+    return { type: remoteType(spec), url: spec.url, ...nonEmpty('headers', spec.headers), ...entrySettings('vscode', entry, 'remote') };
   },
   promptInputs: {
     key: 'inputs',

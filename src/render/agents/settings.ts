@@ -1,0 +1,32 @@
+// An entry's own settings (Connection.settings) in each agent's words. Denied tools are not here:
+// `disabledTools` joins the entry's deniedTools, which every writer already expresses its own way.
+import type { Agent } from '../../catalog/constants.js';
+import type { RenderedEntry } from './types.js';
+
+/** Which agents write each setting, and under which key: what `conn import` tells the user it keeps. */
+export const SETTING_KEYS: Record<'cwd' | 'envFile' | 'timeout' | 'autoApprove' | 'oauth', Partial<Record<Agent, string>>> = {
+  cwd: { 'claude-code': 'cwd', cursor: 'cwd', vscode: 'cwd', gemini: 'cwd', codex: 'cwd', kiro: 'cwd' },
+  envFile: { cursor: 'envFile', vscode: 'envFile' },
+  timeout: { gemini: 'timeout', opencode: 'timeout', codex: 'tool_timeout_sec' },
+  autoApprove: { kiro: 'autoApprove' },
+  oauth: { opencode: 'oauth' },
+};
+
+/** The settings `agent` writes into a `kind` entry, keyed as that agent names them. */
+export function entrySettings(agent: Agent, entry: RenderedEntry, kind: 'stdio' | 'remote'): Record<string, unknown> {
+  const s = entry.settings;
+  const out: Record<string, unknown> = {};
+  if (!s) return out;
+  const put = (setting: keyof typeof SETTING_KEYS, value: unknown) => {
+    const key = SETTING_KEYS[setting][agent];
+    if (key !== undefined && value !== undefined) out[key] = value;
+  };
+  if (kind === 'stdio') {
+    put('cwd', s.cwd);
+    put('envFile', s.envFile);
+  }
+  if (s.timeout !== undefined) put('timeout', agent === 'codex' ? Math.max(1, Math.ceil(s.timeout / 1000)) : s.timeout);
+  if (s.autoApprove?.length) put('autoApprove', [...s.autoApprove]);
+  if (kind === 'remote') put('oauth', s.oauth);
+  return out;
+}
