@@ -7,7 +7,24 @@ export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const PERMISSIONS = ['read', 'readwrite', 'full'] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-export const AGENTS = ['claude-code', 'cursor', 'vscode', 'gemini', 'codex', 'opencode', 'kiro'] as const;
+export const AGENTS = [
+  'claude-code',
+  'cursor',
+  'vscode',
+  'gemini',
+  'codex',
+  'opencode',
+  'kiro',
+  'copilot',
+  'qwen-code',
+  'amp',
+  'kilo',
+  'roo',
+  'zed',
+  'crush',
+  'augment',
+  'junie',
+] as const;
 export type Agent = (typeof AGENTS)[number];
 
 export const KINDS = ['stdio', 'remote', 'http-api'] as const;

@@ -2,7 +2,7 @@
 // there, written safely. The no-change path lives in fast.ts and never loads this module.
 import { lstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Agent, Permission } from '../catalog/constants.js';
+import { AGENTS, type Agent, type Permission } from '../catalog/constants.js';
 import type { Catalog, Connection } from '../catalog/model.js';
 import type { CatalogSnapshot } from '../catalog/store.js';
 import type { Deps } from '../deps.js';
@@ -54,9 +54,17 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: { sn
   const registry = loaded?.registry ?? (await deps.presets());
   const writer = writerFor(opts.agent);
   if (opts.secrets === 'prompt' && !writer.inputIds) throw new UsageError(PROMPT_ONLY_VSCODE, `${opts.agent} cannot ask for a secret: use --secrets env or proxy`);
+  if (opts.secrets === 'env' && writer.expandsEnv === false) {
+    throw new UsageError(`${opts.agent} expands no environment reference in ${writer.file}, so --secrets env cannot work there`, `render ${opts.agent} with --secrets proxy (conn serve reads the keychain) or --secrets inline`);
+  }
   const inputs = inputsText({ home: deps.home, root: opts.root, remote: opts.remote, agent: opts.agent, secrets: opts.secrets });
   const state = readState(deps.home, opts.root, opts.agent);
   const managed = new Set(state?.entries ?? []);
+  // Agents reading the same file (Claude Code and Copilot CLI: .mcp.json): the entries the other's
+  // render owns are conn's too (no conflict), and this render never removes them.
+  const siblings = new Set(
+    AGENTS.filter((a) => a !== opts.agent && writerFor(a).file === writer.file).flatMap((a) => readState(deps.home, opts.root, a)?.entries ?? []),
+  );
   const warnings: string[] = [];
 
   const decisions = resolveAccess(catalog, { root: opts.root, remote: opts.remote }, opts.agent).filter((d) => d.rendered);
@@ -93,22 +101,20 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: { sn
     warnings.push(...enforcementWarnings(conn, preset, permission, opts, writer.toolFilter, denied));
   }
   checkPromptIds(entries);
-  if (opts.agent === 'codex' && entries.length) {
-    warnings.push('Codex reads .codex/config.toml only for trusted projects: trust this repo in ~/.codex/config.toml ([projects."<path>"] trust_level = "trusted")');
-  }
+  if (writer.trustNote && entries.length) warnings.push(writer.trustNote);
 
   const path = join(opts.root, writer.file);
   const existing = readExisting(path, writer.file);
   const present = existing === null ? [] : writer.serverNames(existing);
   const wanted = new Set(entries.map((e) => e.name));
-  const conflicts = entries.filter((e) => present.includes(e.name) && !managed.has(e.name)).map((e) => e.name);
+  const conflicts = entries.filter((e) => present.includes(e.name) && !managed.has(e.name) && !siblings.has(e.name)).map((e) => e.name);
   if (conflicts.length && !opts.force) {
     throw new OperationError(
       `${writer.file} already has its own ${conflicts.length === 1 ? 'entry' : 'entries'} named ${conflicts.join(', ')}, not written by conn`,
       'rename the entry or the connection, or re-run with --force to replace it',
     );
   }
-  const remove = [...managed].filter((n) => !wanted.has(n) && present.includes(n));
+  const remove = [...managed].filter((n) => !wanted.has(n) && present.includes(n) && !siblings.has(n));
   const previousRules = state?.denyRules ?? [];
 
   // Prompt inputs (VS Code `inputs`): conn's own ids are remembered like its entries; a user's own
@@ -272,8 +278,11 @@ function earliestExpiry(conns: Connection[]): { expiresAt?: string } {
 export function detectAgents(root: string, remote: string | undefined, catalog: Catalog, previously: Agent[], all: readonly Agent[]): Agent[] {
   const found = new Set<Agent>(previously);
   for (const agent of all) {
+    const file = writerFor(agent).file;
+    // A file two agents read (.mcp.json) names the first of them only; the other comes by assignment.
+    if (all.some((a) => a !== agent && all.indexOf(a) < all.indexOf(agent) && writerFor(a).file === file)) continue;
     try {
-      lstatSync(join(root, writerFor(agent).file));
+      lstatSync(join(root, file));
       found.add(agent);
     } catch {
       /* not there */

@@ -71,4 +71,11 @@ export interface AgentWriter {
    * so the next render can remove exactly these and nothing of the user's.
    */
   denyRules(entry: RenderedEntry): string[];
+  /**
+   * Whether the agent expands environment references in its project file. `false`: it expands none
+   * (Kilo, Zed…), so `--secrets env` cannot work there and render refuses it (exit 2). Absent: it does.
+   */
+  expandsEnv?: boolean;
+  /** A step the user must take before the agent reads the project file (trust, approval); printed by render. */
+  trustNote?: string;
 }

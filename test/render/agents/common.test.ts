@@ -58,6 +58,69 @@ const EXISTING: Record<Agent, { fixture: string; names: string[]; verbatim: stri
     malformed: '{ "mcpServers": { "a": ',
     badContainer: '{ "mcpServers": true }',
   },
+  copilot: {
+    fixture: 'existing.json',
+    names: ['playwright'],
+    verbatim: '"playwright": {\n      "type": "local",\n      "command": "npx",\n      "args": ["@playwright/mcp@latest"],\n      "tools": ["*"]\n    }',
+    malformed: '{ "mcpServers": { "a": ',
+    badContainer: '{ "mcpServers": [] }',
+  },
+  'qwen-code': {
+    fixture: 'existing.json',
+    names: ['pyserver'],
+    verbatim: '  "general": { "vimMode": true },\n  "mcpServers": {\n    "pyserver": { "command": "python", "args": ["-m", "my_server"], "trust": false, "includeTools": ["search"] }',
+    malformed: '{ "general": {} "mcpServers": {} }',
+    badContainer: '{ "mcpServers": "x" }',
+  },
+  amp: {
+    fixture: 'existing.json',
+    names: ['sourcegraph'],
+    verbatim: '  "amp.showCosts": false,\n  "amp.mcpServers": {\n    "sourcegraph": {\n      "url": "https://sourcegraph.example.com/.api/mcp/v1",\n      "headers": { "Authorization": "token ${SRC_ACCESS_TOKEN}" }\n    }',
+    malformed: '{ "amp.mcpServers": { ',
+    badContainer: '{ "amp.mcpServers": 1 }',
+  },
+  kilo: {
+    fixture: 'existing.jsonc',
+    names: ['context7'],
+    verbatim: '  // the user\'s own MCP server\n  "mcp": {\n    "context7": {\n      "type": "remote",\n      "url": "https://mcp.context7.com/mcp"\n    }',
+    malformed: '{ "mcp": { "x": { "type": "local", } ',
+    badContainer: '{ "mcp": [1] }',
+  },
+  roo: {
+    fixture: 'existing.json',
+    names: ['filesystem'],
+    verbatim: '"filesystem": {\n      "command": "npx",\n      "args": ["-y", "@modelcontextprotocol/server-filesystem", "."],\n      "alwaysAllow": ["read_file"],\n      "disabled": false\n    }',
+    malformed: '{ "mcpServers": { "a": } }',
+    badContainer: '{ "mcpServers": [] }',
+  },
+  zed: {
+    fixture: 'existing.jsonc',
+    names: ['docs'],
+    verbatim: '// Zed project settings\n{\n  "tab_size": 2,\n  "formatter": "language_server",\n  "context_servers": {\n    // our own docs server\n    "docs": {\n      "command": "docs-mcp",\n      "args": ["--stdio"],\n      "env": {}\n    },',
+    malformed: '{ "context_servers": { "a": ',
+    badContainer: '{ "context_servers": "none" }',
+  },
+  crush: {
+    fixture: 'existing.json',
+    names: ['filesystem'],
+    verbatim: '  "lsp": { "go": { "command": "gopls" } },\n  "mcp": {\n    "filesystem": {\n      "type": "stdio",\n      "command": "node",\n      "args": ["/srv/mcp/fs.js"],\n      "timeout": 120\n    }',
+    malformed: '{ "mcp": { "a": } }',
+    badContainer: '{ "mcp": true }',
+  },
+  augment: {
+    fixture: 'existing.json',
+    names: ['context7'],
+    verbatim: '  "model": "sonnet4.5",\n  "mcpServers": {\n    "context7": { "command": "npx", "args": ["-y", "@upstash/context7-mcp@latest"] }',
+    malformed: '{ "model": "x" "mcpServers": {} }',
+    badContainer: '[]',
+  },
+  junie: {
+    fixture: 'existing.json',
+    names: ['jetbrains'],
+    verbatim: '"jetbrains": {\n      "command": "npx",\n      "args": ["-y", "@jetbrains/mcp-proxy"],\n      "env": { "IDE_PORT": "63342" }\n    }',
+    malformed: '{ "mcpServers": { "a": ',
+    badContainer: '{ "mcpServers": 2 }',
+  },
 };
 
 const ENTRIES = [notionInline, githubRead, plainRemote, linearInline];
@@ -108,7 +171,9 @@ describe.each(AGENTS)('%s writer', (agent) => {
   it('replaces a managed entry in place, leaving its neighbours where they are', () => {
     if (agent === 'codex') return; // env mode cannot express notionRef for codex; codex.test.ts covers replacement
     const out = w.merge(existing, ENTRIES, []);
-    const changed = w.merge(out, [notionRef], [], rules);
+    // Agents that expand no reference get the same entry with another resolved value instead.
+    const replacement = w.expandsEnv === false ? { ...notionInline, spec: { ...notionInline.spec, env: { NOTION_TOKEN: 'ntn_rotated_4' } } } : notionRef;
+    const changed = w.merge(out, [replacement], [], rules);
     expect(w.serverNames(changed)).toEqual(w.serverNames(out));
     expect(changed).not.toContain('ntn_inline_secret_1');
     expect(changed).toContain('ghp_inline_secret_3');
@@ -151,6 +216,15 @@ describe('WRITERS', () => {
       codex: '.codex/config.toml',
       opencode: 'opencode.json',
       kiro: '.kiro/settings/mcp.json',
+      copilot: '.mcp.json',
+      'qwen-code': '.qwen/settings.json',
+      amp: '.amp/settings.json',
+      kilo: 'kilo.json',
+      roo: '.roo/mcp.json',
+      zed: '.zed/settings.json',
+      crush: '.crush.json',
+      augment: '.augment/settings.json',
+      junie: '.junie/mcp/mcp.json',
     });
     for (const a of AGENTS) expect(WRITERS[a].agent).toBe(a);
   });
@@ -164,6 +238,19 @@ describe('WRITERS', () => {
       codex: 'entry',
       opencode: 'top-level',
       kiro: 'entry',
+      copilot: 'none',
+      'qwen-code': 'entry',
+      amp: 'none',
+      kilo: 'top-level',
+      roo: 'entry',
+      zed: 'none',
+      crush: 'entry',
+      augment: 'none',
+      junie: 'none',
     });
+  });
+
+  it('says which agents expand no environment reference (env mode refused there)', () => {
+    expect(AGENTS.filter((a) => WRITERS[a].expandsEnv === false)).toEqual(['kilo', 'zed', 'augment', 'junie']);
   });
 });
