@@ -15,6 +15,13 @@ const SERVER_KEY: Partial<Record<Source, string>> = {
   vscode: 'servers',
   gemini: 'mcpServers',
   opencode: 'mcp',
+  'qwen-code': 'mcpServers',
+  amp: 'amp.mcpServers',
+  kilo: 'mcp',
+  zed: 'context_servers',
+  crush: 'mcp',
+  augment: 'mcpServers',
+  junie: 'mcpServers',
 };
 
 /** The agent `conn render --agent` takes for a source (Claude Desktop has no project file). */

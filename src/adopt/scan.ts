@@ -31,6 +31,13 @@ export function configSource(relPath: string): Source | undefined {
   if (name === 'mcp.json' && dir === '.vscode') return 'vscode';
   if (name === 'settings.json' && dir === '.gemini') return 'gemini';
   if (name === 'config.toml' && dir === '.codex') return 'codex';
+  if (name === 'settings.json' && dir === '.qwen') return 'qwen-code';
+  if (name === 'settings.json' && dir === '.amp') return 'amp';
+  if (name === 'kilo.json' || name === 'kilo.jsonc') return 'kilo';
+  if (name === 'settings.json' && dir === '.zed') return 'zed';
+  if (name === '.crush.json' || name === 'crush.json') return 'crush';
+  if (name === 'settings.json' && dir === '.augment') return 'augment';
+  if (name === 'mcp.json' && dir === 'mcp' && parts[parts.length - 3] === '.junie') return 'junie';
   return undefined;
 }
 
@@ -44,6 +51,15 @@ export const CONFIG_PATHSPECS = [
   '.vscode/mcp.json',
   '.gemini/settings.json',
   '.codex/config.toml',
+  '.qwen/settings.json',
+  '.amp/settings.json',
+  'kilo.json',
+  'kilo.jsonc',
+  '.zed/settings.json',
+  '.crush.json',
+  'crush.json',
+  '.augment/settings.json',
+  '.junie/mcp/mcp.json',
 ].map((p) => `:(glob)**/${p}`);
 
 /** Config files under `dir` (relative paths, sorted); node_modules and .git are skipped, symlinks not followed. */

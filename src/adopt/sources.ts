@@ -5,7 +5,7 @@ import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc
 import { parse as parseTomlText } from 'smol-toml';
 import { UsageError } from '../errors.js';
 
-export const SOURCES = ['claude-code', 'claude-desktop', 'cursor', 'vscode', 'gemini', 'codex', 'opencode'] as const;
+export const SOURCES = ['claude-code', 'claude-desktop', 'cursor', 'vscode', 'gemini', 'codex', 'opencode', 'qwen-code', 'amp', 'kilo', 'zed', 'crush', 'augment', 'junie'] as const;
 export type Source = (typeof SOURCES)[number];
 
 export interface SourceFile {
@@ -47,6 +47,14 @@ const PROJECT_FILES: Partial<Record<Source, string[]>> = {
   gemini: ['.gemini/settings.json'],
   codex: ['.codex/config.toml'],
   opencode: ['opencode.json', 'opencode.jsonc'],
+  // The files conn render writes for these agents (Copilot CLI shares Claude Code's .mcp.json).
+  'qwen-code': ['.qwen/settings.json'],
+  amp: ['.amp/settings.json'],
+  kilo: ['kilo.json', 'kilo.jsonc', '.kilo/kilo.json'],
+  zed: ['.zed/settings.json'],
+  crush: ['.crush.json', 'crush.json'],
+  augment: ['.augment/settings.json'],
+  junie: ['.junie/mcp/mcp.json'],
 };
 
 /** The default files for `conn import` with no FILE: project files in `root`, user files under `home`. */
@@ -94,6 +102,13 @@ export function inferSource(path: string): Source | undefined {
   if (name === 'settings.json' && dir === '.gemini') return 'gemini';
   if (name.endsWith('.toml') && (dir === '.codex' || name === 'config.toml')) return 'codex';
   if (/^opencode\.jsonc?$/.test(name)) return 'opencode';
+  if (name === 'settings.json' && dir === '.qwen') return 'qwen-code';
+  if (name === 'settings.json' && dir === '.amp') return 'amp';
+  if (/^kilo\.jsonc?$/.test(name)) return 'kilo';
+  if (name === 'settings.json' && dir === '.zed') return 'zed';
+  if (name === '.crush.json' || name === 'crush.json') return 'crush';
+  if (name === 'settings.json' && dir === '.augment') return 'augment';
+  if (name === 'mcp.json' && dir === 'mcp' && basename(dirname(dirname(path))) === '.junie') return 'junie';
   return undefined;
 }
 
@@ -126,7 +141,16 @@ export function parseSourceText(text: string, file: SourceFile): RawServer[] {
       return servers;
     }
     case 'gemini':
+    case 'qwen-code':
       return jsonServers(data, 'mcpServers', file.path, true);
+    case 'amp':
+      return jsonServers(data, 'amp.mcpServers', file.path);
+    case 'kilo':
+      return opencodeServers(data, file.path);
+    case 'zed':
+      return jsonServers(data, 'context_servers', file.path);
+    case 'crush':
+      return jsonServers(data, 'mcp', file.path);
     default:
       return jsonServers(data, 'mcpServers', file.path);
   }

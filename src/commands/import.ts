@@ -9,7 +9,7 @@ import type { Deps } from '../deps.js';
 import { InterruptedError, OperationError, UsageError } from '../errors.js';
 import type { DepsFactory } from './types.js';
 
-const SOURCE_NAMES = ['claude-code', 'claude-desktop', 'cursor', 'vscode', 'gemini', 'codex', 'opencode'];
+const SOURCE_NAMES = ['claude-code', 'claude-desktop', 'cursor', 'vscode', 'gemini', 'codex', 'opencode', 'qwen-code', 'amp', 'kilo', 'zed', 'crush', 'augment', 'junie'];
 
 export interface ImportOptions {
   files: string[];
@@ -435,7 +435,9 @@ export function register(program: Command, deps: DepsFactory): void {
     .option('--json', 'print JSON')
     .addHelpText('after', `
 With no FILE, reads the project files of the current repo (.mcp.json, .cursor/mcp.json,
-.vscode/mcp.json, .gemini/settings.json, .codex/config.toml, opencode.json) and the user files
+.vscode/mcp.json, .gemini/settings.json, .codex/config.toml, opencode.json, .qwen/settings.json,
+.amp/settings.json, kilo.json, .zed/settings.json, .crush.json, .augment/settings.json,
+.junie/mcp/mcp.json) and the user files
 under your home directory (~/.claude.json, ~/.cursor/mcp.json, Claude Desktop, VS Code, Gemini,
 Codex, opencode). Values that look secret go to the keychain; \${VAR}, \${env:VAR} and {env:VAR}
 become env:VAR references.

@@ -67,7 +67,9 @@ export function register(program: Command, deps: DepsFactory): void {
     .option('--json', 'print JSON')
     .addHelpText('after', `
 Looks for .mcp.json, .cursor/mcp.json, .vscode/mcp.json, .gemini/settings.json,
-.codex/config.toml, opencode.json(c) and claude_desktop_config.json (node_modules and .git
+.codex/config.toml, opencode.json(c), claude_desktop_config.json, .qwen/settings.json,
+.amp/settings.json, kilo.json(c), .zed/settings.json, .crush.json, .augment/settings.json and
+.junie/mcp/mcp.json (node_modules and .git
 skipped). Exit 1 when a secret-looking value is found, 0 when clean: usable as a pre-commit hook.
 
 Examples:
