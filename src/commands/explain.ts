@@ -3,6 +3,7 @@ import { parseAgent } from '../access/assignments.js';
 import { repoIdentity, type RepoIdentity } from '../access/repo.js';
 import { resolveAccess, type Decision } from '../access/resolve.js';
 import type { Agent } from '../catalog/model.js';
+import { AGENTS } from '../catalog/constants.js';
 import type { Deps } from '../deps.js';
 import { table } from '../ui/io.js';
 import type { DepsFactory } from './types.js';
@@ -54,7 +55,7 @@ export function register(program: Command, deps: DepsFactory): void {
     .command('explain')
     .description('Show, for a repo and an agent, every connection: whether it would be rendered there, and why')
     .option('--repo <dir>', 'the repo (any directory inside it)', '.')
-    .option('--agent <agent>', 'claude-code, cursor, vscode, gemini, codex or opencode', 'claude-code')
+    .option('--agent <agent>', AGENTS.join(', '), 'claude-code')
     .option('--json', 'print JSON: { repo: { root, isGit, remote? }, agent, connections: [{ connection, rendered, permission?, reason, assignment?, text }] }')
     .addHelpText('after', `
 Examples:

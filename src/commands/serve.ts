@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { parseAgent, parsePermission } from '../access/assignments.js';
 import { lowerPermission } from '../access/tool-class.js';
 import type { Agent, Catalog, Connection, Permission } from '../catalog/model.js';
+import { AGENTS } from '../catalog/constants.js';
 import type { Deps } from '../deps.js';
 import { OperationError, UsageError } from '../errors.js';
 import type { DepsFactory } from './types.js';
@@ -113,7 +114,7 @@ export function register(program: Command, deps: DepsFactory): void {
     .description('Run a connection as a stdio MCP server for an agent: secrets from the keychain, tools limited to the permission')
     .option('--permission <level>', 'read, readwrite or full (with --repo/--agent: the lower of this and the assignment)')
     .option('--repo <dir>', 'look the permission up for this repo (with --agent), as conn render does')
-    .option('--agent <agent>', 'claude-code, cursor, vscode, gemini, codex, opencode or kiro (with --repo)')
+    .option('--agent <agent>', `${AGENTS.join(', ')} (with --repo)`)
     .option('--timeout <seconds>', 'how long the real server gets to start and answer initialize', '30')
     .option('--max-body <bytes>', 'http-api: response bodies are cut after this many bytes (default 1048576)')
     .addHelpText('after', `
