@@ -24,8 +24,17 @@ export const AGENTS = [
   'crush',
   'augment',
   'junie',
+  'claude-desktop',
+  'cline',
+  'windsurf',
 ] as const;
 export type Agent = (typeof AGENTS)[number];
+
+/**
+ * Agents with no project file: their one MCP config is the user's, read in every repo. Only
+ * `conn render --scope user` writes it (with the connections assigned to all repos), never the hook.
+ */
+export const USER_LEVEL_AGENTS: readonly Agent[] = ['claude-desktop', 'cline', 'windsurf'];
 
 export const KINDS = ['stdio', 'remote', 'http-api'] as const;
 export type Kind = (typeof KINDS)[number];

@@ -22,6 +22,7 @@ import { sigOf } from '../file-sig.js';
 import { renderAccounts, viaProxy } from './accounts.js';
 import { checkPromptIds, PROMPT_ONLY_VSCODE, promptInputsFor } from './prompt.js';
 import { checkIgnored, ensureGitExcluded, isTrackedByGit, writeSafely } from './write-safely.js';
+import { NO_REPO, userLevelDecisions } from './user-scope.js';
 
 export interface RenderOptions {
   root: string;
@@ -32,6 +33,11 @@ export interface RenderOptions {
   dryRun: boolean;
   force: boolean;
   allowTracked: boolean;
+  /**
+   * `--scope user`: `root` is the user's home directory and the writer's file the agent's user config;
+   * only connections for all repos are written, and proxy entries carry their permission, not a repo.
+   */
+  userScope?: boolean;
 }
 
 /** The JSON shape of one agent's render in `conn render --json` (stable). */
@@ -67,7 +73,7 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: { sn
   );
   const warnings: string[] = [];
 
-  const decisions = resolveAccess(catalog, { root: opts.root, remote: opts.remote }, opts.agent).filter((d) => d.rendered);
+  const decisions = (opts.userScope ? userLevelDecisions(catalog, opts.agent) : resolveAccess(catalog, { root: opts.root, remote: opts.remote }, opts.agent)).filter((d) => d.rendered);
   const chosen = decisions.map((d) => ({ decision: d, conn: catalog.connections[d.connection]!, preset: presetFor(catalog.connections[d.connection]!, registry) }));
 
   // The leak guard's two git questions, started now so they run while the keychain is read.
@@ -76,7 +82,7 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: { sn
 
   // Read every secret the file needs in one keychain round trip (inline mode only).
   const inline = opts.secrets === 'inline' && !opts.dryRun;
-  const accounts = inline ? renderAccounts(catalog, { root: opts.root, remote: opts.remote }, opts.agent, opts.secrets) : [];
+  const accounts = inline ? renderAccounts(catalog, opts.userScope ? NO_REPO : { root: opts.root, remote: opts.remote }, opts.agent, opts.secrets) : [];
   const store = accounts.length ? await deps.secrets() : undefined;
   const values = store ? await store.getMany(accounts) : undefined;
 
@@ -214,7 +220,8 @@ function proxySpec(conn: Connection, permission: Permission, opts: RenderOptions
     kind: 'stdio',
     name: conn.name,
     command: process.execPath,
-    args: [connEntryScript(), 'serve', conn.name, '--repo', opts.root, '--agent', opts.agent],
+    // A user-level file serves every repo: it names the permission (all repos') instead of one repo.
+    args: [connEntryScript(), 'serve', conn.name, ...(opts.userScope ? ['--permission', permission] : ['--repo', opts.root, '--agent', opts.agent])],
     // Agents may start servers with a minimal environment: name the catalog and keychain explicitly.
     env: connLocation(deps.env, deps.home),
     // The keychain (Secret Service) is on the session bus: serve needs the agent's bus address.

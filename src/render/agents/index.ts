@@ -16,6 +16,7 @@ import { zed } from './zed.js';
 import { crush } from './crush.js';
 import { augment } from './augment.js';
 import { junie } from './junie.js';
+import { claudeDesktop, cline, windsurf } from './user-level.js';
 
 export const WRITERS: Record<Agent, AgentWriter> = {
   'claude-code': claudeCode,
@@ -34,6 +35,9 @@ export const WRITERS: Record<Agent, AgentWriter> = {
   crush,
   augment,
   junie,
+  'claude-desktop': claudeDesktop,
+  cline,
+  windsurf,
 };
 
 export function writerFor(agent: Agent): AgentWriter {

@@ -23,6 +23,7 @@ export interface JsonAgentFormat {
   /** See AgentWriter.expandsEnv and trustNote. */
   expandsEnv?: boolean;
   trustNote?: string;
+  scope?: 'user';
 }
 
 export function jsonWriter(format: JsonAgentFormat): AgentWriter {
@@ -83,6 +84,7 @@ export function jsonWriter(format: JsonAgentFormat): AgentWriter {
 
     ...(format.expandsEnv === false ? { expandsEnv: false } : {}),
     ...(format.trustNote ? { trustNote: format.trustNote } : {}),
+    ...(format.scope ? { scope: format.scope } : {}),
     ...(format.promptInputs ? { inputIds: (text: string) => inputIds(text, format.promptInputs!.key, file) } : {}),
   };
 }

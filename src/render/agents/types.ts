@@ -78,4 +78,9 @@ export interface AgentWriter {
   expandsEnv?: boolean;
   /** A step the user must take before the agent reads the project file (trust, approval); printed by render. */
   trustNote?: string;
+  /**
+   * `user`: the agent has no project file; `file` is relative to the user's home directory and only
+   * `conn render --scope user` writes it (see USER_LEVEL_AGENTS). Absent: a project file.
+   */
+  scope?: 'user';
 }

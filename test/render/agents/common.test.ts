@@ -2,6 +2,7 @@
 // files that do not parse.
 import { describe, expect, it } from 'vitest';
 import { AGENTS, type Agent } from '../../../src/catalog/model.js';
+import { USER_LEVEL_AGENTS } from '../../../src/catalog/constants.js';
 import { WRITERS, writerFor } from '../../../src/render/agents/index.js';
 import { MalformedFileError } from '../../../src/render/agents/errors.js';
 import { OperationError } from '../../../src/errors.js';
@@ -121,12 +122,36 @@ const EXISTING: Record<Agent, { fixture: string; names: string[]; verbatim: stri
     malformed: '{ "mcpServers": { "a": ',
     badContainer: '{ "mcpServers": 2 }',
   },
+  'claude-desktop': {
+    fixture: 'existing.json',
+    names: ['filesystem'],
+    verbatim: '  "globalShortcut": "Ctrl+Space",\n  "mcpServers": {\n    "filesystem": {\n      "command": "npx",\n      "args": ["-y", "@modelcontextprotocol/server-filesystem", "/home/me/Desktop"]\n    }',
+    malformed: '{ "mcpServers": { "a": ',
+    badContainer: '{ "mcpServers": [] }',
+  },
+  cline: {
+    fixture: 'existing.json',
+    names: ['weather'],
+    verbatim: '"weather": {\n      "command": "node",\n      "args": ["/home/me/weather/build/index.js"],\n      "disabled": false,\n      "autoApprove": ["get_forecast"]\n    }',
+    malformed: '{ "mcpServers": { "a": } }',
+    badContainer: '{ "mcpServers": 1 }',
+  },
+  windsurf: {
+    fixture: 'existing.json',
+    names: ['gh'],
+    verbatim: '"gh": {\n      "command": "npx",\n      "args": ["-y", "@modelcontextprotocol/server-github"],\n      "env": { "GITHUB_PERSONAL_ACCESS_TOKEN": "${env:GH_TOKEN}" }\n    }',
+    malformed: '{ "mcpServers": { "a": ',
+    badContainer: '{ "mcpServers": "x" }',
+  },
 };
 
 const ENTRIES = [notionInline, githubRead, plainRemote, linearInline];
+/** Claude Desktop reads stdio servers only: its entries are the stdio ones. */
+const entriesFor = (agent: Agent) => (agent === 'claude-desktop' ? ENTRIES.filter((e) => e.spec.kind === 'stdio') : ENTRIES);
 
 describe.each(AGENTS)('%s writer', (agent) => {
   const w = writerFor(agent);
+  const ENTRIES = entriesFor(agent);
   const ex = EXISTING[agent];
   const existing = fixture(agent, ex.fixture);
   const names = ENTRIES.map((e) => e.name);
@@ -150,7 +175,7 @@ describe.each(AGENTS)('%s writer', (agent) => {
   it('removes one managed entry and leaves the rest intact', () => {
     const out = w.merge(existing, ENTRIES, []);
     const less = w.merge(out, ENTRIES.filter((e) => e.name !== 'github'), ['github'], rules);
-    expect(w.serverNames(less).sort()).toEqual([...ex.names, 'docs-search', 'linear', 'notion'].sort());
+    expect(w.serverNames(less).sort()).toEqual([...ex.names, ...names.filter((n) => n !== 'github')].sort());
     expect(less).toContain(ex.verbatim);
     expect(less).not.toContain('github-mcp-server');
     expect(less).not.toContain('delete_repository');
@@ -206,6 +231,8 @@ describe.each(AGENTS)('%s writer', (agent) => {
   });
 });
 
+const appDir = process.platform === 'darwin' ? 'Library/Application Support' : process.platform === 'win32' ? 'AppData/Roaming' : '.config';
+
 describe('WRITERS', () => {
   it('has one writer per agent, each naming its project file', () => {
     expect(Object.fromEntries(AGENTS.map((a) => [a, WRITERS[a].file]))).toEqual({
@@ -225,7 +252,11 @@ describe('WRITERS', () => {
       crush: '.crush.json',
       augment: '.augment/settings.json',
       junie: '.junie/mcp/mcp.json',
+      'claude-desktop': `${appDir}/Claude/claude_desktop_config.json`,
+      cline: `${appDir}/Code/User/globalStorage/saoudrizwan.claude-dev/settings/cline_mcp_settings.json`,
+      windsurf: '.codeium/windsurf/mcp_config.json',
     });
+    expect(AGENTS.filter((a) => WRITERS[a].scope === 'user')).toEqual([...USER_LEVEL_AGENTS]);
     for (const a of AGENTS) expect(WRITERS[a].agent).toBe(a);
   });
 
@@ -247,10 +278,13 @@ describe('WRITERS', () => {
       crush: 'entry',
       augment: 'none',
       junie: 'none',
+      'claude-desktop': 'none',
+      cline: 'none',
+      windsurf: 'none',
     });
   });
 
   it('says which agents expand no environment reference (env mode refused there)', () => {
-    expect(AGENTS.filter((a) => WRITERS[a].expandsEnv === false)).toEqual(['kilo', 'zed', 'augment', 'junie']);
+    expect(AGENTS.filter((a) => WRITERS[a].expandsEnv === false)).toEqual(['kilo', 'zed', 'augment', 'junie', 'claude-desktop', 'cline']);
   });
 });

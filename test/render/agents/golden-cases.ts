@@ -9,7 +9,7 @@ export interface GoldenOptions {
   ext: string;
   existing: string;
   /** Cases the agent's format cannot express: they must throw UnsupportedEntryError instead. */
-  unsupported?: ('stdio-env' | 'remote-env' | 'sse')[];
+  unsupported?: ('stdio-env' | 'remote-env' | 'remote-inline' | 'sse')[];
 }
 
 export function goldenCases(agent: Agent, opts: GoldenOptions): void {
@@ -24,7 +24,7 @@ export function goldenCases(agent: Agent, opts: GoldenOptions): void {
     ['merges entries into an existing file, keeping everything else', 'merged', () => w.merge(fixture(agent, opts.existing), [notionInline, githubRead], [])],
   ];
   for (const [title, name, run] of cases) {
-    if (opts.unsupported?.includes(name as 'stdio-env' | 'remote-env' | 'sse')) {
+    if (opts.unsupported?.includes(name as 'stdio-env' | 'remote-env' | 'remote-inline' | 'sse')) {
       it(`refuses: ${title}`, () => expect(run).toThrow(UnsupportedEntryError));
     } else {
       it(title, () => expectGolden(agent, `${name}.${opts.ext}`, run()));
