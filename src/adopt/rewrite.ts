@@ -22,6 +22,8 @@ const SERVER_KEY: Partial<Record<Source, string>> = {
   crush: 'mcp',
   augment: 'mcpServers',
   junie: 'mcpServers',
+  cline: 'mcpServers',
+  windsurf: 'mcpServers',
 };
 
 /** The agent `conn render --agent` takes for a source (Claude Desktop has no project file). */

@@ -5,7 +5,7 @@ import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc
 import { parse as parseTomlText } from 'smol-toml';
 import { UsageError } from '../errors.js';
 
-export const SOURCES = ['claude-code', 'claude-desktop', 'cursor', 'vscode', 'gemini', 'codex', 'opencode', 'qwen-code', 'amp', 'kilo', 'zed', 'crush', 'augment', 'junie'] as const;
+export const SOURCES = ['claude-code', 'claude-desktop', 'cursor', 'vscode', 'gemini', 'codex', 'opencode', 'qwen-code', 'amp', 'kilo', 'zed', 'crush', 'augment', 'junie', 'cline', 'windsurf'] as const;
 export type Source = (typeof SOURCES)[number];
 
 export interface SourceFile {
@@ -83,6 +83,10 @@ export function defaultSources(root: string, home: string, env: NodeJS.ProcessEn
     add(join(appData, product, 'User', 'mcp.json'), 'vscode', 'user');
   }
   add(join(home, '.gemini', 'settings.json'), 'gemini', 'user');
+  add(join(home, '.codeium', 'windsurf', 'mcp_config.json'), 'windsurf', 'user');
+  for (const base of [xdg, join(home, 'Library', 'Application Support'), appData]) {
+    add(join(base, 'Code', 'User', 'globalStorage', 'saoudrizwan.claude-dev', 'settings', 'cline_mcp_settings.json'), 'cline', 'user');
+  }
   add(join(env.CODEX_HOME ?? join(home, '.codex'), 'config.toml'), 'codex', 'user');
   if (env.OPENCODE_CONFIG) add(env.OPENCODE_CONFIG, 'opencode', 'user');
   const ocDir = env.OPENCODE_CONFIG_DIR ?? join(xdg, 'opencode');
@@ -109,12 +113,14 @@ export function inferSource(path: string): Source | undefined {
   if (name === '.crush.json' || name === 'crush.json') return 'crush';
   if (name === 'settings.json' && dir === '.augment') return 'augment';
   if (name === 'mcp.json' && dir === 'mcp' && basename(dirname(dirname(path))) === '.junie') return 'junie';
+  if (name === 'mcp_config.json' && dir === 'windsurf') return 'windsurf';
+  if (name === 'cline_mcp_settings.json') return 'cline';
   return undefined;
 }
 
 /** Whether a file is a repo's own (project) file rather than a user-level one. */
 export function projectScope(path: string, source: Source, home: string): 'project' | 'user' {
-  if (source === 'claude-desktop') return 'user';
+  if (source === 'claude-desktop' || source === 'cline' || source === 'windsurf') return 'user';
   if (basename(path) === '.claude.json') return 'user';
   if (dirname(path) === home || dirname(dirname(path)) === home || path.startsWith(join(home, '.config') + '/')) {
     // ~/.cursor/mcp.json, ~/.gemini/settings.json, ~/.codex/config.toml, ~/.config/…

@@ -3,7 +3,8 @@ import { parseAgent } from '../access/assignments.js';
 import { repoIdentity, type RepoIdentity } from '../access/repo.js';
 import { resolveAccess, type Decision } from '../access/resolve.js';
 import type { Agent } from '../catalog/model.js';
-import { AGENTS } from '../catalog/constants.js';
+import { AGENTS, USER_LEVEL_AGENTS } from '../catalog/constants.js';
+import { userLevelDecisions } from '../render/user-scope.js';
 import type { Deps } from '../deps.js';
 import { table } from '../ui/io.js';
 import type { DepsFactory } from './types.js';
@@ -33,10 +34,12 @@ export function parseExplain(flags: ExplainFlags): ExplainOptions {
 export async function run(opts: ExplainOptions, deps: Deps): Promise<void> {
   const repo = await repoIdentity(opts.repo);
   const catalog = await deps.catalog.read();
-  const explanation: Explanation = { repo, agent: opts.agent, connections: resolveAccess(catalog, repo, opts.agent) };
+  // A user-level agent's one file serves every repo: what `render --scope user` writes, whatever the repo.
+  const user = USER_LEVEL_AGENTS.includes(opts.agent);
+  const explanation: Explanation = { repo, agent: opts.agent, connections: user ? userLevelDecisions(catalog, opts.agent) : resolveAccess(catalog, repo, opts.agent) };
   deps.io.result(explanation, (e) => {
     const where = `${e.repo.root}${e.repo.remote ? ` (${e.repo.remote})` : e.repo.isGit ? ' (no origin remote)' : ' (not a git repo)'}`;
-    const head = `repo:  ${where}\nagent: ${e.agent}`;
+    const head = `repo:  ${where}\nagent: ${e.agent}${user ? ' (user-level: one file for every repo; conn render --scope user)' : ''}`;
     if (e.connections.length === 0) return `${head}\n\nNo connections yet. Add one with: conn add <preset>`;
     const mark = (d: Decision) => {
       const word = d.rendered ? 'yes' : 'no';

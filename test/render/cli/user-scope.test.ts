@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CONN_BIN, git, makeWorld, requireKeychain, type World } from '../../helpers/world.js';
-import { addCustom, addNotion, assign, MEM_SERVER, NOTION_TOKEN, ok, readJson, render } from './helpers.js';
+import { addCustom, addNotion, assign, explain, MEM_SERVER, NOTION_TOKEN, ok, readJson, render } from './helpers.js';
 
 let w: World;
 beforeEach(() => {
@@ -84,5 +84,16 @@ describe('conn render --scope user', () => {
     const all = await ok(w, ['render', '--agent', 'all', '--repo', w.env.HOME!, '--json'], {}, 2);
     expect(all.stderr).toContain('no agent detected');
     expect(readFileSync(windsurfFile(), 'utf8')).toBe(before);
+  });
+
+  it('conn explain shows for a user-level agent what its one file gets, whatever the repo', async () => {
+    const repo = w.gitRepo('api');
+    await addCustom(w, 'one-repo');
+    await assign(w, 'one-repo', ['--repo', repo]);
+    await addCustom(w, 'everywhere');
+    const d = await explain(w, repo, 'cline');
+    expect(d['one-repo']).toMatchObject({ rendered: false, text: 'assigned to some repos only: not for a user-level file' });
+    expect(d.everywhere).toMatchObject({ rendered: true, permission: 'full' });
+    expect((await explain(w, repo, 'cursor'))['one-repo']?.rendered).toBe(true);
   });
 });
