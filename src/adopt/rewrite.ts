@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Agent } from '../catalog/constants.js';
 import { codex } from '../render/agents/codex.js';
+import { continueWriter } from '../render/agents/continue.js';
 import { removeJson } from '../render/agents/jsonc-edit.js';
 import { writeSafely } from '../render/write-safely.js';
 import type { Source } from './sources.js';
@@ -34,6 +35,7 @@ export function renderAgentFor(source: Source): Agent | undefined {
 /** The text of `path` with the server entries `names` removed; the text itself when none is there. */
 export function withoutEntries(text: string, source: Source, names: string[], path: string): string {
   if (source === 'codex') return codex.merge(text, [], names);
+  if (source === 'continue') return continueWriter.merge(text, [], names);
   const key = SERVER_KEY[source];
   if (!key) return text;
   let out = text;

@@ -38,6 +38,7 @@ export function configSource(relPath: string): Source | undefined {
   if (name === '.crush.json' || name === 'crush.json') return 'crush';
   if (name === 'settings.json' && dir === '.augment') return 'augment';
   if (name === 'mcp.json' && dir === 'mcp' && parts[parts.length - 3] === '.junie') return 'junie';
+  if (/\.ya?ml$/.test(name) && dir === 'mcpServers' && parts[parts.length - 3] === '.continue') return 'continue';
   return undefined;
 }
 
@@ -60,6 +61,7 @@ export const CONFIG_PATHSPECS = [
   'crush.json',
   '.augment/settings.json',
   '.junie/mcp/mcp.json',
+  '.continue/mcpServers/*.yaml',
 ].map((p) => `:(glob)**/${p}`);
 
 /** Config files under `dir` (relative paths, sorted); node_modules and .git are skipped, symlinks not followed. */

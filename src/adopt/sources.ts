@@ -3,9 +3,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { parse as parseTomlText } from 'smol-toml';
+import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../errors.js';
 
-export const SOURCES = ['claude-code', 'claude-desktop', 'cursor', 'vscode', 'gemini', 'codex', 'opencode', 'qwen-code', 'amp', 'kilo', 'zed', 'crush', 'augment', 'junie', 'cline', 'windsurf'] as const;
+export const SOURCES = ['claude-code', 'claude-desktop', 'cursor', 'vscode', 'gemini', 'codex', 'opencode', 'qwen-code', 'amp', 'kilo', 'zed', 'crush', 'augment', 'junie', 'continue', 'cline', 'windsurf'] as const;
 export type Source = (typeof SOURCES)[number];
 
 export interface SourceFile {
@@ -55,6 +56,7 @@ const PROJECT_FILES: Partial<Record<Source, string[]>> = {
   crush: ['.crush.json', 'crush.json'],
   augment: ['.augment/settings.json'],
   junie: ['.junie/mcp/mcp.json'],
+  continue: ['.continue/mcpServers/conn.yaml'],
 };
 
 /** The default files for `conn import` with no FILE: project files in `root`, user files under `home`. */
@@ -114,6 +116,7 @@ export function inferSource(path: string): Source | undefined {
   if (name === 'settings.json' && dir === '.augment') return 'augment';
   if (name === 'mcp.json' && dir === 'mcp' && basename(dirname(dirname(path))) === '.junie') return 'junie';
   if (name === 'mcp_config.json' && dir === 'windsurf') return 'windsurf';
+  if (/\.ya?ml$/.test(name) && dir === 'mcpServers' && basename(dirname(dirname(path))) === '.continue') return 'continue';
   if (name === 'cline_mcp_settings.json') return 'cline';
   return undefined;
 }
@@ -131,6 +134,7 @@ export function projectScope(path: string, source: Source, home: string): 'proje
 
 export function parseSourceText(text: string, file: SourceFile): RawServer[] {
   if (file.source === 'codex') return codexServers(text, file.path);
+  if (file.source === 'continue') return continueServers(text, file.path);
   const data = parseJsoncObject(text, file.path);
   switch (file.source) {
     case 'vscode':
@@ -288,6 +292,40 @@ function codexServers(text: string, path: string): RawServer[] {
       disabled: entry.enabled === false,
     });
   }
+  return out;
+}
+
+/** Continue: a block file whose `mcpServers` is a list of `{ name, command, args, env }` or `{ name, type, url, requestOptions.headers }`. */
+function continueServers(text: string, path: string): RawServer[] {
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (err) {
+    throw new SourceParseError(path, (err as Error).message.split('\n')[0]!);
+  }
+  if (data === null || data === undefined) return [];
+  if (!isObject(data)) throw new SourceParseError(path, 'the top level is not a mapping');
+  const servers = data.mcpServers;
+  if (servers === undefined || servers === null) return [];
+  if (!Array.isArray(servers)) throw new SourceParseError(path, '"mcpServers" is not a list');
+  const out: RawServer[] = [];
+  servers.forEach((entry, i) => {
+    if (!isObject(entry) || typeof entry.name !== 'string') return;
+    const stdio = typeof entry.command === 'string';
+    const options = isObject(entry.requestOptions) ? entry.requestOptions : {};
+    out.push({
+      name: entry.name,
+      transport: stdio ? 'stdio' : entry.type === 'sse' ? 'sse' : 'http',
+      command: stdio ? (entry.command as string) : undefined,
+      args: strings(entry.args),
+      env: stringMap(entry.env),
+      url: stdio ? undefined : typeof entry.url === 'string' ? entry.url : undefined,
+      headers: stringMap(options.headers),
+      envRefs: noRefs(),
+      where: `mcpServers[${i}]`,
+      disabled: false,
+    });
+  });
   return out;
 }
 

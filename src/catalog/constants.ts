@@ -24,6 +24,7 @@ export const AGENTS = [
   'crush',
   'augment',
   'junie',
+  'continue',
   'claude-desktop',
   'cline',
   'windsurf',

@@ -21,6 +21,7 @@ const FILES: [string, string][] = [
   ['crush', '.crush.json'],
   ['augment', '.augment/settings.json'],
   ['junie', '.junie/mcp/mcp.json'],
+  ['continue', '.continue/mcpServers/conn.yaml'],
 ];
 
 describe('conn import and conn scan: the files of the newer agents', () => {

@@ -16,6 +16,7 @@ import { zed } from './zed.js';
 import { crush } from './crush.js';
 import { augment } from './augment.js';
 import { junie } from './junie.js';
+import { continueWriter } from './continue.js';
 import { claudeDesktop, cline, windsurf } from './user-level.js';
 
 export const WRITERS: Record<Agent, AgentWriter> = {
@@ -35,6 +36,7 @@ export const WRITERS: Record<Agent, AgentWriter> = {
   crush,
   augment,
   junie,
+  continue: continueWriter,
   'claude-desktop': claudeDesktop,
   cline,
   windsurf,
