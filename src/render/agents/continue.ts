@@ -22,6 +22,7 @@ export const continueWriter: AgentWriter = {
   },
 
   merge(existing, set, remove) {
+    if (set.some((e) => e.prompts?.length)) throw new Error('internal: continue cannot ask for a secret; render prompt inputs only for an agent that can');
     const doc = parse(existing ?? '');
     const before = existing === null ? null : doc.toString();
     if (!doc.contents || !isMap(doc.contents)) {
