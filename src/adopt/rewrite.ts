@@ -5,6 +5,7 @@ import { basename, dirname } from 'node:path';
 import type { Agent } from '../catalog/constants.js';
 import { codex } from '../render/agents/codex.js';
 import { continueWriter } from '../render/agents/continue.js';
+import { goose } from '../render/agents/goose.js';
 import { removeJson } from '../render/agents/jsonc-edit.js';
 import { writeSafely } from '../render/write-safely.js';
 import type { Source } from './sources.js';
@@ -36,6 +37,7 @@ export function renderAgentFor(source: Source): Agent | undefined {
 export function withoutEntries(text: string, source: Source, names: string[], path: string): string {
   if (source === 'codex') return codex.merge(text, [], names);
   if (source === 'continue') return continueWriter.merge(text, [], names);
+  if (source === 'goose') return goose.merge(text, [], names);
   const key = SERVER_KEY[source];
   if (!key) return text;
   let out = text;

@@ -6,7 +6,7 @@ import { parse as parseTomlText } from 'smol-toml';
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../errors.js';
 
-export const SOURCES = ['claude-code', 'claude-desktop', 'cursor', 'vscode', 'gemini', 'codex', 'opencode', 'qwen-code', 'amp', 'kilo', 'zed', 'crush', 'augment', 'junie', 'continue', 'cline', 'windsurf'] as const;
+export const SOURCES = ['claude-code', 'claude-desktop', 'cursor', 'vscode', 'gemini', 'codex', 'opencode', 'qwen-code', 'amp', 'kilo', 'zed', 'crush', 'augment', 'junie', 'continue', 'cline', 'windsurf', 'goose'] as const;
 export type Source = (typeof SOURCES)[number];
 
 export interface SourceFile {
@@ -86,6 +86,7 @@ export function defaultSources(root: string, home: string, env: NodeJS.ProcessEn
   }
   add(join(home, '.gemini', 'settings.json'), 'gemini', 'user');
   add(join(home, '.codeium', 'windsurf', 'mcp_config.json'), 'windsurf', 'user');
+  add(join(xdg, 'goose', 'config.yaml'), 'goose', 'user');
   for (const base of [xdg, join(home, 'Library', 'Application Support'), appData]) {
     add(join(base, 'Code', 'User', 'globalStorage', 'saoudrizwan.claude-dev', 'settings', 'cline_mcp_settings.json'), 'cline', 'user');
   }
@@ -118,12 +119,13 @@ export function inferSource(path: string): Source | undefined {
   if (name === 'mcp_config.json' && dir === 'windsurf') return 'windsurf';
   if (/\.ya?ml$/.test(name) && dir === 'mcpServers' && basename(dirname(dirname(path))) === '.continue') return 'continue';
   if (name === 'cline_mcp_settings.json') return 'cline';
+  if (name === 'config.yaml' && dir === 'goose') return 'goose';
   return undefined;
 }
 
 /** Whether a file is a repo's own (project) file rather than a user-level one. */
 export function projectScope(path: string, source: Source, home: string): 'project' | 'user' {
-  if (source === 'claude-desktop' || source === 'cline' || source === 'windsurf') return 'user';
+  if (source === 'claude-desktop' || source === 'cline' || source === 'windsurf' || source === 'goose') return 'user';
   if (basename(path) === '.claude.json') return 'user';
   if (dirname(path) === home || dirname(dirname(path)) === home || path.startsWith(join(home, '.config') + '/')) {
     // ~/.cursor/mcp.json, ~/.gemini/settings.json, ~/.codex/config.toml, ~/.config/…
@@ -135,6 +137,7 @@ export function projectScope(path: string, source: Source, home: string): 'proje
 export function parseSourceText(text: string, file: SourceFile): RawServer[] {
   if (file.source === 'codex') return codexServers(text, file.path);
   if (file.source === 'continue') return continueServers(text, file.path);
+  if (file.source === 'goose') return gooseServers(text, file.path);
   const data = parseJsoncObject(text, file.path);
   switch (file.source) {
     case 'vscode':
@@ -326,6 +329,39 @@ function continueServers(text: string, path: string): RawServer[] {
       disabled: false,
     });
   });
+  return out;
+}
+
+/** Goose: `extensions.NAME` with `type` stdio (`cmd`, `args`, `envs`) or streamable_http/sse (`uri`, `headers`); builtins skipped. */
+function gooseServers(text: string, path: string): RawServer[] {
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (err) {
+    throw new SourceParseError(path, (err as Error).message.split('\n')[0]!);
+  }
+  if (data === null || data === undefined) return [];
+  if (!isObject(data)) throw new SourceParseError(path, 'the top level is not a mapping');
+  const servers = data.extensions;
+  if (servers === undefined || servers === null) return [];
+  if (!isObject(servers)) throw new SourceParseError(path, '"extensions" is not a mapping');
+  const out: RawServer[] = [];
+  for (const [name, entry] of Object.entries(servers)) {
+    if (!isObject(entry) || (typeof entry.cmd !== 'string' && typeof entry.uri !== 'string')) continue;
+    const stdio = typeof entry.cmd === 'string';
+    out.push({
+      name,
+      transport: stdio ? 'stdio' : entry.type === 'sse' ? 'sse' : 'http',
+      command: stdio ? (entry.cmd as string) : undefined,
+      args: strings(entry.args),
+      env: stringMap(entry.envs),
+      url: stdio ? undefined : (entry.uri as string),
+      headers: stringMap(entry.headers),
+      envRefs: noRefs(),
+      where: `extensions.${name}`,
+      disabled: entry.enabled === false,
+    });
+  }
   return out;
 }
 

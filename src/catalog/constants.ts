@@ -28,6 +28,7 @@ export const AGENTS = [
   'claude-desktop',
   'cline',
   'windsurf',
+  'goose',
 ] as const;
 export type Agent = (typeof AGENTS)[number];
 
@@ -35,7 +36,7 @@ export type Agent = (typeof AGENTS)[number];
  * Agents with no project file: their one MCP config is the user's, read in every repo. Only
  * `conn render --scope user` writes it (with the connections assigned to all repos), never the hook.
  */
-export const USER_LEVEL_AGENTS: readonly Agent[] = ['claude-desktop', 'cline', 'windsurf'];
+export const USER_LEVEL_AGENTS: readonly Agent[] = ['claude-desktop', 'cline', 'windsurf', 'goose'];
 
 export const KINDS = ['stdio', 'remote', 'http-api'] as const;
 export type Kind = (typeof KINDS)[number];

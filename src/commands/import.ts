@@ -9,7 +9,7 @@ import type { Deps } from '../deps.js';
 import { InterruptedError, OperationError, UsageError } from '../errors.js';
 import type { DepsFactory } from './types.js';
 
-const SOURCE_NAMES = ['claude-code', 'claude-desktop', 'cursor', 'vscode', 'gemini', 'codex', 'opencode', 'qwen-code', 'amp', 'kilo', 'zed', 'crush', 'augment', 'junie', 'continue', 'cline', 'windsurf'];
+const SOURCE_NAMES = ['claude-code', 'claude-desktop', 'cursor', 'vscode', 'gemini', 'codex', 'opencode', 'qwen-code', 'amp', 'kilo', 'zed', 'crush', 'augment', 'junie', 'continue', 'cline', 'windsurf', 'goose'];
 
 export interface ImportOptions {
   files: string[];

@@ -49,6 +49,7 @@ const USER_FILES: Partial<Record<Agent, string>> = {
   'claude-desktop': 'claude_desktop_config.json',
   cline: 'cline_mcp_settings.json',
   windsurf: '~/.codeium/windsurf/mcp_config.json',
+  goose: '~/.config/goose/config.yaml',
 };
 
 /**

@@ -49,6 +49,7 @@ describe('conn import and conn scan: the files of the newer agents', () => {
 
   it.each([
     ['windsurf', '.codeium/windsurf/mcp_config.json'],
+    ['goose', '.config/goose/config.yaml'],
     ['cline', `${process.platform === 'darwin' ? 'Library/Application Support' : '.config'}/Code/User/globalStorage/saoudrizwan.claude-dev/settings/cline_mcp_settings.json`],
   ])('%s: import reads the user file conn render --scope user wrote', async (agent, file) => {
     const repo = w.gitRepo('api');

@@ -17,6 +17,7 @@ import { crush } from './crush.js';
 import { augment } from './augment.js';
 import { junie } from './junie.js';
 import { continueWriter } from './continue.js';
+import { goose } from './goose.js';
 import { claudeDesktop, cline, windsurf } from './user-level.js';
 
 export const WRITERS: Record<Agent, AgentWriter> = {
@@ -40,6 +41,7 @@ export const WRITERS: Record<Agent, AgentWriter> = {
   'claude-desktop': claudeDesktop,
   cline,
   windsurf,
+  goose,
 };
 
 export function writerFor(agent: Agent): AgentWriter {

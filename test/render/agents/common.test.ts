@@ -150,6 +150,13 @@ const EXISTING: Record<Agent, { fixture: string; names: string[]; verbatim: stri
     malformed: '{ "mcpServers": { "a": ',
     badContainer: '{ "mcpServers": "x" }',
   },
+  goose: {
+    fixture: 'existing.yaml',
+    names: ['developer'],
+    verbatim: 'GOOSE_PROVIDER: anthropic\nGOOSE_MODEL: claude-sonnet-4\n# extensions I added by hand\nextensions:\n  developer:\n    bundled: true\n    enabled: true\n    name: developer\n    timeout: 300\n    type: builtin\n',
+    malformed: 'extensions:\n  a: [\n',
+    badContainer: 'extensions: [1]\n',
+  },
 };
 
 const ENTRIES = [notionInline, githubRead, plainRemote, linearInline];
@@ -263,6 +270,7 @@ describe('WRITERS', () => {
       'claude-desktop': `${appDir}/Claude/claude_desktop_config.json`,
       cline: `${appDir}/Code/User/globalStorage/saoudrizwan.claude-dev/settings/cline_mcp_settings.json`,
       windsurf: '.codeium/windsurf/mcp_config.json',
+      goose: '.config/goose/config.yaml',
     });
     expect(AGENTS.filter((a) => WRITERS[a].scope === 'user')).toEqual([...USER_LEVEL_AGENTS]);
     for (const a of AGENTS) expect(WRITERS[a].agent).toBe(a);
@@ -290,10 +298,11 @@ describe('WRITERS', () => {
       'claude-desktop': 'none',
       cline: 'none',
       windsurf: 'none',
+      goose: 'none',
     });
   });
 
   it('says which agents expand no environment reference (env mode refused there)', () => {
-    expect(AGENTS.filter((a) => WRITERS[a].expandsEnv === false)).toEqual(['kilo', 'zed', 'augment', 'junie', 'claude-desktop', 'cline']);
+    expect(AGENTS.filter((a) => WRITERS[a].expandsEnv === false)).toEqual(['kilo', 'zed', 'augment', 'junie', 'claude-desktop', 'cline', 'goose']);
   });
 });

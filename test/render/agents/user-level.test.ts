@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { writerFor } from '../../../src/render/agents/index.js';
 import { UnsupportedEntryError } from '../../../src/render/agents/errors.js';
+import { parse as parseYaml } from 'yaml';
 import { goldenCases } from './golden-cases.js';
 import { fixture, linearInline, linearRef, legacySse, notionInline, notionRef } from './entries.js';
 
@@ -43,5 +44,20 @@ describe('windsurf writer (user level: ~/.codeium/windsurf/mcp_config.json)', ()
     expect(out.mcpServers.linear).toEqual({ serverUrl: 'https://mcp.linear.app/mcp', headers: { Authorization: 'Bearer ${env:CONN_LINEAR_TOKEN}', 'X-Team': 'eng' } });
     expect(out.mcpServers.notion?.env).toEqual({ NOTION_TOKEN: '${env:CONN_NOTION_NOTION_TOKEN}', LOG_LEVEL: 'warn' });
     expect(w.scope).toBe('user');
+  });
+});
+
+describe('goose writer (user level: ~/.config/goose/config.yaml)', () => {
+  const w = writerFor('goose');
+  goldenCases('goose', { ext: 'yaml', existing: 'existing.yaml', unsupported: ['stdio-env', 'remote-env', 'sse'] });
+
+  it('writes extensions with cmd/envs or uri, keeping the other settings and comments', () => {
+    const out = w.merge(fixture('goose', 'existing.yaml'), [notionInline, linearInline], []);
+    expect(out.startsWith('GOOSE_PROVIDER: anthropic\nGOOSE_MODEL: claude-sonnet-4\n# extensions I added by hand\n')).toBe(true);
+    const parsed = parseYaml(out) as { extensions: Record<string, Record<string, unknown>> };
+    expect(parsed.extensions.notion).toMatchObject({ type: 'stdio', cmd: 'npx', args: ['-y', '@notionhq/notion-mcp-server'], envs: { NOTION_TOKEN: 'ntn_inline_secret_1', LOG_LEVEL: 'warn' } });
+    expect(parsed.extensions.linear).toMatchObject({ type: 'streamable_http', uri: 'https://mcp.linear.app/mcp' });
+    expect(w.scope).toBe('user');
+    expect(() => w.merge(null, [notionRef], [])).toThrow(UnsupportedEntryError);
   });
 });
