@@ -6,6 +6,7 @@ import type { Agent } from '../catalog/constants.js';
 import { codex } from '../render/agents/codex.js';
 import { continueWriter } from '../render/agents/continue.js';
 import { goose } from '../render/agents/goose.js';
+import { loadYaml } from '../render/agents/yaml-lib.js';
 import { removeJson } from '../render/agents/jsonc-edit.js';
 import { writeSafely } from '../render/write-safely.js';
 import type { Source } from './sources.js';
@@ -47,6 +48,7 @@ export function withoutEntries(text: string, source: Source, names: string[], pa
 
 /** Removes the entries from the file on disk (atomic write, symlinks refused). True when it changed. */
 export async function removeEntries(path: string, source: Source, names: string[]): Promise<boolean> {
+  if (source === 'continue' || source === 'goose') await loadYaml();
   const text = readFileSync(path, 'utf8');
   const next = withoutEntries(text, source, names, path);
   if (next === text) return false;

@@ -59,6 +59,7 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: { sn
   const { catalog, sig: catalogSig } = loaded?.snapshot ?? (await deps.catalog.snapshot());
   const registry = loaded?.registry ?? (await deps.presets());
   const writer = writerFor(opts.agent);
+  await writer.load?.();
   if (opts.secrets === 'prompt' && !writer.inputIds) throw new UsageError(PROMPT_ONLY_VSCODE, `${opts.agent} cannot ask for a secret: use --secrets env or proxy`);
   if (opts.secrets === 'env' && writer.expandsEnv === false) {
     throw new UsageError(`${opts.agent} expands no environment reference in ${writer.file}, so --secrets env cannot work there`, `render ${opts.agent} with --secrets proxy (conn serve reads the keychain) or --secrets inline`);

@@ -1,4 +1,5 @@
-import { isMap, isSeq, parseDocument, type Document, type YAMLSeq } from 'yaml';
+import type { Document, YAMLMap, YAMLSeq } from 'yaml';
+import { loadYaml, yaml } from './yaml-lib.js';
 import type { AgentWriter, RenderedEntry } from './types.js';
 import { MalformedFileError } from './errors.js';
 import { nonEmpty, withReferences, writableSpec } from './spec-parts.js';
@@ -16,6 +17,7 @@ export const continueWriter: AgentWriter = {
   agent: 'continue',
   file: FILE,
   toolFilter: 'none',
+  load: loadYaml,
 
   serverNames(text) {
     return items(parse(text)).map((i) => i.name);
@@ -25,7 +27,7 @@ export const continueWriter: AgentWriter = {
     if (set.some((e) => e.prompts?.length)) throw new Error('internal: continue cannot ask for a secret; render prompt inputs only for an agent that can');
     const doc = parse(existing ?? '');
     const before = existing === null ? null : doc.toString();
-    if (!doc.contents || !isMap(doc.contents)) {
+    if (!doc.contents || !yaml().isMap(doc.contents)) {
       doc.contents = doc.createNode({ name: 'conn', version: '0.0.1', schema: 'v1' }) as typeof doc.contents;
     }
     const setNames = new Set(set.map((e) => e.name));
@@ -60,20 +62,20 @@ export function continueEntry(entry: RenderedEntry): Record<string, unknown> {
 }
 
 function parse(text: string): Document {
-  const doc = parseDocument(text, { keepSourceTokens: false });
+  const doc = yaml().parseDocument(text, { keepSourceTokens: false });
   if (doc.errors.length) throw new MalformedFileError(FILE, doc.errors[0]!.message.split('\n')[0]!);
-  if (doc.contents !== null && !isMap(doc.contents)) throw new MalformedFileError(FILE, 'the top level is not a mapping');
+  if (doc.contents !== null && !yaml().isMap(doc.contents)) throw new MalformedFileError(FILE, 'the top level is not a mapping');
   const servers = doc.contents ? doc.get('mcpServers', true) : undefined;
-  if (servers !== undefined && servers !== null && !isSeq(servers)) throw new MalformedFileError(FILE, 'mcpServers is not a list');
+  if (servers !== undefined && servers !== null && !yaml().isSeq(servers)) throw new MalformedFileError(FILE, 'mcpServers is not a list');
   return doc;
 }
 
 /** The named items of `mcpServers`, with their index in the list. */
 function items(doc: Document): { name: string; index: number }[] {
   const seq = doc.contents ? doc.get('mcpServers') : undefined;
-  if (!isSeq(seq)) return [];
+  if (!yaml().isSeq(seq)) return [];
   return seq.items.flatMap((item, index) => {
-    const name = isMap(item) ? item.get('name') : undefined;
+    const name = yaml().isMap(item) ? item.get('name') : undefined;
     return typeof name === 'string' ? [{ name, index }] : [];
   });
 }

@@ -1,4 +1,5 @@
-import { isMap, parseDocument, type Document, type YAMLMap } from 'yaml';
+import type { Document, YAMLMap, YAMLSeq } from 'yaml';
+import { loadYaml, yaml } from './yaml-lib.js';
 import type { AgentWriter, RenderedEntry } from './types.js';
 import { MalformedFileError } from './errors.js';
 import { nonEmpty, withoutReferences, writableSpec } from './spec-parts.js';
@@ -16,6 +17,7 @@ export const goose: AgentWriter = {
   agent: 'goose',
   file: FILE,
   toolFilter: 'none',
+  load: loadYaml,
   expandsEnv: false,
   scope: 'user',
 
@@ -52,15 +54,15 @@ export function gooseEntry(entry: RenderedEntry): Record<string, unknown> {
 }
 
 function parse(text: string): Document {
-  const doc = parseDocument(text);
+  const doc = yaml().parseDocument(text);
   if (doc.errors.length) throw new MalformedFileError(FILE, doc.errors[0]!.message.split('\n')[0]!);
-  if (doc.contents !== null && !isMap(doc.contents)) throw new MalformedFileError(FILE, 'the top level is not a mapping');
+  if (doc.contents !== null && !yaml().isMap(doc.contents)) throw new MalformedFileError(FILE, 'the top level is not a mapping');
   const ext = doc.contents ? doc.get('extensions', true) : undefined;
-  if (ext !== undefined && ext !== null && !isMap(ext)) throw new MalformedFileError(FILE, 'extensions is not a mapping');
+  if (ext !== undefined && ext !== null && !yaml().isMap(ext)) throw new MalformedFileError(FILE, 'extensions is not a mapping');
   return doc;
 }
 
 function extensions(doc: Document): YAMLMap | undefined {
   const ext = doc.contents ? doc.get('extensions') : undefined;
-  return isMap(ext) ? ext : undefined;
+  return yaml().isMap(ext) ? ext : undefined;
 }

@@ -83,4 +83,6 @@ export interface AgentWriter {
    * `conn render --scope user` writes it (see USER_LEVEL_AGENTS). Absent: a project file.
    */
   scope?: 'user';
+  /** Writers whose format library loads on demand (YAML): resolve this before serverNames/merge. */
+  load?(): Promise<void>;
 }

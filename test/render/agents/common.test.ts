@@ -1,6 +1,6 @@
 // Behaviour every agent writer shares: merge never clobbers, removal restores, no churn, refusal of
 // files that do not parse.
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AGENTS, type Agent } from '../../../src/catalog/model.js';
 import { USER_LEVEL_AGENTS } from '../../../src/catalog/constants.js';
 import { WRITERS, writerFor } from '../../../src/render/agents/index.js';
@@ -166,6 +166,10 @@ const entriesFor = (agent: Agent) => (agent === 'claude-desktop' ? ENTRIES.filte
 describe.each(AGENTS)('%s writer', (agent) => {
   const w = writerFor(agent);
   const ENTRIES = entriesFor(agent);
+  // Read at collection: the YAML writers need their library first.
+  beforeAll(async () => {
+    await w.load?.();
+  });
   const ex = EXISTING[agent];
   const existing = fixture(agent, ex.fixture);
   const names = ENTRIES.map((e) => e.name);

@@ -1,5 +1,5 @@
 // The golden cases every agent writer goes through; each <agent>.test.ts runs them and adds its own.
-import { it, expect } from 'vitest';
+import { beforeAll, it, expect } from 'vitest';
 import type { Agent } from '../../../src/catalog/model.js';
 import { writerFor } from '../../../src/render/agents/index.js';
 import { UnsupportedEntryError } from '../../../src/render/agents/errors.js';
@@ -14,6 +14,9 @@ export interface GoldenOptions {
 
 export function goldenCases(agent: Agent, opts: GoldenOptions): void {
   const w = writerFor(agent);
+  beforeAll(async () => {
+    await w.load?.();
+  });
   const cases: [string, string, () => string][] = [
     ['writes a stdio entry with its secret resolved (inline)', 'stdio-inline', () => w.merge(null, [notionInline], [])],
     ['writes a stdio entry with a reference to the exported variable (env)', 'stdio-env', () => w.merge(null, [notionRef], [])],
