@@ -110,14 +110,14 @@ await build({
 });
 
 // dist/render.cjs: a render that found a change, without commander. Third-party code it reaches only
-// on rare paths (zod when a catalog is written, the MCP SDK's OAuth refresh, proper-lockfile, and the
-// prompter deps carries: @inquirer/prompts, a megabyte of code a render never runs) is required from
-// node_modules when used instead of being parsed on every start; conn's own modules are all inside, so
-// its error classes are one copy.
+// on rare paths (zod when a catalog is written, the MCP SDK's OAuth refresh, proper-lockfile, yaml for
+// the Continue and Goose writers, and the prompter deps carries: @inquirer/prompts, a megabyte of code
+// a render never runs) is required from node_modules when used instead of being parsed on every start;
+// conn's own modules are all inside, so its error classes are one copy.
 await build({
   ...commonjs,
   entryPoints: { render: 'src/render-entry.ts' },
-  external: ['@napi-rs/keyring', 'zod', '@modelcontextprotocol/sdk', 'proper-lockfile', '@inquirer/prompts'],
+  external: ['@napi-rs/keyring', 'zod', '@modelcontextprotocol/sdk', 'proper-lockfile', '@inquirer/prompts', 'yaml'],
   plugins: [builtins('cjs'), quietChalk],
 });
 

@@ -6,6 +6,9 @@ import { AGENTS, type Agent } from '../catalog/constants.js';
 import { codex } from '../render/agents/codex.js';
 import { findNodeAtLocation } from 'jsonc-parser';
 import { parseJsonObject, removeJson } from '../render/agents/jsonc-edit.js';
+import { continueWriter } from '../render/agents/continue.js';
+import { goose } from '../render/agents/goose.js';
+import { loadYaml } from '../render/agents/yaml-lib.js';
 import { writeSafely } from '../render/write-safely.js';
 import { projectPlace, type Source } from './sources.js';
 
@@ -19,6 +22,15 @@ const SERVER_KEY: Partial<Record<Source, string>> = {
   kiro: 'mcpServers',
   roo: 'mcpServers',
   amazonq: 'mcpServers',
+  'qwen-code': 'mcpServers',
+  amp: 'amp.mcpServers',
+  kilo: 'mcp',
+  zed: 'context_servers',
+  crush: 'mcp',
+  augment: 'mcpServers',
+  junie: 'mcpServers',
+  cline: 'mcpServers',
+  windsurf: 'mcpServers',
 };
 
 /** The agent `conn render --agent` takes for a source; undefined when conn has no writer for it (Claude Desktop). */
@@ -32,6 +44,8 @@ export function renderAgentFor(source: Source): Agent | undefined {
  */
 export function withoutEntries(text: string, source: Source, names: string[], path: string, inputs: string[] = []): string {
   if (source === 'codex') return codex.merge(text, [], names);
+  if (source === 'continue') return continueWriter.merge(text, [], names);
+  if (source === 'goose') return goose.merge(text, [], names);
   const key = SERVER_KEY[source];
   if (!key) return text;
   let out = text;
@@ -51,6 +65,7 @@ export function withoutEntries(text: string, source: Source, names: string[], pa
 
 /** Removes the entries from the file on disk (atomic write, symlinks refused). True when it changed. */
 export async function removeEntries(path: string, source: Source, names: string[], inputs: string[] = []): Promise<boolean> {
+  if (source === 'continue' || source === 'goose') await loadYaml();
   const text = readFileSync(path, 'utf8');
   const next = withoutEntries(text, source, names, path, inputs);
   if (next === text) return false;

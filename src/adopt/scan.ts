@@ -30,6 +30,7 @@ export function configSource(relPath: string): Source | undefined {
     if (source === 'mcp-json') continue;
     if (path === file || path.endsWith(`/${file}`)) return source;
   }
+  if (/\.ya?ml$/.test(name) && path.includes('.continue/mcpServers/')) return 'continue';
   return undefined;
 }
 
@@ -39,6 +40,7 @@ export const CONFIG_PATHSPECS = [
     .filter((f) => f.source !== 'mcp-json')
     .map((f) => `:(glob)**/${f.file}`),
   ':(glob)**/claude_desktop_config*.json',
+  ':(glob)**/.continue/mcpServers/*.yaml',
   ':(top,literal)mcp.json',
 ];
 

@@ -4,5 +4,8 @@
  * its user file(s) in defaultSources, its file name in inferSource, and (when its entries are not
  * the common `mcpServers` shape) a case in parseSourceText.
  */
-export const SOURCES = ['claude-code', 'claude-desktop', 'cursor', 'vscode', 'gemini', 'codex', 'opencode', 'kiro', 'roo', 'amazonq', 'mcp-json'] as const;
+export const SOURCES = [
+  'claude-code', 'claude-desktop', 'cursor', 'vscode', 'gemini', 'codex', 'opencode', 'kiro', 'roo', 'amazonq', 'mcp-json',
+  'qwen-code', 'amp', 'kilo', 'zed', 'crush', 'augment', 'junie', 'continue', 'cline', 'windsurf', 'goose',
+] as const;
 export type Source = (typeof SOURCES)[number];

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { parse as parseTomlText } from 'smol-toml';
+import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../errors.js';
 
 import type { EntrySettings } from '../catalog/model.js';
@@ -58,6 +59,15 @@ const PROJECT_FILES: Partial<Record<Source, string[]>> = {
   roo: ['.roo/mcp.json'],
   amazonq: ['.amazonq/mcp.json'],
   'mcp-json': ['mcp.json'],
+  // The files conn render writes for these agents (Copilot CLI shares Claude Code's .mcp.json).
+  'qwen-code': ['.qwen/settings.json'],
+  amp: ['.amp/settings.json'],
+  kilo: ['kilo.json', 'kilo.jsonc', '.kilo/kilo.json'],
+  zed: ['.zed/settings.json'],
+  crush: ['.crush.json', 'crush.json'],
+  augment: ['.augment/settings.json'],
+  junie: ['.junie/mcp/mcp.json'],
+  continue: ['.continue/mcpServers/conn.yaml'],
 };
 
 /**
@@ -104,6 +114,11 @@ export function defaultSources(root: string, home: string, env: NodeJS.ProcessEn
     add(join(appData, product, 'User', 'mcp.json'), 'vscode', 'user');
   }
   add(join(home, '.gemini', 'settings.json'), 'gemini', 'user');
+  add(join(home, '.codeium', 'windsurf', 'mcp_config.json'), 'windsurf', 'user');
+  add(join(xdg, 'goose', 'config.yaml'), 'goose', 'user');
+  for (const base of [xdg, join(home, 'Library', 'Application Support'), appData]) {
+    add(join(base, 'Code', 'User', 'globalStorage', 'saoudrizwan.claude-dev', 'settings', 'cline_mcp_settings.json'), 'cline', 'user');
+  }
   add(join(env.CODEX_HOME ?? join(home, '.codex'), 'config.toml'), 'codex', 'user');
   if (env.OPENCODE_CONFIG) add(env.OPENCODE_CONFIG, 'opencode', 'user');
   const ocDir = env.OPENCODE_CONFIG_DIR ?? join(xdg, 'opencode');
@@ -128,13 +143,24 @@ export function inferSource(path: string): Source | undefined {
   if (name === 'settings.json' && dir === '.gemini') return 'gemini';
   if (name.endsWith('.toml') && (dir === '.codex' || name === 'config.toml')) return 'codex';
   if (/^opencode\.jsonc?$/.test(name)) return 'opencode';
+  if (name === 'settings.json' && dir === '.qwen') return 'qwen-code';
+  if (name === 'settings.json' && dir === '.amp') return 'amp';
+  if (/^kilo\.jsonc?$/.test(name)) return 'kilo';
+  if (name === 'settings.json' && dir === '.zed') return 'zed';
+  if (name === '.crush.json' || name === 'crush.json') return 'crush';
+  if (name === 'settings.json' && dir === '.augment') return 'augment';
+  if (name === 'mcp.json' && dir === 'mcp' && basename(dirname(dirname(path))) === '.junie') return 'junie';
+  if (name === 'mcp_config.json' && dir === 'windsurf') return 'windsurf';
+  if (/\.ya?ml$/.test(name) && dir === 'mcpServers' && basename(dirname(dirname(path))) === '.continue') return 'continue';
+  if (name === 'cline_mcp_settings.json') return 'cline';
+  if (name === 'config.yaml' && dir === 'goose') return 'goose';
   if (name === 'mcp.json') return 'mcp-json';
   return undefined;
 }
 
 /** Whether a file is a repo's own (project) file rather than a user-level one. */
 export function projectScope(path: string, source: Source, home: string): 'project' | 'user' {
-  if (source === 'claude-desktop') return 'user';
+  if (source === 'claude-desktop' || source === 'cline' || source === 'windsurf' || source === 'goose') return 'user';
   if (basename(path) === '.claude.json') return 'user';
   if (['.kiro', '.aws'].some((d) => path.startsWith(join(home, d) + '/'))) return 'user';
   if (dirname(path) === home || dirname(dirname(path)) === home || path.startsWith(join(home, '.config') + '/')) {
@@ -146,6 +172,8 @@ export function projectScope(path: string, source: Source, home: string): 'proje
 
 export function parseSourceText(text: string, file: SourceFile): RawServer[] {
   if (file.source === 'codex') return codexServers(text, file.path);
+  if (file.source === 'continue') return continueServers(text, file.path);
+  if (file.source === 'goose') return gooseServers(text, file.path);
   const data = parseJsoncObject(text, file.path);
   switch (file.source) {
     case 'vscode':
@@ -162,12 +190,21 @@ export function parseSourceText(text: string, file: SourceFile): RawServer[] {
       return servers;
     }
     case 'gemini':
+    case 'qwen-code':
       return jsonServers(data, 'mcpServers', file.path, true);
     case 'mcp-json':
       // A bare mcp.json: either shape.
       return data.servers !== undefined && data.mcpServers === undefined ? jsonServers(data, 'servers', file.path) : jsonServers(data, 'mcpServers', file.path);
     case 'roo':
       return jsonServers(data, 'mcpServers', file.path, false, 's');
+    case 'amp':
+      return jsonServers(data, 'amp.mcpServers', file.path);
+    case 'kilo':
+      return opencodeServers(data, file.path);
+    case 'zed':
+      return jsonServers(data, 'context_servers', file.path);
+    case 'crush':
+      return jsonServers(data, 'mcp', file.path);
     default:
       return jsonServers(data, 'mcpServers', file.path);
   }
@@ -330,6 +367,77 @@ function codexServers(text: string, path: string): RawServer[] {
       envRefs,
       where: `mcp_servers.${name}`,
       disabled: entry.enabled === false,
+    });
+  }
+  return out;
+}
+
+/** Continue: a block file whose `mcpServers` is a list of `{ name, command, args, env }` or `{ name, type, url, requestOptions.headers }`. */
+function continueServers(text: string, path: string): RawServer[] {
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (err) {
+    throw new SourceParseError(path, (err as Error).message.split('\n')[0]!);
+  }
+  if (data === null || data === undefined) return [];
+  if (!isObject(data)) throw new SourceParseError(path, 'the top level is not a mapping');
+  const servers = data.mcpServers;
+  if (servers === undefined || servers === null) return [];
+  if (!Array.isArray(servers)) throw new SourceParseError(path, '"mcpServers" is not a list');
+  const out: RawServer[] = [];
+  servers.forEach((entry, i) => {
+    if (!isObject(entry) || typeof entry.name !== 'string') return;
+    const stdio = typeof entry.command === 'string';
+    const options = isObject(entry.requestOptions) ? entry.requestOptions : {};
+    out.push({
+      name: entry.name,
+      transport: stdio ? 'stdio' : entry.type === 'sse' ? 'sse' : 'http',
+      command: stdio ? (entry.command as string) : undefined,
+      args: strings(entry.args),
+      env: stringMap(entry.env),
+      url: stdio ? undefined : typeof entry.url === 'string' ? entry.url : undefined,
+      headers: stringMap(options.headers),
+      envRefs: noRefs(),
+      where: `mcpServers[${i}]`,
+      disabled: false,
+      settings: {},
+      dropped: [],
+    });
+  });
+  return out;
+}
+
+/** Goose: `extensions.NAME` with `type` stdio (`cmd`, `args`, `envs`) or streamable_http/sse (`uri`, `headers`); builtins skipped. */
+function gooseServers(text: string, path: string): RawServer[] {
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (err) {
+    throw new SourceParseError(path, (err as Error).message.split('\n')[0]!);
+  }
+  if (data === null || data === undefined) return [];
+  if (!isObject(data)) throw new SourceParseError(path, 'the top level is not a mapping');
+  const servers = data.extensions;
+  if (servers === undefined || servers === null) return [];
+  if (!isObject(servers)) throw new SourceParseError(path, '"extensions" is not a mapping');
+  const out: RawServer[] = [];
+  for (const [name, entry] of Object.entries(servers)) {
+    if (!isObject(entry) || (typeof entry.cmd !== 'string' && typeof entry.uri !== 'string')) continue;
+    const stdio = typeof entry.cmd === 'string';
+    out.push({
+      name,
+      transport: stdio ? 'stdio' : entry.type === 'sse' ? 'sse' : 'http',
+      command: stdio ? (entry.cmd as string) : undefined,
+      args: strings(entry.args),
+      env: stringMap(entry.envs),
+      url: stdio ? undefined : (entry.uri as string),
+      headers: stringMap(entry.headers),
+      envRefs: noRefs(),
+      where: `extensions.${name}`,
+      disabled: entry.enabled === false,
+      settings: {},
+      dropped: [],
     });
   }
   return out;

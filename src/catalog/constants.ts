@@ -5,8 +5,36 @@ export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const PERMISSIONS = ['read', 'readwrite', 'full'] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-export const AGENTS = ['claude-code', 'cursor', 'vscode', 'gemini', 'codex', 'opencode', 'kiro'] as const;
+export const AGENTS = [
+  'claude-code',
+  'cursor',
+  'vscode',
+  'gemini',
+  'codex',
+  'opencode',
+  'kiro',
+  'copilot',
+  'qwen-code',
+  'amp',
+  'kilo',
+  'roo',
+  'zed',
+  'crush',
+  'augment',
+  'junie',
+  'continue',
+  'claude-desktop',
+  'cline',
+  'windsurf',
+  'goose',
+] as const;
 export type Agent = (typeof AGENTS)[number];
+
+/**
+ * Agents with no project file: their one MCP config is the user's, read in every repo. Only
+ * `conn render --scope user` writes it (with the connections assigned to all repos), never the hook.
+ */
+export const USER_LEVEL_AGENTS: readonly Agent[] = ['claude-desktop', 'cline', 'windsurf', 'goose'];
 
 export const KINDS = ['stdio', 'remote', 'http-api'] as const;
 export type Kind = (typeof KINDS)[number];

@@ -3,6 +3,7 @@ import { addAssignment, describeAssignment, parseAgent, parsePermission } from '
 import { parseRepoMatcher } from '../access/match.js';
 import { matchesToolGlob, parseToolGlobs } from '../access/tool-list.js';
 import type { Agent, Assignment, Permission } from '../catalog/model.js';
+import { AGENTS } from '../catalog/constants.js';
 import type { Deps } from '../deps.js';
 import { collect } from './flags.js';
 import type { DepsFactory } from './types.js';
@@ -72,7 +73,7 @@ export function register(program: Command, deps: DepsFactory): void {
     .command('assign <name>')
     .description('Let a repo and/or an agent use a connection, with a permission level; prints the new id')
     .option('--repo <repo>', 'a path, or host/owner/name (origin remote); * globs allowed; repeatable (default: all repos)', collect, [])
-    .option('--agent <agent>', 'claude-code, cursor, vscode, gemini, codex or opencode; repeatable (default: all agents)', collect, [])
+    .option('--agent <agent>', `${AGENTS.join(', ')}; repeatable (default: all agents)`, collect, [])
     .option('--permission <level>', 'read, readwrite or full', 'readwrite')
     .option('--tools <glob...>', 'only these tools (within the permission); * and ? globs, space- or comma-separated')
     .option('--deny-tools <glob...>', 'never these tools; * and ? globs')

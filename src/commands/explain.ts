@@ -3,6 +3,8 @@ import { parseAgent } from '../access/assignments.js';
 import { repoIdentity, type RepoIdentity } from '../access/repo.js';
 import { resolveAccess, type Decision } from '../access/resolve.js';
 import type { Agent } from '../catalog/model.js';
+import { AGENTS, USER_LEVEL_AGENTS } from '../catalog/constants.js';
+import { userLevelDecisions } from '../render/user-scope.js';
 import type { Deps } from '../deps.js';
 import { table, wrapText } from '../ui/layout.js';
 import { selectTools } from '../access/tool-list.js';
@@ -47,7 +49,9 @@ export function parseExplain(flags: ExplainFlags): ExplainOptions {
 export async function run(opts: ExplainOptions, deps: Deps): Promise<void> {
   const repo = await repoIdentity(opts.repo);
   const catalog = await deps.catalog.read();
-  const decisions = resolveAccess(catalog, repo, opts.agent);
+  // A user-level agent's one file serves every repo: what `render --scope user` writes, whatever the repo.
+  const user = USER_LEVEL_AGENTS.includes(opts.agent);
+  const decisions = user ? userLevelDecisions(catalog, opts.agent) : resolveAccess(catalog, repo, opts.agent);
   const registry = decisions.some((d) => d.rendered && catalog.connections[d.connection]!.health.tools) ? await deps.presets() : undefined;
   const connections = decisions.map((d): Decision & ToolBudget => {
     const conn = catalog.connections[d.connection]!;
@@ -68,7 +72,7 @@ export async function run(opts: ExplainOptions, deps: Deps): Promise<void> {
   const explanation: Explanation = { repo, agent: opts.agent, connections, total };
   deps.io.result(explanation, (e) => {
     const where = `${e.repo.root}${e.repo.remote ? ` (${e.repo.remote})` : e.repo.isGit ? ' (no origin remote)' : ' (not a git repo)'}`;
-    const head = `repo:  ${where}\nagent: ${e.agent}`;
+    const head = `repo:  ${where}\nagent: ${e.agent}${user ? ' (user-level: one file for every repo; conn render --scope user)' : ''}`;
     if (e.connections.length === 0) return `${head}\n\nNo connections yet. Add one with: conn add <preset>`;
     const mark = (d: Decision) => {
       const word = d.rendered ? 'yes' : 'no';
@@ -94,7 +98,7 @@ export function register(program: Command, deps: DepsFactory): void {
     .command('explain')
     .description('Show, for a repo and an agent, every connection: whether it would be rendered there, and why')
     .option('--repo <dir>', 'the repo (any directory inside it)', '.')
-    .option('--agent <agent>', 'claude-code, cursor, vscode, gemini, codex or opencode', 'claude-code')
+    .option('--agent <agent>', AGENTS.join(', '), 'claude-code')
     .option('--json', 'print JSON: { repo: { root, isGit, remote? }, agent, connections: [{ connection, rendered, permission?, reason, assignment?, lists?, text, tools?, recorded?, tokens? }], total: { tools, tokens, unknown, limit? } }')
     .addHelpText('after', `
 Examples:

@@ -544,11 +544,13 @@ export function register(program: Command, deps: DepsFactory): void {
     .addHelpText('after', `
 With no FILE, reads the project files of the current repo (.mcp.json, .cursor/mcp.json,
 .vscode/mcp.json, .gemini/settings.json, .codex/config.toml, opencode.json, .kiro/settings/mcp.json,
-.roo/mcp.json, .amazonq/mcp.json, mcp.json) and the user files under your home directory
-(~/.claude.json, ~/.cursor/mcp.json, Claude Desktop, VS Code, Gemini, Codex, opencode, Kiro, Amazon Q).
-Values that look secret go to the keychain; \${VAR}, \${env:VAR}, {env:VAR} and \${VAR:-default}
-become env:VAR references; \${input:id} is a secret to provide. Each entry keeps its key, transport
-and settings (cwd, envFile, timeout, autoApprove, disabled tools, headers), written back by render.
+.roo/mcp.json, .amazonq/mcp.json, mcp.json, .qwen/settings.json, .amp/settings.json, kilo.json,
+.zed/settings.json, .crush.json, .augment/settings.json, .junie/mcp/mcp.json) and the user files under
+your home directory (~/.claude.json, ~/.cursor/mcp.json, Claude Desktop, VS Code, Gemini, Codex,
+opencode, Kiro, Amazon Q). Values that look secret go to the keychain; \${VAR}, \${env:VAR}, {env:VAR}
+and \${VAR:-default} become env:VAR references; \${input:id} is a secret to provide. Each entry keeps
+its key, transport and settings (cwd, envFile, timeout, autoApprove, disabled tools, headers), written
+back by render.
 
 Examples:
   $ conn import --dry-run

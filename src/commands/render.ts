@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { repoIdentity, type RepoIdentity } from '../access/repo.js';
-import { AGENTS, type Agent } from '../catalog/constants.js';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { AGENTS, USER_LEVEL_AGENTS, type Agent } from '../catalog/constants.js';
 import { parseAgents } from '../access/agents.js';
-import { UsageError } from '../errors.js';
+import { OperationError, UsageError } from '../errors.js';
 import { answerIfUnchanged, renderJobs, type RenderJob } from '../render/fast.js';
 import { viaProxy } from '../render/accounts.js';
 import { migrateLegacyStates, PROMPT_AGENTS, renderedAgents, SECRETS_MODES, type SecretsMode } from '../render/state.js';
@@ -28,6 +30,8 @@ export interface RenderCommandOptions {
   quiet: boolean;
   /** Refuse (exit 1, nothing written) above this many tools per agent. */
   maxTools?: number;
+  /** `user`: write the named user-level agents' own config in the home directory (never from the hook). */
+  scope?: 'user';
 }
 
 export interface RenderFlags {
@@ -41,6 +45,35 @@ export interface RenderFlags {
   json?: boolean;
   quiet?: boolean;
   maxTools?: string;
+  scope?: string;
+}
+
+/** Where a user-level agent's config is, for messages (the writers stay unloaded on the fast path). */
+const USER_FILES: Partial<Record<Agent, string>> = {
+  'claude-desktop': 'claude_desktop_config.json',
+  cline: 'cline_mcp_settings.json',
+  windsurf: '~/.codeium/windsurf/mcp_config.json',
+  goose: '~/.config/goose/config.yaml',
+};
+
+/**
+ * A user-level agent (no project file) is rendered only with `--scope user`, and `--scope user` only
+ * renders those: its file is read in every repo, so it gets only what applies to all of them.
+ */
+function checkScope(agents: Agent[] | 'all', scope: 'user' | undefined, auto: boolean): void {
+  if (scope === 'user') {
+    if (auto || agents === 'all' || agents.length === 0) throw new UsageError('--scope user needs the agents named', `e.g. conn render --agent ${USER_LEVEL_AGENTS[0]} --scope user`);
+    const project = agents.filter((a) => !USER_LEVEL_AGENTS.includes(a));
+    if (project.length) throw new UsageError(`${project.join(', ')} ${project.length === 1 ? 'has a project file' : 'have project files'}: --scope user is for ${USER_LEVEL_AGENTS.join(', ')}`, 'render it without --scope');
+    return;
+  }
+  const user = agents === 'all' ? [] : agents.filter((a) => USER_LEVEL_AGENTS.includes(a));
+  if (user.length) {
+    throw new UsageError(
+      `${user[0]} has no project file: its one config (${USER_FILES[user[0]!]}) is read in every repo`,
+      `conn render --agent ${user[0]} --scope user writes it with the connections assigned to all repos (a per-repo assignment would leak into every repo); the shell hook never does`,
+    );
+  }
 }
 
 export function parseSecretsMode(value: string | undefined): SecretsMode | undefined {
@@ -52,6 +85,9 @@ export function parseSecretsMode(value: string | undefined): SecretsMode | undef
 export function parseRender(flags: RenderFlags): RenderCommandOptions {
   const agents = flags.auto ? [] : parseAgents(flags.agent, ['claude-code']);
   const secrets = parseSecretsMode(flags.secrets);
+  if (flags.scope !== undefined && flags.scope !== 'user' && flags.scope !== 'project') throw new UsageError(`unknown --scope: ${flags.scope}`, 'use project (the default) or user');
+  const scope = flags.scope === 'user' ? 'user' : undefined;
+  checkScope(agents, scope, Boolean(flags.auto));
   if (secrets === 'prompt' && agents !== 'all') refusePrompt(agents.map((agent) => ({ agent, secrets })), false);
   return {
     repo: flags.repo ?? '.',
@@ -64,6 +100,7 @@ export function parseRender(flags: RenderFlags): RenderCommandOptions {
     json: Boolean(flags.json),
     quiet: Boolean(flags.quiet),
     ...(flags.maxTools !== undefined ? { maxTools: parseMaxTools(flags.maxTools) } : {}),
+    ...(scope ? { scope } : {}),
   };
 }
 
@@ -92,6 +129,8 @@ export function refusePrompt(jobs: RenderJob[], picked: boolean): void {
  * here from a stamp; only a real change loads the catalog, presets, keychain and writers.
  */
 export async function run(opts: RenderCommandOptions, deps: Deps, changed?: RepoIdentity): Promise<void> {
+  checkScope(opts.agents, opts.scope, opts.auto);
+  if (opts.scope === 'user') return runUserScope(opts, deps);
   const repo = changed ?? (await repoIdentity(opts.repo));
   const home = deps.home;
   migrateLegacyStates(home);
@@ -117,7 +156,7 @@ export async function run(opts: RenderCommandOptions, deps: Deps, changed?: Repo
   const catalog = snapshot.catalog;
   if (opts.agents === 'all') {
     const previously = renderedAgents(home, repo.root).map((s) => s.agent);
-    const agents = detectAgents(repo.root, repo.remote, catalog, previously, AGENTS);
+    const agents = detectAgents(repo.root, repo.remote, catalog, previously, AGENTS.filter((a) => !USER_LEVEL_AGENTS.includes(a)));
     if (agents.length === 0) throw new UsageError('no agent detected in this repo', `name one: --agent ${AGENTS.join('|')}`);
     jobs = renderJobs(home, repo.root, agents, opts.secrets, false);
     refusePrompt(jobs, true);
@@ -170,6 +209,41 @@ function startResolve(deps: Deps, conns: Connection[]): Promise<CredentialSet> |
   return pending;
 }
 
+/** `--scope user`: each named agent's own config under the user's home directory; no git, no fast path. */
+async function runUserScope(opts: RenderCommandOptions, deps: Deps): Promise<void> {
+  const root = deps.env.HOME || homedir();
+  if (!existsSync(root)) throw new OperationError(`home directory ${root} does not exist`, 'set HOME to your home directory');
+  const agents = opts.agents as Agent[];
+  const snapshot = await deps.catalog.snapshot();
+  const [{ renderAgent }, registry] = await Promise.all([import('../render/render.js'), deps.presets()]);
+  const { readState } = await import('../render/state.js');
+  const outcomes: RenderOutcome[] = [];
+  for (const agent of agents) {
+    const secrets = opts.secrets ?? readState(deps.home, root, agent)?.secrets ?? 'inline';
+    const outcome = await renderAgent(
+      { root, isGit: false, agent, secrets, dryRun: opts.dryRun, force: opts.force, allowTracked: opts.allowTracked, userScope: true },
+      deps,
+      { snapshot, registry },
+    );
+    outcomes.push(outcome);
+    if (!opts.quiet && !opts.json) for (const w of outcome.warnings) deps.io.warn(w);
+  }
+  await audit(deps, root, outcomes);
+  if (opts.json) {
+    deps.io.out(JSON.stringify(outcomes, null, 2));
+    return;
+  }
+  for (const o of outcomes) {
+    if (o.status === 'dry-run') {
+      deps.io.err(`# ~/${o.file} (${o.agent}, --scope user, --secrets ${o.secrets}; dry run, secrets masked, nothing written)`);
+      deps.io.out(o.content ?? '');
+    } else if (o.status === 'written') {
+      const list = o.entries.map((e) => `${e.name} (${e.permission})`).join(', ') || 'no servers';
+      deps.io.out(`wrote ~/${o.file}: ${list}${o.removed.length ? `; removed ${o.removed.join(', ')}` : ''}`);
+    } else if (!opts.quiet) deps.io.out(outcomes.length > 1 ? `~/${o.file}: unchanged` : 'unchanged');
+  }
+}
+
 async function audit(deps: Deps, repo: string, outcomes: RenderOutcome[]): Promise<void> {
   const written = outcomes.filter((o) => o.status === 'written');
   if (!written.length) return;
@@ -194,6 +268,7 @@ export function register(program: Command, deps: DepsFactory): void {
     .option('--allow-tracked', 'allow an inline render into a file tracked by git')
     .option('--max-tools <n>', 'refuse (exit 1, nothing written) when an agent would see more than n tools')
     .option('--auto', 'shell hook mode: re-render the agents rendered here before; nothing if never rendered')
+    .option('--scope <scope>', `project (default) or user: the user config of ${USER_LEVEL_AGENTS.join(', ')} (no project file), with only the connections assigned to all repos; never run by the hook`)
     .option('--json', 'print JSON')
     .option('-q, --quiet', 'print nothing unless something changed or failed')
     .addHelpText('after', `
@@ -204,6 +279,7 @@ Examples:
   $ conn render --agent vscode --secrets prompt       # VS Code asks for each secret (inputs, password)
   $ conn render --agent all --dry-run
   $ conn render --agent cursor --secrets proxy --max-tools 80   # proxy: conn serve filters tools for Cursor
+  $ conn render --agent claude-desktop --scope user --secrets proxy   # ~/.config/Claude/claude_desktop_config.json
   $ eval "$(conn hook zsh)"                       # re-render on every cd`)
     .action(async (flags: RenderFlags) => {
       const options = parseRender(flags);

@@ -68,7 +68,9 @@ export function register(program: Command, deps: DepsFactory): void {
     .addHelpText('after', `
 Looks for .mcp.json, .cursor/mcp.json, .vscode/mcp.json, .gemini/settings.json,
 .codex/config.toml, opencode.json(c), .kiro/settings/mcp.json, .roo/mcp.json, .amazonq/mcp.json,
-claude_desktop_config*.json and mcp.json at the top (node_modules and .git skipped). Exit 1 when a secret-looking value is found, 0 when clean: usable as a pre-commit hook.
+claude_desktop_config*.json, mcp.json at the top, .qwen/settings.json, .amp/settings.json, kilo.json(c),
+.zed/settings.json, .crush.json, .augment/settings.json and .junie/mcp/mcp.json (node_modules and .git
+skipped). Exit 1 when a secret-looking value is found, 0 when clean: usable as a pre-commit hook.
 
 Examples:
   $ conn scan

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { parseAgent, parsePermission } from '../access/assignments.js';
 import { decidePermission } from '../access/permission.js';
 import type { Agent, Connection, Permission } from '../catalog/model.js';
+import { AGENTS } from '../catalog/constants.js';
 import type { Deps } from '../deps.js';
 import { UsageError } from '../errors.js';
 import type { DepsFactory } from './types.js';
@@ -135,7 +136,7 @@ export function register(program: Command, deps: DepsFactory): void {
     .description('Run a connection as a stdio MCP server for an agent: secrets from the keychain, tools limited to the permission')
     .option('--permission <level>', 'read, readwrite or full (with --repo/--agent: the lower of this and the assignment)')
     .option('--repo <dir>', 'look the permission up for this repo (with --agent), as conn render does')
-    .option('--agent <agent>', 'claude-code, cursor, vscode, gemini, codex, opencode or kiro (with --repo)')
+    .option('--agent <agent>', `${AGENTS.join(', ')} (with --repo)`)
     .option('--timeout <seconds>', 'how long the real server gets to start and answer initialize', '30')
     .option('--start <when>', 'eager (start the server now) or lazy (answer from the record of conn test, start on first use); default lazy when conn test recorded it in the last 7 days')
     .option('--max-body <bytes>', 'http-api: response bodies are cut after this many bytes (default 1048576)')

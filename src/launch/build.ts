@@ -157,6 +157,8 @@ export interface ProxyPlace {
   env: NodeJS.ProcessEnv;
   home: string;
   platform: NodeJS.Platform;
+  /** `render --scope user`: the agent's one user-level file, read in every repo. */
+  userScope?: boolean;
 }
 
 /** The launch spec of a connection served by `conn serve` (proxy mode, and every http-api connection). */
@@ -165,7 +167,8 @@ export function proxySpec(conn: Connection, permission: Permission, place: Proxy
     kind: 'stdio',
     name: conn.name,
     command: place.node,
-    args: [place.entry, 'serve', conn.name, '--repo', place.root, '--agent', place.agent],
+    // A user-level file serves every repo: it names the permission (all repos') instead of one repo.
+    args: [place.entry, 'serve', conn.name, ...(place.userScope ? ['--permission', permission] : ['--repo', place.root, '--agent', place.agent])],
     // Agents may start servers with a minimal environment: name the catalog and keychain explicitly.
     env: connLocation(place.env, place.home),
     // The keychain (Secret Service) is on the session bus: serve needs the agent's bus address.

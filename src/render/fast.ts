@@ -4,7 +4,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoIdentity, type RepoIdentity } from '../access/repo.js';
-import type { Agent } from '../catalog/constants.js';
+import { USER_LEVEL_AGENTS, type Agent } from '../catalog/constants.js';
 import { catalogPath } from '../paths.js';
 import { CLAUDE_SETTINGS_FILE_PATH } from './side-file.js';
 import { legacyStatesPending, readState, renderedAgents, writeState, type RenderState, type SecretsMode } from './state.js';
@@ -61,7 +61,8 @@ function isOld(path: string, now: Date): boolean {
  * silently switching a proxy or env repo to inline).
  */
 export function renderJobs(home: string, root: string, agents: Agent[], secrets: SecretsMode | undefined, auto: boolean): RenderJob[] {
-  if (auto) return renderedAgents(home, root).map((s) => ({ agent: s.agent, secrets: secrets ?? s.secrets }));
+  // The hook never writes a user-level agent's config (even in a home directory that is a repo).
+  if (auto) return renderedAgents(home, root).filter((s) => !USER_LEVEL_AGENTS.includes(s.agent)).map((s) => ({ agent: s.agent, secrets: secrets ?? s.secrets }));
   return agents.map((agent) => ({ agent, secrets: secrets ?? readState(home, root, agent)?.secrets ?? 'inline' }));
 }
 

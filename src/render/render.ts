@@ -2,7 +2,7 @@
 // there, written safely. The no-change path lives in fast.ts and never loads this module.
 import { lstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Agent, Permission } from '../catalog/constants.js';
+import { AGENTS, type Agent, type Permission } from '../catalog/constants.js';
 import type { Catalog, Connection } from '../catalog/model.js';
 import type { CatalogSnapshot } from '../catalog/store.js';
 import type { Deps } from '../deps.js';
@@ -24,6 +24,7 @@ import { sigOf, type FileSig } from '../file-sig.js';
 import { viaProxy } from './accounts.js';
 import { checkPromptIds, PROMPT_ONLY_VSCODE, promptInputsFor } from './prompt.js';
 import { checkIgnored, ensureGitExcluded, isTrackedByGit, leakGuardFromFiles, writeSafely } from './write-safely.js';
+import { userLevelDecisions } from './user-scope.js';
 
 export interface RenderOptions {
   root: string;
@@ -36,6 +37,11 @@ export interface RenderOptions {
   allowTracked: boolean;
   /** Refuse (exit 1, nothing written) when the agent would see more tools than this. */
   maxTools?: number;
+  /**
+   * `--scope user`: `root` is the user's home directory and the writer's file the agent's user config;
+   * only connections for all repos are written, and proxy entries carry their permission, not a repo.
+   */
+  userScope?: boolean;
 }
 
 /** The JSON shape of one agent's render in `conn render --json` (stable). */
@@ -68,13 +74,22 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: Rend
   const { catalog, sig: readSig } = loaded?.snapshot ?? (await deps.catalog.snapshot());
   const registry = loaded?.registry ?? (await deps.presets());
   const writer = writerFor(opts.agent);
+  await writer.load?.();
   if (opts.secrets === 'prompt' && !writer.inputIds) throw new UsageError(PROMPT_ONLY_VSCODE, `${opts.agent} cannot ask for a secret: use --secrets env or proxy`);
+  if (opts.secrets === 'env' && writer.expandsEnv === false) {
+    throw new UsageError(`${opts.agent} expands no environment reference in ${writer.file}, so --secrets env cannot work there`, `render ${opts.agent} with --secrets proxy (conn serve reads the keychain) or --secrets inline`);
+  }
   const inputs = inputsText({ home: deps.home, root: opts.root, remote: opts.remote, agent: opts.agent, secrets: opts.secrets });
   const state = readState(deps.home, opts.root, opts.agent);
   const managed = new Set(state?.entries ?? []);
+  // Agents reading the same file (Claude Code and Copilot CLI: .mcp.json): the entries the other's
+  // render owns are conn's too (no conflict), and this render never removes them.
+  const siblings = new Set(
+    AGENTS.filter((a) => a !== opts.agent && writerFor(a).file === writer.file).flatMap((a) => readState(deps.home, opts.root, a)?.entries ?? []),
+  );
   const warnings: string[] = [];
 
-  const decisions = resolveAccess(catalog, { root: opts.root, remote: opts.remote }, opts.agent).filter((d) => d.rendered);
+  const decisions = (opts.userScope ? userLevelDecisions(catalog, opts.agent) : resolveAccess(catalog, { root: opts.root, remote: opts.remote }, opts.agent)).filter((d) => d.rendered);
   const chosen = decisions.map((d) => ({ decision: d, conn: catalog.connections[d.connection]!, preset: presetFor(catalog.connections[d.connection]!, registry) }));
 
   // The leak guard's two git questions, started now so they run while the keychain is read.
@@ -92,7 +107,7 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: Rend
   const inline = opts.secrets === 'inline' && !opts.dryRun;
   const direct = chosen.filter((c) => !viaProxy(c.conn, opts.secrets)).map((c) => c.conn);
   const credentials = inline ? await (loaded?.credentials ?? deps.credentials.resolve(direct, 'resolve')) : undefined;
-  const place: ProxyPlace = { root: opts.root, agent: opts.agent, node: process.execPath, entry: connEntryScript(), env: deps.env, home: deps.home, platform: process.platform };
+  const place: ProxyPlace = { root: opts.root, agent: opts.agent, node: process.execPath, entry: connEntryScript(), env: deps.env, home: deps.home, platform: process.platform, ...(opts.userScope ? { userScope: true } : {}) };
 
   const entries: RenderedEntry[] = [];
   const toolCount: { name: string; count: number }[] = [];
@@ -139,22 +154,20 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: Rend
   checkPromptIds(entries);
   const totalTools = toolCount.reduce((n, c) => n + c.count, 0);
   warnings.push(...toolLimitWarnings(opts.agent, totalTools, toolCount, opts.maxTools));
-  if (opts.agent === 'codex' && entries.length) {
-    warnings.push('Codex reads .codex/config.toml only for trusted projects: trust this repo in ~/.codex/config.toml ([projects."<path>"] trust_level = "trusted")');
-  }
+  if (writer.trustNote && entries.length) warnings.push(writer.trustNote);
 
   const path = join(opts.root, writer.file);
   const existing = readExisting(path, writer.file);
   const present = existing === null ? [] : writer.serverNames(existing);
   const wanted = new Set(entries.map((e) => e.name));
-  const conflicts = entries.filter((e) => present.includes(e.name) && !managed.has(e.name)).map((e) => e.name);
+  const conflicts = entries.filter((e) => present.includes(e.name) && !managed.has(e.name) && !siblings.has(e.name)).map((e) => e.name);
   if (conflicts.length && !opts.force) {
     throw new OperationError(
       `${writer.file} already has its own ${conflicts.length === 1 ? 'entry' : 'entries'} named ${conflicts.join(', ')}, not written by conn`,
       'rename the entry or the connection, or re-run with --force to replace it',
     );
   }
-  const remove = [...managed].filter((n) => !wanted.has(n) && present.includes(n));
+  const remove = [...managed].filter((n) => !wanted.has(n) && present.includes(n) && !siblings.has(n));
   const previousRules = state?.denyRules ?? [];
 
   // Prompt inputs (VS Code `inputs`): conn's own ids are remembered like its entries; a user's own
@@ -356,8 +369,11 @@ function readExisting(path: string, shown: string): string | null {
 export function detectAgents(root: string, remote: string | undefined, catalog: Catalog, previously: Agent[], all: readonly Agent[]): Agent[] {
   const found = new Set<Agent>(previously);
   for (const agent of all) {
+    const file = writerFor(agent).file;
+    // A file two agents read (.mcp.json) names the first of them only; the other comes by assignment.
+    if (all.some((a) => a !== agent && all.indexOf(a) < all.indexOf(agent) && writerFor(a).file === file)) continue;
     try {
-      lstatSync(join(root, writerFor(agent).file));
+      lstatSync(join(root, file));
       found.add(agent);
     } catch {
       /* not there */

@@ -91,7 +91,7 @@ describe('addAssignment', () => {
       addAssignment(catalog, { connection: 'notion', repos: [], agents: ['claude-code', 'claude'], permission: 'read' }, NOW),
     );
     expect(err.message).toBe('unknown agent: claude');
-    expect(err.hint).toBe('use one of claude-code, cursor, vscode, gemini, codex, opencode, kiro');
+    expect(err.hint).toBe('use one of claude-code, cursor, vscode, gemini, codex, opencode, kiro, copilot, qwen-code, amp, kilo, roo, zed, crush, augment, junie, continue, claude-desktop, cline, windsurf, goose');
     expect(catalog.assignments).toEqual([]);
   });
 

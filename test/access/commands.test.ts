@@ -74,7 +74,7 @@ describe('access commands', () => {
 
     it('rejects a bad permission, agent or repo as usage errors', () => {
       expect(() => assign.parseAssign('n', { permission: 'admin' }, world.dir)).toThrow(UsageError);
-      expect(() => assign.parseAssign('n', { agent: ['copilot'] }, world.dir)).toThrow('unknown agent: copilot');
+      expect(() => assign.parseAssign('n', { agent: ['windsurf-next'] }, world.dir)).toThrow('unknown agent: windsurf-next');
       expect(() => assign.parseAssign('n', { repo: ['./missing'] }, world.dir)).toThrow('repo not found: ./missing');
     });
 

@@ -1,5 +1,5 @@
 // The real agent CLIs as offline verifiers of what `conn render` writes (Claude Code, Gemini CLI,
-// opencode, Codex). They are not dependencies of conn: the tests look for them in
+// opencode, Codex; Copilot CLI, Qwen Code, Amp, Kilo in more-agents.test.ts). They are not dependencies of conn: the tests look for them in
 // $CONN_AGENT_CLIS_DIR (an npm --prefix dir or a bin dir; overrides the rest), <ROOT>/node_modules/.bin,
 // or /tmp/agentclis/node_modules/.bin, and are skipped, saying so, when a CLI is missing.
 import { spawn } from 'node:child_process';
@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ROOT, type RunResult } from '../helpers/world.js';
 
-export const INSTALL_HINT = 'npm install --prefix /tmp/agentclis @anthropic-ai/claude-code @google/gemini-cli opencode-ai @openai/codex';
+export const INSTALL_HINT =
+  'npm install --prefix /tmp/agentclis @anthropic-ai/claude-code @google/gemini-cli opencode-ai @openai/codex @github/copilot @qwen-code/qwen-code @sourcegraph/amp @kilocode/cli';
 
 function binDirs(): string[] {
   const override = process.env.CONN_AGENT_CLIS_DIR;

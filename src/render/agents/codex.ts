@@ -84,6 +84,8 @@ export const codex: AgentWriter = {
   denyRules() {
     return [];
   },
+
+  trustNote: 'Codex reads .codex/config.toml only for trusted projects: trust this repo in ~/.codex/config.toml ([projects."<path>"] trust_level = "trusted")',
 };
 
 /** The `[mcp_servers.NAME]` table (as a plain object) Codex reads for one entry. */

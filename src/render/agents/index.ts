@@ -7,6 +7,18 @@ import { gemini } from './gemini.js';
 import { kiro } from './kiro.js';
 import { opencode } from './opencode.js';
 import { vscode } from './vscode.js';
+import { copilot } from './copilot.js';
+import { qwenCode } from './qwen-code.js';
+import { amp } from './amp.js';
+import { kilo } from './kilo.js';
+import { roo } from './roo.js';
+import { zed } from './zed.js';
+import { crush } from './crush.js';
+import { augment } from './augment.js';
+import { junie } from './junie.js';
+import { continueWriter } from './continue.js';
+import { goose } from './goose.js';
+import { claudeDesktop, cline, windsurf } from './user-level.js';
 
 export const WRITERS: Record<Agent, AgentWriter> = {
   'claude-code': claudeCode,
@@ -16,6 +28,20 @@ export const WRITERS: Record<Agent, AgentWriter> = {
   codex,
   opencode,
   kiro,
+  copilot,
+  'qwen-code': qwenCode,
+  amp,
+  kilo,
+  roo,
+  zed,
+  crush,
+  augment,
+  junie,
+  continue: continueWriter,
+  'claude-desktop': claudeDesktop,
+  cline,
+  windsurf,
+  goose,
 };
 
 export function writerFor(agent: Agent): AgentWriter {

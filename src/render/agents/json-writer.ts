@@ -20,6 +20,10 @@ export interface JsonAgentFormat {
    * their `id`, and the item for one of conn's prompts (`--secrets prompt`).
    */
   promptInputs?: { key: string; item(input: PromptInput): Record<string, unknown> };
+  /** See AgentWriter.expandsEnv and trustNote. */
+  expandsEnv?: boolean;
+  trustNote?: string;
+  scope?: 'user';
 }
 
 export function jsonWriter(format: JsonAgentFormat): AgentWriter {
@@ -78,6 +82,9 @@ export function jsonWriter(format: JsonAgentFormat): AgentWriter {
       return format.topLevelDeny?.rules(entry) ?? format.sideFileRules?.(entry) ?? [];
     },
 
+    ...(format.expandsEnv === false ? { expandsEnv: false } : {}),
+    ...(format.trustNote ? { trustNote: format.trustNote } : {}),
+    ...(format.scope ? { scope: format.scope } : {}),
     ...(format.promptInputs ? { inputIds: (text: string) => inputIds(text, format.promptInputs!.key, file) } : {}),
   };
 }

@@ -1,4 +1,5 @@
-import { replacePlaceholders, type LaunchSpec, type RemoteSpec, type StdioSpec } from '../../launch/types.js';
+import { hasPlaceholder, replacePlaceholders, type LaunchSpec, type RemoteSpec, type StdioSpec } from '../../launch/types.js';
+import { UnsupportedEntryError } from './errors.js';
 import type { RenderedEntry } from './types.js';
 
 /** The spec of an entry as a writer can render it: `http-api` must have become its `conn serve` bridge. */
@@ -40,4 +41,16 @@ export function nonEmptyList(key: string, value: string[]): Record<string, strin
 /** How Claude Code and opencode turn a server or tool name into part of a tool id. */
 export function toolIdPart(name: string): string {
   return name.replace(/[^a-zA-Z0-9_-]/g, '_');
+}
+
+/**
+ * For agents that expand no reference (Kilo, Zed…): the spec as is, refused when a secret reference
+ * is left in it (render refuses `--secrets env` for them first; this guards every other way in).
+ */
+export function withoutReferences<T extends StdioSpec | RemoteSpec>(spec: T, agent: string, name: string): T {
+  const values = spec.kind === 'stdio' ? [spec.command, ...spec.args, ...Object.values(spec.env)] : [spec.url, ...Object.values(spec.headers)];
+  if (values.some(hasPlaceholder)) {
+    throw new UnsupportedEntryError(`${agent} expands no environment reference in its project file, so ${name} cannot reference its secret`, `render with --secrets proxy or inline for ${agent}`);
+  }
+  return spec;
 }

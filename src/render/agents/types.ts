@@ -84,4 +84,18 @@ export interface AgentWriter {
    * so the next render can remove exactly these and nothing of the user's.
    */
   denyRules(entry: RenderedEntry): string[];
+  /**
+   * Whether the agent expands environment references in its project file. `false`: it expands none
+   * (Kilo, Zed…), so `--secrets env` cannot work there and render refuses it (exit 2). Absent: it does.
+   */
+  expandsEnv?: boolean;
+  /** A step the user must take before the agent reads the project file (trust, approval); printed by render. */
+  trustNote?: string;
+  /**
+   * `user`: the agent has no project file; `file` is relative to the user's home directory and only
+   * `conn render --scope user` writes it (see USER_LEVEL_AGENTS). Absent: a project file.
+   */
+  scope?: 'user';
+  /** Writers whose format library loads on demand (YAML): resolve this before serverNames/merge. */
+  load?(): Promise<void>;
 }

@@ -1,7 +1,8 @@
 // Behaviour every agent writer shares: merge never clobbers, removal restores, no churn, refusal of
 // files that do not parse.
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AGENTS, type Agent } from '../../../src/catalog/model.js';
+import { USER_LEVEL_AGENTS } from '../../../src/catalog/constants.js';
 import { WRITERS, writerFor } from '../../../src/render/agents/index.js';
 import { MalformedFileError } from '../../../src/render/agents/errors.js';
 import { OperationError } from '../../../src/errors.js';
@@ -58,12 +59,117 @@ const EXISTING: Record<Agent, { fixture: string; names: string[]; verbatim: stri
     malformed: '{ "mcpServers": { "a": ',
     badContainer: '{ "mcpServers": true }',
   },
+  copilot: {
+    fixture: 'existing.json',
+    names: ['playwright'],
+    verbatim: '"playwright": {\n      "type": "local",\n      "command": "npx",\n      "args": ["@playwright/mcp@latest"],\n      "tools": ["*"]\n    }',
+    malformed: '{ "mcpServers": { "a": ',
+    badContainer: '{ "mcpServers": [] }',
+  },
+  'qwen-code': {
+    fixture: 'existing.json',
+    names: ['pyserver'],
+    verbatim: '  "general": { "vimMode": true },\n  "mcpServers": {\n    "pyserver": { "command": "python", "args": ["-m", "my_server"], "trust": false, "includeTools": ["search"] }',
+    malformed: '{ "general": {} "mcpServers": {} }',
+    badContainer: '{ "mcpServers": "x" }',
+  },
+  amp: {
+    fixture: 'existing.json',
+    names: ['sourcegraph'],
+    verbatim: '  "amp.showCosts": false,\n  "amp.mcpServers": {\n    "sourcegraph": {\n      "url": "https://sourcegraph.example.com/.api/mcp/v1",\n      "headers": { "Authorization": "token ${SRC_ACCESS_TOKEN}" }\n    }',
+    malformed: '{ "amp.mcpServers": { ',
+    badContainer: '{ "amp.mcpServers": 1 }',
+  },
+  kilo: {
+    fixture: 'existing.jsonc',
+    names: ['context7'],
+    verbatim: '  // the user\'s own MCP server\n  "mcp": {\n    "context7": {\n      "type": "remote",\n      "url": "https://mcp.context7.com/mcp"\n    }',
+    malformed: '{ "mcp": { "x": { "type": "local", } ',
+    badContainer: '{ "mcp": [1] }',
+  },
+  roo: {
+    fixture: 'existing.json',
+    names: ['filesystem'],
+    verbatim: '"filesystem": {\n      "command": "npx",\n      "args": ["-y", "@modelcontextprotocol/server-filesystem", "."],\n      "alwaysAllow": ["read_file"],\n      "disabled": false\n    }',
+    malformed: '{ "mcpServers": { "a": } }',
+    badContainer: '{ "mcpServers": [] }',
+  },
+  zed: {
+    fixture: 'existing.jsonc',
+    names: ['docs'],
+    verbatim: '// Zed project settings\n{\n  "tab_size": 2,\n  "formatter": "language_server",\n  "context_servers": {\n    // our own docs server\n    "docs": {\n      "command": "docs-mcp",\n      "args": ["--stdio"],\n      "env": {}\n    },',
+    malformed: '{ "context_servers": { "a": ',
+    badContainer: '{ "context_servers": "none" }',
+  },
+  crush: {
+    fixture: 'existing.json',
+    names: ['filesystem'],
+    verbatim: '  "lsp": { "go": { "command": "gopls" } },\n  "mcp": {\n    "filesystem": {\n      "type": "stdio",\n      "command": "node",\n      "args": ["/srv/mcp/fs.js"],\n      "timeout": 120\n    }',
+    malformed: '{ "mcp": { "a": } }',
+    badContainer: '{ "mcp": true }',
+  },
+  augment: {
+    fixture: 'existing.json',
+    names: ['context7'],
+    verbatim: '  "model": "sonnet4.5",\n  "mcpServers": {\n    "context7": { "command": "npx", "args": ["-y", "@upstash/context7-mcp@latest"] }',
+    malformed: '{ "model": "x" "mcpServers": {} }',
+    badContainer: '[]',
+  },
+  junie: {
+    fixture: 'existing.json',
+    names: ['jetbrains'],
+    verbatim: '"jetbrains": {\n      "command": "npx",\n      "args": ["-y", "@jetbrains/mcp-proxy"],\n      "env": { "IDE_PORT": "63342" }\n    }',
+    malformed: '{ "mcpServers": { "a": ',
+    badContainer: '{ "mcpServers": 2 }',
+  },
+  continue: {
+    fixture: 'existing.yaml',
+    names: ['sqlite'],
+    verbatim: 'name: Team MCP servers\nversion: 0.0.1\nschema: v1\nmcpServers:\n  # our sqlite server\n  - name: sqlite\n    command: npx\n    args:\n      - -y\n      - mcp-sqlite\n      - ./data.db\n',
+    malformed: 'mcpServers:\n  - name: a\n   command: [',
+    badContainer: 'mcpServers: 1\n',
+  },
+  'claude-desktop': {
+    fixture: 'existing.json',
+    names: ['filesystem'],
+    verbatim: '  "globalShortcut": "Ctrl+Space",\n  "mcpServers": {\n    "filesystem": {\n      "command": "npx",\n      "args": ["-y", "@modelcontextprotocol/server-filesystem", "/home/me/Desktop"]\n    }',
+    malformed: '{ "mcpServers": { "a": ',
+    badContainer: '{ "mcpServers": [] }',
+  },
+  cline: {
+    fixture: 'existing.json',
+    names: ['weather'],
+    verbatim: '"weather": {\n      "command": "node",\n      "args": ["/home/me/weather/build/index.js"],\n      "disabled": false,\n      "autoApprove": ["get_forecast"]\n    }',
+    malformed: '{ "mcpServers": { "a": } }',
+    badContainer: '{ "mcpServers": 1 }',
+  },
+  windsurf: {
+    fixture: 'existing.json',
+    names: ['gh'],
+    verbatim: '"gh": {\n      "command": "npx",\n      "args": ["-y", "@modelcontextprotocol/server-github"],\n      "env": { "GITHUB_PERSONAL_ACCESS_TOKEN": "${env:GH_TOKEN}" }\n    }',
+    malformed: '{ "mcpServers": { "a": ',
+    badContainer: '{ "mcpServers": "x" }',
+  },
+  goose: {
+    fixture: 'existing.yaml',
+    names: ['developer'],
+    verbatim: 'GOOSE_PROVIDER: anthropic\nGOOSE_MODEL: claude-sonnet-4\n# extensions I added by hand\nextensions:\n  developer:\n    bundled: true\n    enabled: true\n    name: developer\n    timeout: 300\n    type: builtin\n',
+    malformed: 'extensions:\n  a: [\n',
+    badContainer: 'extensions: [1]\n',
+  },
 };
 
 const ENTRIES = [notionInline, githubRead, plainRemote, linearInline];
+/** Claude Desktop reads stdio servers only: its entries are the stdio ones. */
+const entriesFor = (agent: Agent) => (agent === 'claude-desktop' ? ENTRIES.filter((e) => e.spec.kind === 'stdio') : ENTRIES);
 
 describe.each(AGENTS)('%s writer', (agent) => {
   const w = writerFor(agent);
+  const ENTRIES = entriesFor(agent);
+  // Read at collection: the YAML writers need their library first.
+  beforeAll(async () => {
+    await w.load?.();
+  });
   const ex = EXISTING[agent];
   const existing = fixture(agent, ex.fixture);
   const names = ENTRIES.map((e) => e.name);
@@ -87,7 +193,7 @@ describe.each(AGENTS)('%s writer', (agent) => {
   it('removes one managed entry and leaves the rest intact', () => {
     const out = w.merge(existing, ENTRIES, []);
     const less = w.merge(out, ENTRIES.filter((e) => e.name !== 'github'), ['github'], rules);
-    expect(w.serverNames(less).sort()).toEqual([...ex.names, 'docs-search', 'linear', 'notion'].sort());
+    expect(w.serverNames(less).sort()).toEqual([...ex.names, ...names.filter((n) => n !== 'github')].sort());
     expect(less).toContain(ex.verbatim);
     expect(less).not.toContain('github-mcp-server');
     expect(less).not.toContain('delete_repository');
@@ -108,7 +214,9 @@ describe.each(AGENTS)('%s writer', (agent) => {
   it('replaces a managed entry in place, leaving its neighbours where they are', () => {
     if (agent === 'codex') return; // env mode cannot express notionRef for codex; codex.test.ts covers replacement
     const out = w.merge(existing, ENTRIES, []);
-    const changed = w.merge(out, [notionRef], [], rules);
+    // Agents that expand no reference get the same entry with another resolved value instead.
+    const replacement = w.expandsEnv === false ? { ...notionInline, spec: { ...notionInline.spec, env: { NOTION_TOKEN: 'ntn_rotated_4' } } } : notionRef;
+    const changed = w.merge(out, [replacement], [], rules);
     expect(w.serverNames(changed)).toEqual(w.serverNames(out));
     expect(changed).not.toContain('ntn_inline_secret_1');
     expect(changed).toContain('ghp_inline_secret_3');
@@ -141,6 +249,8 @@ describe.each(AGENTS)('%s writer', (agent) => {
   });
 });
 
+const appDir = process.platform === 'darwin' ? 'Library/Application Support' : process.platform === 'win32' ? 'AppData/Roaming' : '.config';
+
 describe('WRITERS', () => {
   it('has one writer per agent, each naming its project file', () => {
     expect(Object.fromEntries(AGENTS.map((a) => [a, WRITERS[a].file]))).toEqual({
@@ -151,7 +261,22 @@ describe('WRITERS', () => {
       codex: '.codex/config.toml',
       opencode: 'opencode.json',
       kiro: '.kiro/settings/mcp.json',
+      copilot: '.mcp.json',
+      'qwen-code': '.qwen/settings.json',
+      amp: '.amp/settings.json',
+      kilo: 'kilo.json',
+      roo: '.roo/mcp.json',
+      zed: '.zed/settings.json',
+      crush: '.crush.json',
+      augment: '.augment/settings.json',
+      junie: '.junie/mcp/mcp.json',
+      continue: '.continue/mcpServers/conn.yaml',
+      'claude-desktop': `${appDir}/Claude/claude_desktop_config.json`,
+      cline: `${appDir}/Code/User/globalStorage/saoudrizwan.claude-dev/settings/cline_mcp_settings.json`,
+      windsurf: '.codeium/windsurf/mcp_config.json',
+      goose: '.config/goose/config.yaml',
     });
+    expect(AGENTS.filter((a) => WRITERS[a].scope === 'user')).toEqual([...USER_LEVEL_AGENTS]);
     for (const a of AGENTS) expect(WRITERS[a].agent).toBe(a);
   });
 
@@ -164,6 +289,24 @@ describe('WRITERS', () => {
       codex: 'entry',
       opencode: 'top-level',
       kiro: 'entry',
+      copilot: 'none',
+      'qwen-code': 'entry',
+      amp: 'none',
+      kilo: 'top-level',
+      roo: 'entry',
+      zed: 'none',
+      crush: 'entry',
+      augment: 'none',
+      junie: 'none',
+      continue: 'none',
+      'claude-desktop': 'none',
+      cline: 'none',
+      windsurf: 'none',
+      goose: 'none',
     });
+  });
+
+  it('says which agents expand no environment reference (env mode refused there)', () => {
+    expect(AGENTS.filter((a) => WRITERS[a].expandsEnv === false)).toEqual(['kilo', 'zed', 'augment', 'junie', 'claude-desktop', 'cline', 'goose']);
   });
 });

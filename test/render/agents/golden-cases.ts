@@ -1,5 +1,5 @@
 // The golden cases every agent writer goes through; each <agent>.test.ts runs them and adds its own.
-import { it, expect } from 'vitest';
+import { beforeAll, it, expect } from 'vitest';
 import type { Agent } from '../../../src/catalog/model.js';
 import { writerFor } from '../../../src/render/agents/index.js';
 import { UnsupportedEntryError } from '../../../src/render/agents/errors.js';
@@ -9,11 +9,14 @@ export interface GoldenOptions {
   ext: string;
   existing: string;
   /** Cases the agent's format cannot express: they must throw UnsupportedEntryError instead. */
-  unsupported?: ('stdio-env' | 'sse')[];
+  unsupported?: ('stdio-env' | 'remote-env' | 'remote-inline' | 'sse')[];
 }
 
 export function goldenCases(agent: Agent, opts: GoldenOptions): void {
   const w = writerFor(agent);
+  beforeAll(async () => {
+    await w.load?.();
+  });
   const cases: [string, string, () => string][] = [
     ['writes a stdio entry with its secret resolved (inline)', 'stdio-inline', () => w.merge(null, [notionInline], [])],
     ['writes a stdio entry with a reference to the exported variable (env)', 'stdio-env', () => w.merge(null, [notionRef], [])],
@@ -24,7 +27,7 @@ export function goldenCases(agent: Agent, opts: GoldenOptions): void {
     ['merges entries into an existing file, keeping everything else', 'merged', () => w.merge(fixture(agent, opts.existing), [notionInline, githubRead], [])],
   ];
   for (const [title, name, run] of cases) {
-    if (opts.unsupported?.includes(name as 'stdio-env' | 'sse')) {
+    if (opts.unsupported?.includes(name as 'stdio-env' | 'remote-env' | 'remote-inline' | 'sse')) {
       it(`refuses: ${title}`, () => expect(run).toThrow(UnsupportedEntryError));
     } else {
       it(title, () => expectGolden(agent, `${name}.${opts.ext}`, run()));

@@ -27,16 +27,16 @@ function expectNothingWritten(): void {
 
 describe('bad input: exit 2, nothing written', () => {
   it.each([
-    ['an unknown agent', ['render', '--agent', 'copilot'], 'unknown agent: copilot'],
-    ['an unknown agent among known ones', ['render', '--agent', 'claude-code,copilot'], 'unknown agent: copilot'],
+    ['an unknown agent', ['render', '--agent', 'windsurf-next'], 'unknown agent: windsurf-next'],
+    ['an unknown agent among known ones', ['render', '--agent', 'claude-code,windsurf-next'], 'unknown agent: windsurf-next'],
     ['an unknown --secrets mode', ['render', '--secrets', 'plain'], 'unknown --secrets mode: plain'],
     ['a --repo that does not exist', ['render', '--repo', 'no/such/dir'], 'repo not found: no/such/dir'],
     ['an unknown connection in assign', ['assign', 'nope', '--repo', '.'], 'unknown connection: nope'],
     ['an invalid permission', ['assign', 'mem', '--permission', 'admin'], 'admin'],
-    ['an unknown agent in assign', ['assign', 'mem', '--agent', 'copilot'], 'unknown agent: copilot'],
+    ['an unknown agent in assign', ['assign', 'mem', '--agent', 'windsurf-next'], 'unknown agent: windsurf-next'],
     ['an assign --repo that does not exist', ['assign', 'mem', '--repo', './missing'], 'repo not found: ./missing'],
     ['unassign of a missing id', ['unassign', 'ffffff'], 'ffffff'],
-    ['an unknown agent in env', ['env', '--agent', 'copilot'], 'unknown agent: copilot'],
+    ['an unknown agent in env', ['env', '--agent', 'windsurf-next'], 'unknown agent: windsurf-next'],
     ['an unknown shell in hook', ['hook', 'tcsh'], 'unknown shell: tcsh'],
   ])('rejects %s', async (_what, args, message) => {
     const r = await w.conn(args, { cwd: repo });

@@ -1,0 +1,208 @@
+// The agents added beside the first four, checked by their own CLIs (pinned in .ci/run): each reads
+// the file `conn render` wrote and lists or connects to its servers, offline, with a throw-away HOME.
+// `mem` is the reference memory server (stdio); `locked` starts only with the right secret; `broken`
+// never starts; `web` is Streamable HTTP behind a proxy that lets through only the right bearer token.
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CONN_BIN, makeWorld, requireKeychain, ROOT, type World } from '../helpers/world.js';
+import { fixture, startHttpFixture, type HttpFixture } from '../probe/helpers.js';
+import { findAgentCli, runAgent } from './agent-clis.js';
+
+const MEM_SERVER = join(ROOT, 'node_modules/@modelcontextprotocol/server-memory/dist/index.js');
+const NEEDS_TOKEN = join(ROOT, 'test/fixtures/render/needs-token.mjs');
+const SECRET = 'sk_agent_cli_canary_7c40';
+const BEARER = `bearer-${Math.random().toString(36).slice(2)}`;
+
+type Status = Record<string, 'connected' | 'failed'>;
+const EXPECTED: Status = { broken: 'failed', locked: 'connected', mem: 'connected', web: 'connected' };
+
+let streamable: HttpFixture;
+let proxy: HttpFixture;
+beforeAll(async () => {
+  streamable = await startHttpFixture(fixture('everything-http.mjs'), ['streamableHttp']);
+  proxy = await startHttpFixture(fixture('bearer-proxy.mjs'), [streamable.url('/')], { BEARER_TOKEN: BEARER });
+});
+afterAll(async () => {
+  await Promise.all([streamable, proxy].filter(Boolean).map((f) => f.stop()));
+});
+
+let w: World;
+let repo: string;
+beforeEach(async () => {
+  requireKeychain();
+  w = makeWorld();
+  mkdirSync(w.env.HOME!, { recursive: true });
+  repo = w.gitRepo('api', 'git@github.com:acme/api.git');
+  await conn(['add', 'custom', '--name', 'mem', '--', 'node', MEM_SERVER]);
+  const sha = createHash('sha256').update(SECRET).digest('hex');
+  await conn(['add', 'custom', '--name', 'locked', '--set', `env.EXPECT_SHA256=${sha}`, '--secret-stdin', 'SECRET_TOKEN', '--', 'node', NEEDS_TOKEN], SECRET);
+  await conn(['add', 'custom', '--name', 'broken', '--', 'node', join(w.tmp, 'no-such-server.js')]);
+  await conn(['add', 'remote', '--name', 'web', '--no-match-preset', '--set', `url=${proxy.url('/mcp')}`, '--secret-stdin', 'token'], BEARER);
+});
+afterEach(() => w.cleanup());
+
+async function conn(args: string[], input?: string): Promise<string> {
+  const r = await w.conn(args, { cwd: repo, input });
+  expect(r.code, `conn ${args.join(' ')}: ${r.stderr}`).toBe(0);
+  return r.stdout;
+}
+
+/** `conn exec --agent AGENT -- <cli> ARGS`: the agent gets the secret variables of an env render. */
+function viaExec(agent: string, bin: string, args: string[]): [string, string[]] {
+  return [process.execPath, [CONN_BIN, 'exec', '--agent', agent, '--', bin, ...args]];
+}
+
+function parse(text: string, line: RegExp): Status {
+  const status: Status = {};
+  for (const l of text.split('\n')) {
+    const m = line.exec(l.trim());
+    if (m?.groups) status[m.groups.name!] = m.groups.ok ? 'connected' : 'failed';
+  }
+  return status;
+}
+
+const xdg = (home: string) => ({
+  XDG_CONFIG_HOME: join(home, '.config'),
+  XDG_DATA_HOME: join(home, '.local/share'),
+  XDG_CACHE_HOME: join(home, '.cache'),
+  XDG_STATE_HOME: join(home, '.local/state'),
+});
+
+// ---------------------------------------------------------------------------------------------
+const qwen = findAgentCli('qwen');
+describe.skipIf(!qwen.bin)(`Qwen Code: qwen mcp approve --all, qwen mcp list ${qwen.skip}`, () => {
+  const LINE = /^(?:(?<ok>✓)|✗) (?<name>[\w-]+): .* - (?:Connected|Disconnected)$/;
+  const list = async (viaConnExec = false) => {
+    const run = (args: string[]) => {
+      const [cmd, argv] = viaConnExec ? viaExec('qwen-code', qwen.bin!, args) : [qwen.bin!, args];
+      return runAgent(cmd, argv, { cwd: repo, env: w.env });
+    };
+    // The trust step render prints: approval is bound to the config as expanded, so it runs the same way.
+    await run(['mcp', 'approve', '--all']);
+    const r = await run(['mcp', 'list']);
+    return { ...r, status: parse(`${r.stdout}\n${r.stderr}`, LINE) };
+  };
+
+  it('connects to every server of an inline render', async () => {
+    await conn(['render', '--agent', 'qwen-code', '--secrets', 'inline']);
+    const r = await list();
+    expect(r.status, r.stdout + r.stderr).toEqual(EXPECTED);
+  });
+
+  it('resolves ${VAR} references of an env render only when run through conn exec', async () => {
+    await conn(['render', '--agent', 'qwen-code', '--secrets', 'env']);
+    const bare = await list();
+    expect(bare.status.locked, bare.stdout).toBe('failed');
+    expect(bare.status.web, bare.stdout).toBe('failed');
+    const exec = await list(true);
+    expect(exec.status, exec.stdout + exec.stderr).toEqual(EXPECTED);
+  });
+
+  it('connects through conn serve in a proxy render', async () => {
+    await conn(['render', '--agent', 'qwen-code', '--secrets', 'proxy']);
+    const r = await list();
+    expect(r.status, r.stdout + r.stderr).toEqual(EXPECTED);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+const kilo = findAgentCli('kilo');
+describe.skipIf(!kilo.bin)(`Kilo: kilo mcp list ${kilo.skip}`, () => {
+  const LINE = /(?:(?<ok>✓)|✗) (?<name>[\w-]+) (?:connected|failed)/;
+  const list = async () => {
+    const r = await runAgent(kilo.bin!, ['mcp', 'list'], { cwd: repo, env: { ...w.env, ...xdg(w.env.HOME!) } });
+    return { ...r, status: parse(`${r.stdout}\n${r.stderr}`, LINE) };
+  };
+
+  it('connects to every server of an inline render', async () => {
+    await conn(['render', '--agent', 'kilo', '--secrets', 'inline']);
+    const r = await list();
+    expect(r.status, r.stdout + r.stderr).toEqual(EXPECTED);
+  });
+
+  it('has no env mode (Kilo expands no reference): render says to use proxy or inline', async () => {
+    const r = await w.conn(['render', '--agent', 'kilo', '--secrets', 'env'], { cwd: repo });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--secrets proxy');
+  });
+
+  it('connects through conn serve in a proxy render', async () => {
+    await conn(['render', '--agent', 'kilo', '--secrets', 'proxy']);
+    const r = await list();
+    expect(r.status, r.stdout + r.stderr).toEqual(EXPECTED);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+const amp = findAgentCli('amp');
+// Each server is approved by name (one CLI start each) before `doctor` connects: allow for it.
+describe.skipIf(!amp.bin)(`Amp: amp mcp approve, amp mcp doctor ${amp.skip}`, { timeout: 180_000 }, () => {
+  // Amp needs an API key to be set to anything to start offline.
+  const env = () => ({ ...w.env, ...xdg(w.env.HOME!), AMP_API_KEY: 'offline' });
+  const LINE = /^(?<name>[\w-]+) \(workspace: [^)]*\): (?:(?<ok>connected)|error)\b/;
+  const doctor = async (viaConnExec = false) => {
+    const run = (args: string[]) => {
+      const [cmd, argv] = viaConnExec ? viaExec('amp', amp.bin!, args) : [amp.bin!, args];
+      return runAgent(cmd, argv, { cwd: repo, env: env() });
+    };
+    for (const name of Object.keys(EXPECTED)) await run(['mcp', 'approve', name]);
+    const r = await run(['mcp', 'doctor']);
+    return { ...r, status: parse(`${r.stdout}\n${r.stderr}`, LINE) };
+  };
+
+  it('connects to every server of an inline render', async () => {
+    await conn(['render', '--agent', 'amp', '--secrets', 'inline']);
+    const r = await doctor();
+    expect(r.status, r.stdout + r.stderr).toEqual(EXPECTED);
+  });
+
+  it('resolves ${VAR} references of an env render only when run through conn exec', async () => {
+    await conn(['render', '--agent', 'amp', '--secrets', 'env']);
+    const bare = await doctor();
+    expect(bare.status.locked, bare.stdout).toBe('failed');
+    const exec = await doctor(true);
+    expect(exec.status, exec.stdout + exec.stderr).toEqual(EXPECTED);
+  });
+
+  it('connects through conn serve in a proxy render', async () => {
+    await conn(['render', '--agent', 'amp', '--secrets', 'proxy']);
+    const r = await doctor();
+    expect(r.status, r.stdout + r.stderr).toEqual(EXPECTED);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Copilot CLI connects servers only in its interactive screen (which needs a terminal); offline,
+// `copilot mcp list --json` shows what it read from the project's .mcp.json, after the trust step.
+const copilot = findAgentCli('copilot');
+describe.skipIf(!copilot.bin)(`Copilot CLI: copilot mcp list --json ${copilot.skip}`, () => {
+  const list = async (trusted: boolean) => {
+    mkdirSync(join(w.env.HOME!, '.copilot'), { recursive: true });
+    writeFileSync(join(w.env.HOME!, '.copilot/config.json'), JSON.stringify({ trustedFolders: trusted ? [repo] : [] }));
+    const r = await runAgent(copilot.bin!, ['mcp', 'list', '--json'], { cwd: repo, env: w.env });
+    return (JSON.parse(r.stdout) as { mcpServers: Record<string, Record<string, unknown>> }).mcpServers;
+  };
+
+  it('reads the servers of a render only once the folder is trusted', async () => {
+    const out = await w.conn(['render', '--agent', 'copilot', '--secrets', 'env'], { cwd: repo });
+    expect(out.stderr).toContain('trustedFolders');
+    expect(await list(false)).toEqual({});
+    const servers = await list(true);
+    expect(Object.keys(servers).sort()).toEqual(['broken', 'locked', 'mem', 'web']);
+    expect(servers.mem).toMatchObject({ type: 'stdio', command: 'node', args: [MEM_SERVER], source: 'workspace', enabled: true });
+    expect(servers.web).toMatchObject({ type: 'http', url: proxy.url('/mcp'), headers: { Authorization: 'Bearer ${CONN_WEB_TOKEN}' } });
+  });
+
+  it("reads Claude Code's and its own entries from the one .mcp.json", async () => {
+    await conn(['assign', 'web', '--repo', '.', '--agent', 'copilot']);
+    await conn(['assign', 'mem', '--repo', '.', '--agent', 'claude-code']);
+    await conn(['render', '--agent', 'claude-code', '--secrets', 'proxy']);
+    await conn(['render', '--agent', 'copilot', '--secrets', 'proxy']);
+    const servers = await list(true);
+    expect(Object.keys(servers).sort()).toEqual(['broken', 'locked', 'mem', 'web']);
+    expect((servers.web!.args as string[]).slice(-2)).toEqual(['--agent', 'copilot']);
+    expect((servers.mem!.args as string[]).slice(-2)).toEqual(['--agent', 'claude-code']);
+  });
+});
