@@ -116,7 +116,7 @@ await build({
 await build({
   ...commonjs,
   entryPoints: { render: 'src/render-entry.ts' },
-  external: ['@napi-rs/keyring', 'zod', '@modelcontextprotocol/sdk', 'proper-lockfile'],
+  external: ['@napi-rs/keyring', 'zod', '@modelcontextprotocol/sdk', '@modelcontextprotocol/client', 'proper-lockfile'],
   plugins: [builtins('cjs'), quietChalk],
 });
 
@@ -125,7 +125,7 @@ await build({
 await build({
   ...commonjs,
   entryPoints: { serve: 'src/serve-entry.ts' },
-  external: ['@napi-rs/keyring', 'zod', '@modelcontextprotocol/sdk', 'proper-lockfile'],
+  external: ['@napi-rs/keyring', 'zod', '@modelcontextprotocol/sdk', '@modelcontextprotocol/client', 'proper-lockfile'],
   plugins: [builtins('cjs'), quietChalk],
 });
 
