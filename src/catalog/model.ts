@@ -32,6 +32,11 @@ export const HealthSchema = z.object({
   transport: z.enum(['stdio', 'http', 'sse']).optional(),
   server: z.object({ name: z.string(), version: z.string().optional() }).optional(),
   protocolVersion: z.string().optional(),
+  /** `modern`: 2026-07-28+ (server/discover); `legacy`: the 2025 initialize handshake. */
+  era: z.enum(['modern', 'legacy']).optional(),
+  /** The tool list's freshness as the server gave it (2026-07-28+). */
+  ttlMs: z.number().optional(),
+  cacheScope: z.string().optional(),
   latencyMs: z.number().optional(),
   tools: z.array(ToolSchema).optional(),
 });

@@ -29,6 +29,11 @@ export interface TestReport {
   transport: string | null;
   server: { name: string; version: string } | null;
   protocolVersion: string | null;
+  /** `modern` (2026-07-28+, server/discover) or `legacy` (initialize); null when unreached. */
+  era: 'modern' | 'legacy' | null;
+  /** How long the server said its tool list stays fresh, and for whom (2026-07-28+ only). */
+  ttlMs?: number;
+  cacheScope?: string;
   toolCount: number;
   latencyMs: number;
   error: string | null;
@@ -136,6 +141,9 @@ function report(conn: Connection, r: ProbeResult, opts: TestOptions, presetTable
     transport: r.transport ?? null,
     server: r.server ?? null,
     protocolVersion: r.protocolVersion ?? null,
+    era: r.era ?? null,
+    ...(r.ttlMs !== undefined ? { ttlMs: r.ttlMs } : {}),
+    ...(r.cacheScope ? { cacheScope: r.cacheScope } : {}),
     toolCount: r.tools.length,
     latencyMs: r.latencyMs,
     error: r.error ?? null,
@@ -159,6 +167,9 @@ export function toHealth(r: ProbeResult, previous: Health, checkedAt: string): H
     ...(r.transport ? { transport: r.transport } : {}),
     ...(r.server ? { server: r.server } : {}),
     ...(r.protocolVersion ? { protocolVersion: r.protocolVersion } : {}),
+    ...(r.era ? { era: r.era } : {}),
+    ...(r.ttlMs !== undefined ? { ttlMs: r.ttlMs } : {}),
+    ...(r.cacheScope ? { cacheScope: r.cacheScope } : {}),
     latencyMs: r.latencyMs,
     ...(tools ? { tools } : {}),
   };
@@ -167,11 +178,12 @@ export function toHealth(r: ProbeResult, previous: Health, checkedAt: string): H
 function human(rows: TestReport[], opts: TestOptions, deps: Deps): string {
   const lines = [
     table([
-      ['NAME', 'HEALTH', 'TRANSPORT', 'SERVER', 'TOOLS', 'LATENCY'],
+      ['NAME', 'HEALTH', 'TRANSPORT', 'PROTOCOL', 'SERVER', 'TOOLS', 'LATENCY'],
       ...rows.map((r) => [
         r.name,
         healthText(r.status, deps.io),
         r.transport ?? '-',
+        r.protocolVersion ?? '-',
         r.server ? `${r.server.name}${r.server.version ? ` ${r.server.version}` : ''}` : '-',
         r.status === 'healthy' ? String(r.toolCount) : '-',
         r.latencyMs ? `${r.latencyMs} ms` : '-',

@@ -117,6 +117,13 @@ async function probeStdio(spec: StdioSpec, opts: ProbeOptions, ctx: Ctx): Promis
     });
     return { status: 'healthy', transport: 'stdio', ...connected };
   } catch (err) {
+    // A server that dies at once makes the first write fail (EPIPE) before its exit is seen: its
+    // exit says more, so give it a moment to arrive.
+    if (!transport.exitInfo && !ctx.controller.signal.aborted && transport.pid !== undefined) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([transport.exited, new Promise((r) => (timer = setTimeout(r, 1000)))]);
+      clearTimeout(timer);
+    }
     const error =
       deadlineMessage(ctx) ??
       transport.failure?.message ??
