@@ -119,6 +119,18 @@ export async function run(opts: TestOptions, deps: Deps): Promise<void> {
     }
   });
 
+  const healthy = selected.filter((conn) => results.get(conn.name)?.rawTools);
+  if (healthy.length) {
+    const { writeToolCache } = await import('../call/tools.js');
+    for (const conn of healthy) {
+      try {
+        writeToolCache(deps.home, conn.name, results.get(conn.name)!.rawTools!);
+      } catch (err) {
+        deps.io.warn(`cannot record the tools of ${conn.name}: ${(err as Error).message}`);
+      }
+    }
+  }
+
   deps.io.result(reports, (rows) => human(rows, opts, deps));
   const failed = reports.filter((r) => r.status === 'error');
   if (failed.length) {

@@ -30,6 +30,8 @@ export interface ProbeResult {
   ttlMs?: number;
   cacheScope?: string;
   tools: Tool[];
+  /** The tools as the server sent them (healthy only): what `conn tools --cached` prints. */
+  rawTools?: McpTool[];
   /** Spawn (or first request) → tools/list answered; on error, until the failure. */
   latencyMs: number;
   /** One line: what failed. */
@@ -246,6 +248,7 @@ interface Connected {
   ttlMs?: number;
   cacheScope?: string;
   tools: Tool[];
+  rawTools: McpTool[];
   latencyMs: number;
 }
 
@@ -298,6 +301,7 @@ async function talk(
     ...(ttlMs !== undefined ? { ttlMs } : {}),
     ...(cacheScope ? { cacheScope } : {}),
     tools: tools.map(toTool),
+    rawTools: tools,
     latencyMs,
   };
 }

@@ -1,0 +1,55 @@
+// Tools as a shell user reads them (signatures), the tool cache `conn test` writes for `conn tools
+// --cached`, and the launch spec of one connection for a live session.
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Tool as McpTool } from '@modelcontextprotocol/client';
+import { writeFileAtomic } from '../atomic-write.js';
+import type { Connection, Permission, ToolClass } from '../catalog/model.js';
+import type { Deps } from '../deps.js';
+import type { LaunchSpec } from '../launch/types.js';
+
+/** Server text is untrusted: no control characters (escape sequences) reach the terminal. */
+export function clean(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '');
+}
+
+type Prop = { type?: unknown };
+
+/** `name(a: string, b?: number) [class]  first line of description` */
+export function signature(tool: McpTool, cls: ToolClass): string {
+  const schema = (tool.inputSchema ?? {}) as { properties?: Record<string, Prop>; required?: string[] };
+  const required = new Set(schema.required ?? []);
+  const params = Object.entries(schema.properties ?? {}).map(([k, p]) => {
+    const type = Array.isArray(p.type) ? p.type.join('|') : typeof p.type === 'string' ? p.type : 'any';
+    return `${clean(k)}${required.has(k) ? '' : '?'}: ${clean(type)}`;
+  });
+  const description = clean((tool.description ?? '').split('\n')[0] ?? '').trim().slice(0, 120);
+  return `${clean(tool.name)}(${params.join(', ')})  [${cls}]${description ? `  ${description}` : ''}`;
+}
+
+export function toolCachePath(home: string, name: string): string {
+  return join(home, 'tools', `${name}.json`);
+}
+
+/** What `conn test` saw last, as the server sent it. */
+export function writeToolCache(home: string, name: string, tools: McpTool[]): void {
+  mkdirSync(join(home, 'tools'), { recursive: true, mode: 0o700 });
+  writeFileAtomic(toolCachePath(home, name), `${JSON.stringify(tools)}\n`);
+}
+
+export function readToolCache(home: string, name: string): McpTool[] | undefined {
+  try {
+    return JSON.parse(readFileSync(toolCachePath(home, name), 'utf8')) as McpTool[];
+  } catch {
+    return undefined;
+  }
+}
+
+export async function specFor(conn: Connection, deps: Deps, permission: Permission): Promise<{ spec: LaunchSpec; presetTable?: Record<string, ToolClass> }> {
+  const [{ presetFor }, { buildLaunchSpec, secretAccountsOf }] = await Promise.all([import('../presets/effective.js'), import('../launch/build.js')]);
+  const preset = presetFor(conn, await deps.presets());
+  const store = secretAccountsOf(conn).length ? await deps.secrets() : undefined;
+  const spec = await buildLaunchSpec(conn, preset, { permission, secrets: 'resolve', store, env: deps.env });
+  return { spec, presetTable: preset.tools };
+}
