@@ -129,7 +129,7 @@ async function probeStdio(spec: StdioSpec, opts: ProbeOptions, ctx: Ctx): Promis
     const error =
       deadlineMessage(ctx) ??
       transport.failure?.message ??
-      exitMessage(transport.exitInfo) ??
+      (transport.stoppedByUs ? undefined : exitMessage(transport.exitInfo)) ??
       describe(err, ctx);
     return { status: 'error', transport: 'stdio', tools: [], latencyMs: elapsed(ctx), error, stderr: transport.stderrTail() };
   } finally {

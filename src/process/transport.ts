@@ -89,6 +89,8 @@ export class StdioProcessTransport implements Transport {
   private onExit!: (exit: ExitInfo) => void;
   /** Why the transport ended on its own (spawn failure, not an MCP server), if it did. */
   failure: Error | undefined;
+  /** True when the leader was still running when close() was called: its exit is our doing. */
+  stoppedByUs = false;
   /** Protocol version the client negotiated (the SDK tells the transport). */
   protocolVersion: string | undefined;
 
@@ -263,6 +265,8 @@ export class StdioProcessTransport implements Transport {
 
   /** Kills the server's whole process tree; resolves when it is gone. Idempotent. */
   close(): Promise<void> {
+    // A leader still running now ends because we stop it: its exit says nothing about the server.
+    if (!this.exitInfo && !this.closing) this.stoppedByUs = true;
     this.closing ??= (async () => {
       if (this.garbageTimer) clearTimeout(this.garbageTimer);
       const child = this.child;
