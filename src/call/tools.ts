@@ -53,3 +53,38 @@ export async function specFor(conn: Connection, deps: Deps, permission: Permissi
   const spec = await buildLaunchSpec(conn, preset, { permission, secrets: 'resolve', store, env: deps.env });
   return { spec, presetTable: preset.tools };
 }
+
+/**
+ * The credential-like values a launch spec carries (environment and header values, a bearer token
+ * also on its own, URL query values), longest first: `conn call` prints what a server sends back,
+ * and a server may echo its environment or headers.
+ */
+export function secretsOf(spec: LaunchSpec): string[] {
+  const values = new Set<string>();
+  const add = (value: string) => {
+    if (value.length >= 6) values.add(value);
+    const token = /^[A-Za-z][A-Za-z0-9-]*\s+(\S{6,})$/.exec(value)?.[1];
+    if (token) values.add(token);
+  };
+  if (spec.kind === 'stdio') Object.values(spec.env).forEach(add);
+  else {
+    Object.values(spec.headers).forEach(add);
+    try {
+      new URL(spec.url).searchParams.forEach((v) => add(v));
+    } catch {
+      // not a URL: nothing to take from it
+    }
+  }
+  return [...values].sort((a, b) => b.length - a.length);
+}
+
+/** `text` with every one of `secrets` (and its JSON-escaped form) replaced by `[secret]`. */
+export function redact(text: string, secrets: string[]): string {
+  let out = text;
+  for (const s of secrets) {
+    out = out.split(s).join('[secret]');
+    const escaped = JSON.stringify(s).slice(1, -1);
+    if (escaped !== s) out = out.split(escaped).join('[secret]');
+  }
+  return out;
+}

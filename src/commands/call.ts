@@ -71,7 +71,7 @@ export async function run(opts: CallOptions, deps: Deps): Promise<void> {
   const decided = await decidePermission(catalog, { name: opts.name, permission: opts.permission ?? (opts.repo ? undefined : 'full'), repo: opts.repo, agent: opts.agent, connectTimeoutMs: opts.timeoutMs });
   const { conn, permission } = decided;
   const stdinArgs = opts.argsStdin ? jsonArgs(await (await import('../ui/prompts.js')).readStdin(), '--args-stdin') : undefined;
-  const [{ specFor, clean }, { openSession }, { toTool }, args, elicit] = await Promise.all([
+  const [{ specFor, clean: cleanText, secretsOf, redact }, { openSession }, { toTool }, args, elicit] = await Promise.all([
     import('../call/tools.js'),
     import('../call/session.js'),
     import('../probe/probe.js'),
@@ -79,7 +79,10 @@ export async function run(opts: CallOptions, deps: Deps): Promise<void> {
     import('../call/elicit.js'),
   ]);
   const { spec, presetTable } = await specFor(conn, deps, permission);
-  const session = await openSession(spec, {
+  // Whatever comes back from the server is printed: never a secret of this connection's in it.
+  const secrets = secretsOf(spec);
+  const clean = (text: string) => redact(cleanText(text), secrets);
+  const opening = openSession(spec, {
     timeoutMs: opts.timeoutMs,
     capabilities: { elicitation: { form: {} } },
     setup: (client) =>
@@ -89,6 +92,9 @@ export async function run(opts: CallOptions, deps: Deps): Promise<void> {
         if (deps.io.canPrompt) return ask(params.message ?? '', params.requestedSchema, deps, clean, elicit);
         return opts.elicit === 'accept-defaults' ? elicit.acceptDefaults(params.requestedSchema) : { action: 'decline' };
       }),
+  });
+  const session = await opening.catch((err: unknown) => {
+    throw err instanceof OperationError ? new OperationError(redact(err.message, secrets), err.hint) : err;
   });
   try {
     const { tools } = await session.client.listTools({}, { timeout: opts.timeoutMs, cacheMode: 'bypass' });
@@ -118,7 +124,8 @@ export async function run(opts: CallOptions, deps: Deps): Promise<void> {
     } catch (err) {
       throw new OperationError(`${clean(tool.name)} failed: ${clean((err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '')}`);
     }
-    deps.io.result(result, (r) => textOf(r as { content?: unknown[]; structuredContent?: unknown }, clean));
+    const shown = secrets.length ? (JSON.parse(redact(JSON.stringify(result), secrets)) as typeof result) : result;
+    deps.io.result(shown, (r) => textOf(r as { content?: unknown[]; structuredContent?: unknown }, clean));
     if (result.isError) throw new OperationError(`${clean(tool.name)} returned an error`);
   } finally {
     await session.close();

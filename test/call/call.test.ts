@@ -1,7 +1,7 @@
 // `conn call` and `conn tools` through the built CLI against real servers: server-everything (2025
 // era, SDK v1) and the 2026-07-28-only fixture (SDK v2), on stdio.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeWorld, type World } from '../helpers/world.js';
+import { makeWorld, requireKeychain, type World } from '../helpers/world.js';
 import { spawnPty } from '../helpers/pty.js';
 import { EVERYTHING, NODE, fixture } from '../probe/helpers.js';
 
@@ -83,6 +83,19 @@ describe('conn call', () => {
       expect(s.output()).toContain('picked red');
     } finally {
       s.kill();
+    }
+  });
+
+  it('never prints a secret of the connection, even when the server echoes it', async () => {
+    requireKeychain();
+    const secret = 'tok_call_canary_9f3e1';
+    expect((await world.conn(['add', 'custom', '--name', 'evs', '--secret', `API_TOKEN=${secret}`, '--', NODE, EVERYTHING, 'stdio'])).code).toBe(0);
+    for (const extra of [[], ['--json']]) {
+      const r = await world.conn(['call', 'evs', 'get-env', ...extra]);
+      expect(r.code).toBe(0);
+      // The server did send its environment: the variable is there, its value is not.
+      expect(r.stdout).toContain('API_TOKEN');
+      expect(r.stdout + r.stderr).not.toContain(secret);
     }
   });
 
