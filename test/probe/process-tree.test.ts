@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeWorld, type World } from '../helpers/world.js';
 import { NODE, expectGone, fixture } from './helpers.js';
+import { serve } from '../serve/helpers.js';
 
 let world: World;
 beforeEach(() => {
@@ -69,6 +70,19 @@ describe('servers start outside the caller\'s repo', () => {
     expect(existsSync(join(dir, '.npmrc'))).toBe(false);
     // The folder npm takes as the project root (it stops at the first holding node_modules).
     expect(existsSync(join(dir, 'node_modules'))).toBe(true);
+  });
+
+  it('conn serve, started by an agent in the repo, starts its server outside it too', async () => {
+    const { repo } = hostileRepo();
+    expect((await world.conn(['add', 'custom', '--name', 'where', '--', NODE, fixture('where.mjs')])).code).toBe(0);
+    const session = await serve(world, ['where', '--permission', 'full'], { cwd: repo });
+    try {
+      const dir = session.client.getServerVersion()?.name ?? '';
+      expect(dir.startsWith(world.home)).toBe(true);
+      expect(dir.startsWith(repo)).toBe(false);
+    } finally {
+      await session.close();
+    }
   });
 
   it('conn add custom stores ./relative paths absolute, so they still work from there', async () => {
