@@ -24,6 +24,9 @@ const SERVERS = {
 };
 const SDK_PROBE = join(ROOT, 'bench/baselines/sdk-probe.mjs');
 const TOOL_CALLS = join(ROOT, 'bench/baselines/tool-calls.mjs');
+const SDK2_PROBE = join(ROOT, 'bench/baselines/sdk2-probe.mjs');
+const SDK2_CALL = join(ROOT, 'bench/baselines/sdk2-call.mjs');
+const MODERN_SERVER = join(ROOT, 'test/fixtures/servers/modern-stdio.mjs');
 const KEYCHAIN_FLOOR = join(ROOT, 'bench/baselines/keychain-floor.cjs');
 const AGENT_START = join(ROOT, 'bench/baselines/agent-start.mjs');
 const LATE_START = join(ROOT, 'test/fixtures/servers/late-start.mjs');
@@ -344,6 +347,19 @@ async function cases() {
   const connTestOne = () => conn(['test', one.name]).then(ok((out) => /healthy/.test(out)));
   await measured(`conn test ${one.name}`, 'SDK client (bench/baselines/sdk-probe.mjs)', 1.15,
     connTestOne, () => run(NODE, [SDK_PROBE, ...oneCmd], { env: oneEnv }).then(ok((out) => /\d+ tools/.test(out))));
+
+  // Both protocol eras against the minimal SDK v2 client (auto negotiation, the SDK's own stdio
+  // transport: it probes server/discover in a second copy of the server; conn probes in place).
+  const sdk2Label = 'SDK v2 client, auto mode (bench/baselines/sdk2-probe.mjs)';
+  await measured(`conn test ${one.name} (2025 server)`, sdk2Label, 1.0,
+    connTestOne, () => run(NODE, [SDK2_PROBE, ...oneCmd], { env: oneEnv }).then(ok((out) => /\d+ tools/.test(out))));
+  await mustConn(['add', 'custom', '--name', 'modern26', '--', NODE, MODERN_SERVER]);
+  await measured('conn test modern26 (2026-07-28 server)', sdk2Label, 1.0,
+    () => conn(['test', 'modern26']).then(ok((out) => /healthy/.test(out))),
+    () => run(NODE, [SDK2_PROBE, NODE, MODERN_SERVER]).then(ok((out) => /\d+ tools/.test(out))));
+  await measured(`conn call ${one.name} read_graph`, 'the same call by SDK v2 (bench/baselines/sdk2-call.mjs)', 1.0,
+    () => conn(['call', one.name, 'read_graph']).then(ok()),
+    () => run(NODE, [SDK2_CALL, 'read_graph', '{}', ...oneCmd], { env: oneEnv }).then(ok()));
 
   const inspectorLabel = 'MCP Inspector CLI (npx, tools/list)';
   const inspector = ONLY && !`conn test ${one.name}`.includes(ONLY) ? { why: 'not measured (--only)' } : inspectorHome();

@@ -40,6 +40,11 @@ export const HealthSchema = z.object({
   instructions: z.string().optional(),
   /** `conn serve` started lazily found the live tools differ from `tools` (cleared by the next conn test). */
   drift: z.object({ added: z.array(z.string()), removed: z.array(z.string()), changed: z.array(z.string()), seenAt: z.string() }).optional(),
+  /** `modern`: 2026-07-28+ (server/discover); `legacy`: the 2025 initialize handshake. */
+  era: z.enum(['modern', 'legacy']).optional(),
+  /** The tool list's freshness as the server gave it (2026-07-28+). */
+  ttlMs: z.number().optional(),
+  cacheScope: z.string().optional(),
   latencyMs: z.number().optional(),
   tools: z.array(ToolSchema).optional(),
 });

@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import {
   assertNoProblems,
   checkDraftValues,
@@ -60,7 +62,7 @@ export function parseAdd(preset: string, command: string[], flags: AddFlags): Ad
     test: Boolean(flags.test),
     strict: Boolean(flags.strict),
     matchPreset: flags.matchPreset !== false,
-    command: command.length ? command : undefined,
+    command: command.length ? command.map(anchorRelativePath) : undefined,
     ...(flags.key === undefined ? {} : { key: checkKey(flags.key) }),
   };
 }
@@ -170,4 +172,14 @@ vault:path#key (resolved at use time, never stored).`)
     .action(async (preset: string, command: string[], flags: AddFlags) =>
       run(parseAdd(preset, command, flags), await deps({ json: flags.json })),
     );
+}
+
+/**
+ * `./server.js` after `--` means the file here: servers start in a directory of conn's own (see
+ * src/process/spawn.ts), so a relative path to an existing file is stored absolute.
+ */
+function anchorRelativePath(arg: string): string {
+  if (!/^\.\.?[\\/]/.test(arg)) return arg;
+  const absolute = resolve(arg);
+  return existsSync(absolute) ? absolute : arg;
 }

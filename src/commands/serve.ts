@@ -75,7 +75,7 @@ function positive(value: string, flag: string): number {
 export async function run(opts: ServeOptions, deps: Deps): Promise<void> {
   // Loading from the start, side by side with the catalog read and the permission decision: all of
   // it is on the way to starting the real server, and the agent waits for every millisecond of it.
-  const loading = Promise.all([import('../presets/effective.js'), import('../launch/build.js'), import('../serve/launch.js')]);
+  const loading = Promise.all([import('../presets/effective.js'), import('../launch/build.js'), import('../serve/start-server.js')]);
   loading.catch(() => undefined); // an import that fails is reported where it is awaited
   const catalog = await deps.catalog.read();
   const { conn, permission, root, lists } = await decidePermission(catalog, opts);

@@ -30,6 +30,11 @@ export interface TestReport {
   transport: string | null;
   server: { name: string; version: string } | null;
   protocolVersion: string | null;
+  /** `modern` (2026-07-28+, server/discover) or `legacy` (initialize); null when unreached. */
+  era: 'modern' | 'legacy' | null;
+  /** How long the server said its tool list stays fresh, and for whom (2026-07-28+ only). */
+  ttlMs?: number;
+  cacheScope?: string;
   toolCount: number;
   latencyMs: number;
   error: string | null;
@@ -109,6 +114,18 @@ export async function run(opts: TestOptions, deps: Deps): Promise<void> {
     }
   });
 
+  const healthy = selected.filter((conn) => results.get(conn.name)?.rawTools);
+  if (healthy.length) {
+    const { writeToolCache } = await import('../call/tools.js');
+    for (const conn of healthy) {
+      try {
+        writeToolCache(deps.home, conn.name, results.get(conn.name)!.rawTools!);
+      } catch (err) {
+        deps.io.warn(`cannot record the tools of ${conn.name}: ${(err as Error).message}`);
+      }
+    }
+  }
+
   deps.io.result(reports, (rows) => human(rows, opts, deps));
   const failed = reports.filter((r) => r.status === 'error');
   if (failed.length) {
@@ -154,6 +171,9 @@ function report(conn: Connection, r: ProbeResult, opts: TestOptions, presetTable
     transport: r.transport ?? null,
     server: r.server ?? null,
     protocolVersion: r.protocolVersion ?? null,
+    era: r.era ?? null,
+    ...(r.ttlMs !== undefined ? { ttlMs: r.ttlMs } : {}),
+    ...(r.cacheScope ? { cacheScope: r.cacheScope } : {}),
     toolCount: r.tools.length,
     latencyMs: r.latencyMs,
     error: r.error ?? null,
@@ -179,6 +199,9 @@ export function toHealth(r: ProbeResult, previous: Health, checkedAt: string): H
     ...(r.status === 'healthy' && r.capabilities ? { capabilities: r.capabilities } : previous.capabilities ? { capabilities: previous.capabilities } : {}),
     ...(r.status === 'healthy' && r.instructions ? { instructions: r.instructions } : {}),
     ...(r.protocolVersion ? { protocolVersion: r.protocolVersion } : {}),
+    ...(r.era ? { era: r.era } : {}),
+    ...(r.ttlMs !== undefined ? { ttlMs: r.ttlMs } : {}),
+    ...(r.cacheScope ? { cacheScope: r.cacheScope } : {}),
     latencyMs: r.latencyMs,
     ...(tools ? { tools } : {}),
   };
@@ -187,11 +210,12 @@ export function toHealth(r: ProbeResult, previous: Health, checkedAt: string): H
 function human(rows: TestReport[], opts: TestOptions, deps: Deps): string {
   const lines = [
     table([
-      ['NAME', 'HEALTH', 'TRANSPORT', 'SERVER', 'TOOLS', 'LATENCY'],
+      ['NAME', 'HEALTH', 'TRANSPORT', 'PROTOCOL', 'SERVER', 'TOOLS', 'LATENCY'],
       ...rows.map((r) => [
         r.name,
         healthText(r.status, deps.io),
         r.transport ?? '-',
+        r.protocolVersion ?? '-',
         r.server ? stripControl(`${r.server.name}${r.server.version ? ` ${r.server.version}` : ''}`) : '-',
         r.status === 'healthy' ? String(r.toolCount) : '-',
         r.latencyMs ? `${r.latencyMs} ms` : '-',

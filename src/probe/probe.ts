@@ -1,15 +1,22 @@
-// `conn test`'s engine: start or dial one launch spec, `initialize` + `tools/list`, and say in one
+// `conn test`'s engine: start or dial one launch spec, `server/discover` (else `initialize`) + `tools/list`, and say in one
 // line what went wrong if it did. This module loads the MCP SDK (~360 ms): import it lazily.
 import { createHash } from 'node:crypto';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
-import { extractWWWAuthenticateParams } from '@modelcontextprotocol/sdk/client/auth.js';
-import type { Transport, FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ErrorCode, McpError, type Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
+import {
+  Client,
+  extractWWWAuthenticateParams,
+  ProtocolError,
+  SdkError,
+  SdkErrorCode,
+  SdkHttpError,
+  SseError,
+  type ClientCapabilities,
+  type FetchLike,
+  type Tool as McpTool,
+  type Transport,
+} from '@modelcontextprotocol/client';
 import type { LaunchSpec, RemoteSpec, HttpApiSpec, StdioSpec } from '../launch/types.js';
 import type { Tool } from '../catalog/model.js';
-import { StdioProcessTransport } from './process.js';
+import { StdioProcessTransport } from '../process/transport.js';
 import { bounded, endRemote, remoteKinds, remoteTransport, shouldTrySse } from './remote.js';
 
 export interface ProbeResult {
@@ -20,7 +27,14 @@ export interface ProbeResult {
   /** What the server declared in the handshake: what `conn serve` answers with before it starts it (lazy). */
   capabilities?: Record<string, unknown>;
   instructions?: string;
+  /** `modern` (2026-07-28+, `server/discover`) or `legacy` (the `initialize` handshake). */
+  era?: 'modern' | 'legacy';
+  /** How long the server said its tool list stays fresh, and for whom (2026-07-28+). */
+  ttlMs?: number;
+  cacheScope?: string;
   tools: Tool[];
+  /** The tools as the server sent them (healthy only): what `conn tools --cached` prints. */
+  rawTools?: McpTool[];
   /** Spawn (or first request) → tools/list answered; on error, until the failure. */
   latencyMs: number;
   /** One line: what failed. */
@@ -106,12 +120,19 @@ async function probeStdio(spec: StdioSpec, opts: ProbeOptions, ctx: Ctx): Promis
     const connected = await talk(transport, ctx, () => {
       if (transport.pid !== undefined) opts.onSpawn?.(transport.pid);
     });
-    return { status: 'healthy', transport: 'stdio', ...connected, protocolVersion: transport.protocolVersion };
+    return { status: 'healthy', transport: 'stdio', ...connected };
   } catch (err) {
+    // A server that dies at once makes the first write fail (EPIPE) before its exit is seen: its
+    // exit says more, so give it a moment to arrive.
+    if (!transport.exitInfo && !ctx.controller.signal.aborted && transport.pid !== undefined) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([transport.exited, new Promise((r) => (timer = setTimeout(r, 1000)))]);
+      clearTimeout(timer);
+    }
     const error =
       deadlineMessage(ctx) ??
       transport.failure?.message ??
-      exitMessage(transport.exitInfo) ??
+      (transport.stoppedByUs ? undefined : exitMessage(transport.exitInfo)) ??
       describe(err, ctx);
     return { status: 'error', transport: 'stdio', tools: [], latencyMs: elapsed(ctx), error, stderr: transport.stderrTail() };
   } finally {
@@ -165,18 +186,11 @@ async function probeRemoteOnce(
   url: URL,
   headers: Record<string, string>,
   ctx: Ctx,
-): Promise<Connected & { protocolVersion?: string }> {
+): Promise<Connected> {
   const transport = remoteTransport(kind, url, headers, recordingFetch(ctx));
-  let protocolVersion: string | undefined;
-  const setVersion = transport.setProtocolVersion?.bind(transport);
-  transport.setProtocolVersion = (v: string) => {
-    protocolVersion = v;
-    setVersion?.(v);
-  };
   let client: Client | undefined;
   try {
-    const connected = await talk(transport, ctx, undefined, (c) => (client = c));
-    return { ...connected, protocolVersion };
+    return await talk(transport, ctx, undefined, (c) => (client = c));
   } finally {
     await endRemote(transport, () => client?.close() ?? transport.close());
   }
@@ -234,27 +248,50 @@ interface Connected {
   server: { name: string; version: string };
   capabilities?: Record<string, unknown>;
   instructions?: string;
+  protocolVersion?: string;
+  era?: 'modern' | 'legacy';
+  ttlMs?: number;
+  cacheScope?: string;
   tools: Tool[];
+  rawTools: McpTool[];
   latencyMs: number;
 }
 
-/** initialize + every page of tools/list over `transport`, all within the probe's deadline. */
+/**
+ * A client that speaks both eras: `server/discover` first, `initialize` when the server does not
+ * answer it (the spec's backward-compatibility probe). Over our own stdio transport the probe runs
+ * in place, on the one process we started (the SDK spawns a second copy only for its own
+ * `StdioClientTransport`).
+ */
+export function newClient(capabilities: ClientCapabilities = {}): Client {
+  return new Client(CLIENT_INFO, { capabilities, versionNegotiation: { mode: 'auto' } });
+}
+
+/** discover/initialize + every page of tools/list over `transport`, all within the probe's deadline. */
 async function talk(
   transport: Transport,
   ctx: Ctx,
   onStarted?: () => void,
   onClient?: (client: Client) => void,
 ): Promise<Connected> {
-  const client = new Client(CLIENT_INFO, { capabilities: {} });
+  const client = newClient();
   onClient?.(client);
   const options = () => ({ timeout: Math.max(1, ctx.deadline - Date.now()), signal: ctx.controller.signal });
   const connecting = client.connect(transport, options());
   onStarted?.();
   await race(connecting, ctx);
+  const era = client.getProtocolEra();
   const tools: McpTool[] = [];
   let cursor: string | undefined;
+  let ttlMs: number | undefined;
+  let cacheScope: string | undefined;
   for (let page = 0; page < MAX_TOOL_PAGES; page++) {
-    const result = await race(client.listTools(cursor ? { cursor } : undefined, options()), ctx);
+    const result = await race(client.listTools(cursor ? { cursor } : {}, { ...options(), cacheMode: 'bypass' }), ctx);
+    if (page === 0 && era === 'modern') {
+      const meta = result as { ttlMs?: unknown; cacheScope?: unknown };
+      if (typeof meta.ttlMs === 'number') ttlMs = meta.ttlMs;
+      if (typeof meta.cacheScope === 'string') cacheScope = meta.cacheScope;
+    }
     tools.push(...result.tools);
     cursor = result.nextCursor;
     if (!cursor) break;
@@ -263,11 +300,17 @@ async function talk(
   const info = client.getServerVersion();
   const capabilities = client.getServerCapabilities();
   const instructions = client.getInstructions();
+  const protocolVersion = client.getNegotiatedProtocolVersion();
   return {
     server: { name: info?.name ?? 'unknown', version: info?.version ?? '' },
     ...(capabilities ? { capabilities: capabilities as Record<string, unknown> } : {}),
     ...(instructions ? { instructions } : {}),
+    ...(protocolVersion ? { protocolVersion } : {}),
+    ...(era ? { era } : {}),
+    ...(ttlMs !== undefined ? { ttlMs } : {}),
+    ...(cacheScope ? { cacheScope } : {}),
     tools: tools.map(toTool),
+    rawTools: tools,
     latencyMs,
   };
 }
@@ -340,6 +383,8 @@ function formatSeconds(ms: number): string {
 
 /** One line for anything that went wrong, most specific cause first. */
 function describe(err: unknown, ctx: Ctx, url?: URL): string {
+  // A failed `server/discover` probe wraps what actually went wrong.
+  if (err instanceof SdkError && err.code === SdkErrorCode.EraNegotiationFailed && err.cause) err = err.cause;
   if (ctx.authStatus !== undefined) return `HTTP ${ctx.authStatus} — credentials rejected`;
   const where = url ? ` (${url.origin}${url.pathname})` : '';
   const net = networkCode(ctx.networkError) ?? networkCode(err);
@@ -351,14 +396,13 @@ function describe(err: unknown, ctx: Ctx, url?: URL): string {
     if (/CERT|SSL|TLS/.test(net)) return `TLS error${where}: ${net}`;
     return `cannot connect${where}: ${net}`;
   }
-  if (err instanceof StreamableHTTPError || err instanceof SseError) {
-    const code = err.code;
-    if (code === -1 && /content type/i.test(err.message)) {
-      return `not an MCP server (${firstLine(err.message.replace(/^Streamable HTTP error: /, '')).toLowerCase()})`;
-    }
-    if (typeof code === 'number' && code > 0) return `HTTP ${code}${where}`;
+  if (err instanceof SdkError && err.code === SdkErrorCode.ClientHttpUnexpectedContent) {
+    return `not an MCP server (${firstLine(err.message).toLowerCase()})`;
   }
-  if (err instanceof McpError && err.code === ErrorCode.RequestTimeout) return `timed out after ${formatSeconds(ctx.timeoutMs)} s`;
+  if (err instanceof SdkHttpError && err.status > 0) return `HTTP ${err.status}${where}`;
+  if (err instanceof SseError && typeof err.code === 'number' && err.code > 0) return `HTTP ${err.code}${where}`;
+  if (err instanceof SdkError && err.code === SdkErrorCode.RequestTimeout) return `timed out after ${formatSeconds(ctx.timeoutMs)} s`;
+  if (err instanceof ProtocolError && err.code === -32601) return 'the server answers neither server/discover nor initialize';
   if (err instanceof SyntaxError) return `not an MCP server (invalid JSON from ${url?.origin ?? 'server'})`;
   const message = err instanceof Error ? err.message : String(err);
   return firstLine(message) || 'unknown error';
@@ -366,6 +410,11 @@ function describe(err: unknown, ctx: Ctx, url?: URL): string {
 
 function networkCode(err: unknown): string | undefined {
   for (let e: unknown = err, depth = 0; e && depth < 5; depth++) {
+    // The SDK's own errors carry string codes too (CLIENT_HTTP_…): those are not the network's.
+    if (e instanceof SdkError) {
+      e = e.cause;
+      continue;
+    }
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string') return code;
     e = (e as { cause?: unknown }).cause;

@@ -1,8 +1,6 @@
-// Dialling a remote MCP server, shared by `conn test` (probe.ts) and `conn serve` (serve/upstream.ts):
+// Dialling a remote MCP server, shared by `conn test`, `conn tools` and `conn call` (probe.ts, call/):
 // Streamable HTTP first, legacy SSE on 400/404/405 with a new client, never on 401/403.
-import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { SdkHttpError, SSEClientTransport, StreamableHTTPClientTransport, type FetchLike } from '@modelcontextprotocol/client';
 import type { RemoteSpec } from '../launch/types.js';
 
 export type RemoteKind = 'http' | 'sse';
@@ -27,7 +25,7 @@ export function remoteTransport(kind: RemoteKind, url: URL, headers: Record<stri
 
 /** Only "this is not a Streamable HTTP endpoint" moves on to SSE — never an auth failure. */
 export function shouldTrySse(kind: RemoteKind, kinds: RemoteKind[], err: unknown): boolean {
-  return kind === 'http' && kinds.includes('sse') && err instanceof StreamableHTTPError && [400, 404, 405].includes(err.code ?? 0);
+  return kind === 'http' && kinds.includes('sse') && httpStatus(err) !== undefined && [400, 404, 405].includes(httpStatus(err)!);
 }
 
 /** Ends a Streamable HTTP session (the server keeps it until told) and closes, never waiting long. */
@@ -47,4 +45,9 @@ function withHeaders(init: RequestInit | undefined, headers: Record<string, stri
   const merged = new Headers(init?.headers);
   for (const [k, v] of Object.entries(headers)) if (!merged.has(k)) merged.set(k, v);
   return { ...init, headers: merged };
+}
+
+/** The HTTP status an SDK transport error carries, if it is one. */
+export function httpStatus(err: unknown): number | undefined {
+  return err instanceof SdkHttpError ? err.status : undefined;
 }

@@ -5,7 +5,7 @@
 import type { Tool, ToolClass } from '../catalog/model.js';
 import { OperationError } from '../errors.js';
 import type { HttpApiSpec, LaunchSpec } from '../launch/types.js';
-import type { StdioProcessTransport } from '../probe/process.js';
+import type { StdioProcessTransport } from '../process/transport.js';
 import { AgentStdioTransport } from './agent-stdio.js';
 import { createToolGate } from './gate.js';
 import type { ToolLists } from '../access/tool-list.js';

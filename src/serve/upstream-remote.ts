@@ -4,7 +4,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { RemoteSpec } from '../launch/types.js';
 import { OperationError } from '../errors.js';
-import { bounded, endRemote, remoteKinds, remoteTransport, shouldTrySse } from '../probe/remote.js';
+import { bounded, endRemote, remoteKinds, remoteTransport, shouldTrySse } from '../probe/remote-v1.js';
 import { CLIENT_INFO, firstLine, type Upstream, type UpstreamOptions } from './upstream.js';
 import { UpstreamLink } from './upstream-link.js';
 

@@ -7,9 +7,10 @@ import type { RemoteSpec, StdioSpec } from '../launch/types.js';
 import { OperationError } from '../errors.js';
 import { redactSecrets, secretsInSpec } from '../redact-secrets.js';
 import { stripControl } from '../strip-control.js';
-import { exitReason, type StdioProcessTransport } from '../probe/process.js';
+import type { StdioProcessTransport } from '../process/transport.js';
+import { exitReason } from '../process/spawn.js';
 import { isObject, isRequestId, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS, ErrorCode, type Raw } from './jsonrpc.js';
-import { launchStdio } from './launch.js';
+import { launchStdio } from './start-server.js';
 import { UpstreamLink } from './upstream-link.js';
 
 export const CLIENT_INFO = { name: 'conn-serve', version: '0.1.0' };

@@ -75,7 +75,7 @@ describe('conn test', () => {
   it('tests only the named connections and succeeds when they are healthy', async () => {
     const h = harness(false);
     await run(parseTest(['tiny'], {}), h.deps);
-    expect(h.stdout()).toMatch(/tiny\s+healthy\s+stdio\s+tiny 1\.0\.0\s+2/);
+    expect(h.stdout()).toMatch(/tiny\s+healthy\s+stdio\s+2025-\d\d-\d\d\s+tiny 1\.0\.0\s+2/);
     expect(onDisk().connections.broken?.health.status).toBe('unknown');
   });
 

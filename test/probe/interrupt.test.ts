@@ -1,5 +1,5 @@
 // Ctrl-C and early exit of the process that started servers: its registry must take them down.
-// Runs a small program built from src/probe/process.ts (bundled with esbuild) in a child node.
+// Runs a small program built from src/process/transport.ts (bundled with esbuild) in a child node.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, expectGone, fixture, readWhenPresent, tempDir } from './helpers.js';
 
 const RUNNER = `
-import { StdioProcessTransport } from './src/probe/process.ts';
+import { StdioProcessTransport } from './src/process/transport.ts';
 const [mode, server, env] = process.argv.slice(2);
 const t = new StdioProcessTransport({ command: process.execPath, args: [server], env: JSON.parse(env ?? '{}') });
 await t.start();

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { probe } from '../../src/probe/probe.js';
-import { liveProcessGroups } from '../../src/probe/process.js';
+import { liveProcessGroups } from '../../src/process/registry.js';
 import { EVERYTHING, FILESYSTEM, MEMORY, expectGone, fixture, stdioSpec, tempDir } from './helpers.js';
 
 const cleanups: (() => void)[] = [];
@@ -72,7 +72,8 @@ describe('the environment a stdio server gets', () => {
       expect(names).toContain('ONLY_THIS');
       expect(names).toContain('PATH');
       expect(names).not.toContain('CONN_PROBE_LEAK_CHECK');
-      const allowed = ['HOME', 'LOGNAME', 'PATH', 'SHELL', 'TERM', 'USER', 'TMPDIR', 'LANG', 'ONLY_THIS'];
+      // CONN_PROCESS_TAG is conn's own: it marks the server's process tree (src/process/tree.ts).
+      const allowed = ['HOME', 'LOGNAME', 'PATH', 'SHELL', 'TERM', 'USER', 'TMPDIR', 'LANG', 'ONLY_THIS', 'CONN_PROCESS_TAG'];
       expect(names.filter((n) => !allowed.includes(n))).toEqual([]);
     } finally {
       delete process.env.CONN_PROBE_LEAK_CHECK;

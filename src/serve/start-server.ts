@@ -2,7 +2,7 @@
 // of conn is still loading, so that the server's start-up (a few hundred ms for a node server) and
 // ours overlap. Must not import the SDK.
 import type { StdioSpec } from '../launch/types.js';
-import { StdioProcessTransport } from '../probe/process.js';
+import { StdioProcessTransport } from '../process/transport.js';
 import { toMessage } from './jsonrpc.js';
 
 export function launchStdio(spec: StdioSpec, graceMs?: number): StdioProcessTransport {

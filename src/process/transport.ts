@@ -1,259 +1,26 @@
-// Spawning MCP servers as process-group leaders, and making sure every one of them (and everything
-// it started, e.g. the `node` under an `npx` wrapper) is gone when we are done, interrupted or exit.
-// Shared by `conn test` (probe.ts) and `conn serve`.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-
-const IS_WINDOWS = process.platform === 'win32';
+// The SDK `Transport` over a spawned stdio server, shared by `conn test`, `conn tools`/`call` (with
+// the SDK's client on top) and `conn serve` (which reads and writes raw messages through it).
+// Only types come from the SDK here: `conn serve` must not load it.
+import type { ChildProcess } from 'node:child_process';
+import type { JSONRPCMessage, Transport, TransportSendOptions } from '@modelcontextprotocol/client';
+import { exitReason, LineTail, spawnServer, killTree, type ExitInfo, type SpawnServerOptions } from './spawn.js';
+import { DEFAULT_GRACE_MS } from './tree.js';
 
 /** The SDK's limit for one line on stdio. */
 const MAX_LINE_BYTES = 10 * 1024 * 1024;
 
-type MessageSchema = (typeof import('@modelcontextprotocol/sdk/types.js'))['JSONRPCMessageSchema'];
-let messageSchema: Promise<MessageSchema> | undefined;
+type MessageCheck = (value: unknown) => JSONRPCMessage;
+let messageCheck: Promise<MessageCheck> | undefined;
 /**
- * The SDK's message schema (and zod with it), loaded when first needed rather than with this
+ * The SDK's message check (and zod with it), loaded when first needed rather than with this
  * module: `conn serve` spawns its server with a check of its own, and never loads the SDK.
  */
-function loadMessageSchema(): Promise<MessageSchema> {
-  return (messageSchema ??= import('@modelcontextprotocol/sdk/types.js').then((m) => m.JSONRPCMessageSchema));
+function loadMessageCheck(): Promise<MessageCheck> {
+  return (messageCheck ??= import('@modelcontextprotocol/client').then((m) => (value: unknown) => m.parseJSONRPCMessage(value)));
 }
-
-/** What a server inherits from our environment; everything else it gets must be in spec.env. */
-const BASE_ENV_VARS = IS_WINDOWS
-  ? ['APPDATA', 'HOMEDRIVE', 'HOMEPATH', 'LOCALAPPDATA', 'PATH', 'PROCESSOR_ARCHITECTURE', 'SYSTEMDRIVE',
-     'SYSTEMROOT', 'TEMP', 'TMP', 'USERNAME', 'USERPROFILE', 'PROGRAMFILES', 'LANG']
-  : ['HOME', 'LOGNAME', 'PATH', 'SHELL', 'TERM', 'USER', 'TMPDIR', 'LANG'];
-
-export const STDERR_TAIL_LINES = 20;
-const MAX_LINE_CHARS = 500;
-
-export function minimalEnv(source: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const key of BASE_ENV_VARS) {
-    const value = source[key];
-    // Exported shell functions (`() { …`) are a known injection vector: never pass them on.
-    if (value !== undefined && !value.startsWith('()')) env[key] = value;
-  }
-  return env;
-}
-
-/** The last `max` lines of a stream, the unfinished last line included. */
-export class LineTail {
-  private readonly done: string[] = [];
-  private partial = '';
-  constructor(private readonly max = STDERR_TAIL_LINES) {}
-
-  push(chunk: string): void {
-    const parts = (this.partial + chunk).split('\n');
-    this.partial = parts.pop() ?? '';
-    for (const line of parts) this.done.push(clip(line.replace(/\r$/, '')));
-    if (this.done.length > this.max) this.done.splice(0, this.done.length - this.max);
-    if (this.partial.length > 64 * 1024) this.partial = this.partial.slice(-MAX_LINE_CHARS);
-  }
-
-  lines(): string[] {
-    const all = this.partial ? [...this.done, clip(this.partial)] : [...this.done];
-    return all.slice(-this.max);
-  }
-}
-
-function clip(line: string): string {
-  return line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS)}…` : line;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Liveness and killing of process groups
 
 function errnoOf(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;
-}
-
-/** Linux keeps dead-but-unreaped processes (zombies) visible to kill(0): they are gone for us. */
-function procStat(pid: number): { state: string; pgrp: number } | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { state: fields[0] ?? '', pgrp: Number(fields[2]) };
-  } catch {
-    return undefined;
-  }
-}
-
-/** True while the process exists and is not a zombie. */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return errnoOf(err) === 'EPERM';
-  }
-  if (process.platform === 'linux') {
-    const stat = procStat(pid);
-    return stat !== undefined && stat.state !== 'Z';
-  }
-  return true;
-}
-
-/** True while any live (non-zombie) process remains in the group led by `pgid`. */
-export function isGroupAlive(pgid: number): boolean {
-  if (IS_WINDOWS) return isProcessAlive(pgid);
-  try {
-    process.kill(-pgid, 0);
-  } catch (err) {
-    return errnoOf(err) === 'EPERM';
-  }
-  if (process.platform !== 'linux') return true;
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return true;
-  }
-  for (const entry of entries) {
-    if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57) continue;
-    const stat = procStat(Number(entry));
-    if (stat && stat.pgrp === pgid && stat.state !== 'Z') return true;
-  }
-  return false;
-}
-
-function signalGroup(pgid: number, signal: NodeJS.Signals): void {
-  if (IS_WINDOWS) {
-    // No process groups: taskkill walks the tree instead (always forceful).
-    spawnSync('taskkill', ['/pid', String(pgid), '/T', '/F'], { stdio: 'ignore', windowsHide: true });
-    return;
-  }
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    // ESRCH: already gone.
-  }
-}
-
-async function pollUntil(condition: () => boolean, limitMs: number, everyMs = 15): Promise<boolean> {
-  const end = Date.now() + limitMs;
-  // Short naps first: a server told to stop is usually gone within a few ms, and whoever waits
-  // for it (an agent closing `conn serve`) should not wait a whole interval more.
-  for (let nap = 1; !condition(); nap = Math.min(nap * 2, everyMs)) {
-    if (Date.now() >= end) return false;
-    await new Promise((r) => setTimeout(r, nap));
-  }
-  return true;
-}
-
-/** Groups we started and have not yet seen gone: killed on exit and on SIGINT/SIGTERM. */
-const liveGroups = new Set<number>();
-
-function exitHandler(): void {
-  for (const pgid of liveGroups) signalGroup(pgid, 'SIGKILL');
-  liveGroups.clear();
-}
-
-function signalHandler(signal: NodeJS.Signals): void {
-  // Synchronous on purpose: after this handler the process may be gone.
-  for (const pgid of liveGroups) signalGroup(pgid, 'SIGTERM');
-  const end = Date.now() + 300;
-  const nap = new Int32Array(new SharedArrayBuffer(4));
-  while (Date.now() < end && [...liveGroups].some(isGroupAlive)) Atomics.wait(nap, 0, 0, 10);
-  exitHandler();
-  if (process.listenerCount(signal) === 1) {
-    // We were the only listener, so Node's default (die by the signal) was suppressed: restore it.
-    uninstallHandlers();
-    process.kill(process.pid, signal);
-  }
-  // Otherwise another listener (the CLI, `conn serve`) decides how to exit.
-}
-
-let handlersInstalled = false;
-function installHandlers(): void {
-  if (handlersInstalled) return;
-  handlersInstalled = true;
-  process.on('exit', exitHandler);
-  process.on('SIGINT', signalHandler);
-  process.on('SIGTERM', signalHandler);
-}
-function uninstallHandlers(): void {
-  if (!handlersInstalled) return;
-  handlersInstalled = false;
-  process.off('exit', exitHandler);
-  process.off('SIGINT', signalHandler);
-  process.off('SIGTERM', signalHandler);
-}
-
-function register(pgid: number): void {
-  liveGroups.add(pgid);
-  installHandlers();
-}
-function unregister(pgid: number): void {
-  liveGroups.delete(pgid);
-  if (liveGroups.size === 0) uninstallHandlers();
-}
-
-/** Process groups started here and not yet confirmed gone (for diagnostics and tests). */
-export function liveProcessGroups(): number[] {
-  return [...liveGroups];
-}
-
-export const DEFAULT_GRACE_MS = 2000;
-
-/**
- * SIGTERM to the whole group led by `target`, then SIGKILL to the group after `graceMs` if anything
- * of it is still alive. Resolves once the group is gone (or, after SIGKILL, 2 s at most).
- */
-export async function killTree(target: ChildProcess | number, graceMs = DEFAULT_GRACE_MS): Promise<void> {
-  const pgid = typeof target === 'number' ? target : target.pid;
-  if (pgid === undefined) return;
-  if (isGroupAlive(pgid)) {
-    signalGroup(pgid, 'SIGTERM');
-    if (!(await pollUntil(() => !isGroupAlive(pgid), graceMs))) {
-      signalGroup(pgid, 'SIGKILL');
-      await pollUntil(() => !isGroupAlive(pgid), 2000);
-    }
-  }
-  unregister(pgid);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Spawning
-
-export interface SpawnServerOptions {
-  command: string;
-  args: string[];
-  /** Added on top of the minimal base environment (and winning over it). */
-  env: Record<string, string>;
-  cwd?: string;
-}
-
-export interface ExitInfo {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-/** How a server's leader process ended, in words; undefined while it has not. */
-export function exitReason(exit: ExitInfo | undefined): string | undefined {
-  if (!exit) return undefined;
-  if (exit.code !== null) return `the server exited with code ${exit.code}`;
-  return exit.signal ? `the server was killed by ${exit.signal}` : undefined;
-}
-
-/** Starts `command` as the leader of a new process group, stdin/stdout piped, stderr drained. */
-export function spawnServer(opts: SpawnServerOptions): { child: ChildProcess; stderr: LineTail } {
-  const child = spawn(opts.command, opts.args, {
-    env: { ...minimalEnv(), ...opts.env },
-    cwd: opts.cwd,
-    stdio: ['pipe', 'pipe', 'pipe'],
-    detached: true,
-    shell: false,
-    windowsHide: true,
-  });
-  if (child.pid !== undefined) register(child.pid);
-  const stderr = new LineTail();
-  // Always drained: a full stderr pipe blocks the server and slows every close.
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (chunk: string) => stderr.push(chunk));
-  return { child, stderr };
 }
 
 /** The server did not speak JSON-RPC on stdout. */
@@ -322,6 +89,8 @@ export class StdioProcessTransport implements Transport {
   private onExit!: (exit: ExitInfo) => void;
   /** Why the transport ended on its own (spawn failure, not an MCP server), if it did. */
   failure: Error | undefined;
+  /** True when the leader was still running when close() was called: its exit is our doing. */
+  stoppedByUs = false;
   /** Protocol version the client negotiated (the SDK tells the transport). */
   protocolVersion: string | undefined;
 
@@ -381,8 +150,8 @@ export class StdioProcessTransport implements Transport {
     // Reading starts once the check is there; until then the output waits in the pipe.
     if (this.opts.check) listen(this.opts.check);
     else {
-      loadMessageSchema().then(
-        (schema) => listen((value) => schema.parse(value)),
+      loadMessageCheck().then(
+        (check) => listen(check),
         (err: unknown) => this.onerror?.(err as Error),
       );
     }
@@ -496,6 +265,8 @@ export class StdioProcessTransport implements Transport {
 
   /** Kills the server's whole process tree; resolves when it is gone. Idempotent. */
   close(): Promise<void> {
+    // A leader still running now ends because we stop it: its exit says nothing about the server.
+    if (!this.exitInfo && !this.closing) this.stoppedByUs = true;
     this.closing ??= (async () => {
       if (this.garbageTimer) clearTimeout(this.garbageTimer);
       const child = this.child;
