@@ -22,6 +22,8 @@ export interface ConnectionDraft {
   command?: string[];
   enabled: boolean;
   matchedPreset?: string;
+  /** Added from the MCP Registry: its origin (and consent, when given with --yes). */
+  registry?: Connection['registry'];
 }
 
 /** A default name when --name is not given: the preset id, or something derived for free-form kinds. */
@@ -132,6 +134,7 @@ export async function commitNewConnection(
         ...(Object.keys(draft.secretRefs).length ? { secretRefs: draft.secretRefs } : {}),
         ...(draft.command ? { command: draft.command } : {}),
         ...(draft.matchedPreset ? { matchedPreset: draft.matchedPreset } : {}),
+        ...(draft.registry ? { registry: draft.registry } : {}),
         createdAt: stamp,
         updatedAt: stamp,
         health: { status: 'unknown' },
@@ -170,6 +173,7 @@ export function connectionView(conn: Connection, catalog: Catalog, present?: Set
     fields: conn.fields,
     secrets: Object.fromEntries(conn.secrets.map((f) => [f, secretState(f)])),
     ...(conn.command ? { command: conn.command } : {}),
+    ...(conn.registry ? { registry: { name: conn.registry.name, version: conn.registry.version, source: conn.registry.source, ...(conn.registry.choice ? { choice: conn.registry.choice } : {}), approved: conn.registry.consent !== undefined } } : {}),
     health: conn.health.status,
     checkedAt: conn.health.checkedAt ?? null,
     error: conn.health.error ?? null,

@@ -119,7 +119,8 @@ export async function run(opts: RenderCommandOptions, depsFor: DepsFactory, chan
   const outcomes: RenderOutcome[] = [];
   for (const job of jobs) {
     const outcome = await renderAgent(
-      { root: repo.root, remote: repo.remote, isGit: repo.isGit, agent: job.agent, secrets: job.secrets, dryRun: opts.dryRun, force: opts.force, allowTracked: opts.allowTracked },
+      { root: repo.root, remote: repo.remote, isGit: repo.isGit, agent: job.agent, secrets: job.secrets, dryRun: opts.dryRun, force: opts.force, allowTracked: opts.allowTracked,
+        ...(deps.io.canPrompt ? { confirmRun: async (q: string) => (await import('../ui/prompts.js')).confirm(q) } : {}) },
       deps,
       { snapshot, registry },
     );

@@ -39,6 +39,7 @@ export async function run(opts: ShowOptions, deps: Deps): Promise<void> {
     ];
     if (v.error) lines.push(`  error:       ${v.error}`);
     if (v.server) lines.push(`  server:      ${v.server.name}${v.server.version ? ` ${v.server.version}` : ''} over ${v.transport}`);
+    if (v.registry) lines.push(`  registry:    ${v.registry.name} ${v.registry.version} (${v.registry.choice ?? ''} from ${v.registry.source}${v.registry.approved ? '' : ', not yet approved to run'})`);
     if (v.command) lines.push(`  command:     ${v.command.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}`);
     for (const [k, value] of Object.entries(v.fields)) lines.push(`  ${k}: ${value}`);
     for (const [k, state] of Object.entries(v.secrets)) lines.push(`  ${k}: ${state}`);
