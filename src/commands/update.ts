@@ -27,7 +27,7 @@ export async function run(opts: UpdateOptions, deps: Deps): Promise<void> {
     import('../registry/consent.js'),
   ]);
   const fromFile = !/^https?:/.test(conn.registry.source);
-  const { doc, source } = await loadServer(fromFile ? conn.registry.source : conn.registry.name, undefined, deps);
+  const { doc, source } = await loadServer(fromFile ? conn.registry.source : conn.registry.name, undefined, deps, true);
   const version = String(doc.version ?? '');
   if (version === conn.registry.version) {
     deps.io.result({ name: conn.name, version, updated: false }, () => `${conn.name} is at the latest version (${conn.registry!.name} ${version})`);

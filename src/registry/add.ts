@@ -44,7 +44,7 @@ export interface LoadedServer {
 }
 
 /** The server.json for a registry name (latest or a version) or a local file, validated. */
-export async function loadServer(source: string, version: string | undefined, deps: Pick<Deps, 'home' | 'env' | 'io'>): Promise<LoadedServer> {
+export async function loadServer(source: string, version: string | undefined, deps: Pick<Deps, 'home' | 'env' | 'io'>, fresh = false): Promise<LoadedServer> {
   if (isServerJsonPath(source)) {
     if (version) throw new UsageError('--version is for registry names; a server.json file is the version it says');
     const path = resolve(source);
@@ -54,7 +54,7 @@ export async function loadServer(source: string, version: string | undefined, de
   }
   if (!/^[A-Za-z0-9.-]+\/[A-Za-z0-9._-]+$/.test(source)) throw new UsageError(`${JSON.stringify(source.slice(0, 80))} is not a registry server name (namespace/name)`);
   const client = registryClient(deps.home, deps.env);
-  const answer = await client.get(source, version);
+  const answer = await client.get(source, version, fresh);
   if (answer.staleNote) deps.io.warn(answer.staleNote);
   await validateServerJson(answer.data.server, `${source} from ${client.base}`);
   const doc = answer.data.server;

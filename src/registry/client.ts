@@ -27,19 +27,20 @@ export function registryBase(env: NodeJS.ProcessEnv): string {
 export interface RegistryClient {
   base: string;
   search(query: string, limit: number): Promise<Answer<ServerEntry[]>>;
-  get(name: string, version?: string): Promise<Answer<ServerEntry>>;
+  /** `fresh`: ask the registry even when a recent answer is cached (conn update). */
+  get(name: string, version?: string, fresh?: boolean): Promise<Answer<ServerEntry>>;
 }
 
 export function registryClient(home: string, env: NodeJS.ProcessEnv, now: () => Date = () => new Date()): RegistryClient {
   const base = registryBase(env);
   const cacheDir = join(home, 'registry-cache');
 
-  async function getJson(url: string, what: string): Promise<Answer<unknown>> {
+  async function getJson(url: string, what: string, fresh = false): Promise<Answer<unknown>> {
     const file = join(cacheDir, `${createHash('sha256').update(url).digest('hex').slice(0, 32)}.json`);
     const cached = await readFile(file, 'utf8')
       .then((t) => JSON.parse(t) as { at: string; body: unknown })
       .catch(() => undefined);
-    if (cached && now().getTime() - Date.parse(cached.at) < CACHE_MS) return { data: cached.body, url };
+    if (cached && !fresh && now().getTime() - Date.parse(cached.at) < CACHE_MS) return { data: cached.body, url };
     let response: Response;
     try {
       response = await fetch(url, { signal: AbortSignal.timeout(15_000), headers: { accept: 'application/json' } });
@@ -75,9 +76,9 @@ export function registryClient(home: string, env: NodeJS.ProcessEnv, now: () => 
       if (!Array.isArray(servers)) throw new OperationError(`registry ${base} answered without a servers list`);
       return { ...answer, data: servers.filter((s): s is ServerEntry => typeof s === 'object' && s !== null && typeof (s as ServerEntry).server === 'object') };
     },
-    async get(name, version = 'latest') {
+    async get(name, version = 'latest', fresh = false) {
       const url = `${base}/v0.1/servers/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}`;
-      const answer = await getJson(url, `${name}${version === 'latest' ? '' : ` version ${version}`}`);
+      const answer = await getJson(url, `${name}${version === 'latest' ? '' : ` version ${version}`}`, fresh);
       const entry = answer.data as ServerEntry;
       if (typeof entry?.server !== 'object' || entry.server === null) throw new OperationError(`registry ${base} answered without a server for ${name}`);
       return { ...answer, data: entry };

@@ -74,12 +74,60 @@ export async function startRegistry(docs: ServerJson[] = fixtureFiles().map(read
  * A folder with stand-ins for npx, uvx and docker (those named) that log how they were started to
  * `log` and then serve MCP; PATH for a world is this folder plus node's own.
  */
-export function runtimeBin(dir: string, names: string[] = ['npx', 'uvx', 'docker']): string {
+export function runtimeBin(dir: string, names: string[] = ['npx', 'uvx', 'docker'], log = join(dir, 'runtime.log')): string {
   mkdirSync(dir, { recursive: true });
   const script = join(ROOT, 'test/fixtures/registry-runtime/runtime.mjs');
   for (const name of names) {
-    writeFileSync(join(dir, name), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(script)} "$0" "$@"\n`);
+    writeFileSync(join(dir, name), `#!/bin/sh\nRUNTIME_LOG=${JSON.stringify(log)} exec ${JSON.stringify(process.execPath)} ${JSON.stringify(script)} "$0" "$@"\n`);
     chmodSync(join(dir, name), 0o755);
   }
   return dir;
+}
+
+/** A zip file (stored, not compressed) of these files: enough for an .mcpb bundle made in a test. */
+export function makeZip(files: Record<string, string>): Buffer {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const [name, text] of Object.entries(files)) {
+    const data = Buffer.from(text);
+    const nameBytes = Buffer.from(name);
+    const crc = crc32(data);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(data.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(nameBytes.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(20, 6);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(data.length, 20);
+    central.writeUInt32LE(data.length, 24);
+    central.writeUInt16LE(nameBytes.length, 28);
+    central.writeUInt32LE(offset, 42);
+    locals.push(local, nameBytes, data);
+    centrals.push(central, nameBytes);
+    offset += 30 + nameBytes.length + data.length;
+  }
+  const dir = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(Object.keys(files).length, 8);
+  end.writeUInt16LE(Object.keys(files).length, 10);
+  end.writeUInt32LE(dir.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, dir, end]);
+}
+
+function crc32(data: Buffer): number {
+  let crc = 0xffffffff;
+  for (const byte of data) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
+  }
+  return (crc ^ 0xffffffff) >>> 0;
 }
