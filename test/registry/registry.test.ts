@@ -145,6 +145,24 @@ describe('conn add from the registry: secrets and consent', () => {
     expect(runs()).toEqual([]);
   });
 
+  it('render refuses an unapproved registry connection without a terminal and writes it once approved', async () => {
+    const fileEnv = { ...env, CONN_SECRET_STORE: 'file' };
+    const repo = world.gitRepo('repo');
+    expect((await world.conn(['add', 'io.github.microsoft/playwright-mcp'], { env: fileEnv })).code).toBe(0);
+    expect((await world.conn(['assign', 'playwright-mcp', '--repo', repo, '--agent', 'claude-code'], { env: fileEnv })).code).toBe(0);
+    const refused = await world.conn(['render', '--agent', 'claude-code'], { env: fileEnv, cwd: repo });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('has not been approved to run npx -y @playwright/mcp@0.0.79');
+    expect(existsSync(join(repo, '.mcp.json'))).toBe(false);
+    expect((await world.conn(['remove', 'playwright-mcp', '--yes'], { env: fileEnv })).code).toBe(0);
+    expect((await world.conn(['add', 'io.github.microsoft/playwright-mcp', '--yes'], { env: fileEnv })).code).toBe(0);
+    expect((await world.conn(['assign', 'playwright-mcp', '--repo', repo, '--agent', 'claude-code'], { env: fileEnv })).code).toBe(0);
+    const written = await world.conn(['render', '--agent', 'claude-code'], { env: fileEnv, cwd: repo });
+    expect(written.code, written.stderr).toBe(0);
+    const file = JSON.parse(readFileSync(join(repo, '.mcp.json'), 'utf8'));
+    expect(file.mcpServers['playwright-mcp']).toMatchObject({ command: 'npx', args: ['-y', '@playwright/mcp@0.0.79'] });
+  });
+
   it('asks on a terminal before the first run, showing the full command, and remembers the yes', async () => {
     const fileEnv = { ...world.env, ...env, CONN_SECRET_STORE: 'file' };
     expect((await world.conn(['add', 'io.github.microsoft/playwright-mcp'], { env: fileEnv })).code).toBe(0);
