@@ -182,6 +182,50 @@ describe('conn add from the registry: secrets and consent', () => {
   });
 });
 
+describe('remotes and prompts', () => {
+  it('fills URL template variables and keeps the secret header in the secret store', async () => {
+    const doc: ServerJson = {
+      $schema: 'https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json',
+      name: 'io.example/tenant',
+      description: 'A remote with a tenant in its URL',
+      version: '2.0.0',
+      remotes: [{
+        type: 'streamable-http',
+        url: 'https://{tenant}.example.com/mcp',
+        variables: { tenant: { description: 'Your tenant', isRequired: true } },
+        headers: [{ name: 'X-Api-Key', description: 'API key', isRequired: true, isSecret: true }],
+      }],
+    };
+    writeFileSync(join(world.tmp, 'server.json'), JSON.stringify(doc));
+    const fileEnv = { ...env, CONN_SECRET_STORE: 'file' };
+    const missing = await world.conn(['add', './server.json'], { env: fileEnv });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('missing fields tenant, X-Api-Key for io.example/tenant (no terminal to prompt on) (pass --set tenant=… --secret-stdin X-Api-Key)');
+    const add = await world.conn(['add', './server.json', '--set', 'tenant=acme', '--secret-stdin', 'X-Api-Key', '--json'], { env: fileEnv, input: 'key-123' });
+    expect(add.code, add.stderr).toBe(0);
+    const conn = JSON.parse(add.stdout);
+    expect(conn).toMatchObject({ preset: 'remote', kind: 'remote', fields: { url: 'https://acme.example.com/mcp', header: 'X-Api-Key' } });
+    expect(Object.keys(conn.secrets)).toEqual(['token']);
+    expect(conn.registry.source).toBe(join(world.tmp, 'server.json'));
+    expect(readFileSync(join(world.home, 'config.json'), 'utf8')).not.toContain('key-123');
+  });
+
+  it('prompts on a terminal for a required secret, hidden', async () => {
+    requireKeychain();
+    const session = spawnPty(['add', BRAVE, '--yes'], { cwd: world.tmp, env: { ...world.env, ...env } });
+    try {
+      await session.waitFor('BRAVE_API_KEY');
+      session.write('typed-secret-42\r');
+      expect(await session.exit).toBe(0);
+    } finally {
+      session.kill();
+    }
+    expect(session.output()).not.toContain('typed-secret-42');
+    const show = JSON.parse((await world.conn(['show', 'brave-search-mcp-server', '--json'], { env })).stdout);
+    expect(show.secrets).toEqual({ BRAVE_API_KEY: '(keychain)' });
+  });
+});
+
 describe('.mcpb bundles', () => {
   function bundleDoc(sha: string): ServerJson {
     return {
