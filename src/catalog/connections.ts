@@ -7,6 +7,7 @@ import type { CatalogStore } from './store.js';
 import type { Catalog, Connection } from './model.js';
 import { checkFieldValue, ENV_KEY, type FieldProblem } from './fields.js';
 import { checkName, slugify } from './names.js';
+import { needsConsent } from '../registry/consent.js';
 
 /** Presets whose connections are free-form: their name may not take a built-in preset's id. */
 const FREEFORM = new Set(['custom', 'remote', 'http-api']);
@@ -173,7 +174,7 @@ export function connectionView(conn: Connection, catalog: Catalog, present?: Set
     fields: conn.fields,
     secrets: Object.fromEntries(conn.secrets.map((f) => [f, secretState(f)])),
     ...(conn.command ? { command: conn.command } : {}),
-    ...(conn.registry ? { registry: { name: conn.registry.name, version: conn.registry.version, source: conn.registry.source, ...(conn.registry.choice ? { choice: conn.registry.choice } : {}), approved: conn.registry.consent !== undefined } } : {}),
+    ...(conn.registry ? { registry: { name: conn.registry.name, version: conn.registry.version, source: conn.registry.source, ...(conn.registry.choice ? { choice: conn.registry.choice } : {}), approved: !needsConsent(conn) } } : {}),
     health: conn.health.status,
     checkedAt: conn.health.checkedAt ?? null,
     error: conn.health.error ?? null,
