@@ -267,6 +267,11 @@ export function planFor(doc: Json, target: Target, inputs: InputField[], values:
             }
             throw new UsageError(`${name}: argument ${flag} would put the secret ${filled.secret} on the command line (visible in ps); conn passes secrets only through the environment`);
           }
+          // A value-less option (`--read-write`): the user gives it as `--set read-write=`.
+          if (fixed === undefined && value === '') {
+            out.push(flag);
+            continue;
+          }
           if (a.format === 'boolean') {
             if (value === 'true') out.push(flag);
             else if (value !== 'false') throw new UsageError(`${name}: argument ${key} is a boolean (true or false), not ${JSON.stringify(clean(value))}`);

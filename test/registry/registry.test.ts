@@ -100,6 +100,25 @@ describe('conn add from the registry: bad input', () => {
   });
 });
 
+describe('argument fields', () => {
+  const MD = 'io.github.motherduckdb/mcp-server-motherduck';
+  it('puts named arguments the user sets on the command line, checking choices and number format', async () => {
+    const fileEnv = { ...env, CONN_SECRET_STORE: 'file' };
+    const ok = await world.conn(['add', MD, '--set', 'transport=stdio', '--set', 'max-rows=10', '--set', 'read-write=', '--json'], { env: fileEnv });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout).command).toEqual(['uvx', 'mcp-server-motherduck==1.0.5', '--transport', 'stdio', '--read-write', '--max-rows', '10']);
+    const choice = await world.conn(['add', MD, '--name', 'md2', '--set', 'transport=bogus'], { env: fileEnv });
+    expect(choice.code).toBe(2);
+    expect(choice.stderr).toContain('transport must be one of stdio, http, sse, stream, not "bogus"');
+    const number = await world.conn(['add', MD, '--name', 'md3', '--set', 'max-rows=lots'], { env: fileEnv });
+    expect(number.code).toBe(2);
+    expect(number.stderr).toContain('max-rows must be a number');
+    const secretArg = await world.conn(['add', MD, '--name', 'md4', '--secret', 'motherduck-token=abc'], { env: fileEnv });
+    expect(secretArg.code).toBe(2);
+    expect(secretArg.stderr).toContain('argument motherduck-token would put a secret on the command line');
+  });
+});
+
 describe('conn add from the registry: secrets and consent', () => {
   it('keeps a secret in the keychain and passes it by environment, never on the command line', async () => {
     requireKeychain();
