@@ -10,6 +10,8 @@ import pkg from '../package.json' with { type: 'json' };
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
   presets: { summary: 'List the built-in and user presets', load: () => import('./commands/presets.js') },
   add: { summary: 'Add a connection from a preset', load: () => import('./commands/add.js') },
+  search: { summary: 'Search the MCP Registry for servers to add', load: () => import('./commands/search.js') },
+  update: { summary: 'Move a connection added from the MCP Registry to its latest version', load: () => import('./commands/update.js') },
   list: { summary: 'List connections with their health', load: () => import('./commands/list.js') },
   show: { summary: 'Show one connection (secret values never shown)', load: () => import('./commands/show.js') },
   edit: { summary: 'Change fields, secrets or the name of a connection', load: () => import('./commands/edit.js') },

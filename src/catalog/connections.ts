@@ -7,6 +7,7 @@ import type { CatalogStore } from './store.js';
 import type { Catalog, Connection, EntrySettings } from './model.js';
 import { checkFieldValue, ENV_KEY, type FieldProblem } from './fields.js';
 import { checkName, slugify } from './names.js';
+import { needsConsent } from '../registry/consent.js';
 
 /** Presets whose connections are free-form: their name may not take a built-in preset's id. */
 const FREEFORM = new Set(['custom', 'remote', 'http-api']);
@@ -28,6 +29,8 @@ export interface ConnectionDraft {
   key?: string;
   transport?: 'http' | 'sse';
   settings?: EntrySettings;
+  /** Added from the MCP Registry: its origin (and consent, when given with --yes). */
+  registry?: Connection['registry'];
 }
 
 /** A default name when --name is not given: the preset id, or something derived for free-form kinds. */
@@ -150,6 +153,7 @@ export async function commitNewConnection(
         ...(draft.key && draft.key !== draft.name ? { key: draft.key } : {}),
         ...(draft.transport ? { transport: draft.transport } : {}),
         ...(draft.settings && Object.keys(draft.settings).length ? { settings: draft.settings } : {}),
+        ...(draft.registry ? { registry: draft.registry } : {}),
         createdAt: stamp,
         updatedAt: stamp,
         health: { status: 'unknown' },
@@ -191,6 +195,7 @@ export function connectionView(conn: Connection, catalog: Catalog, present?: Set
     ...(conn.key ? { key: conn.key } : {}),
     ...(conn.transport ? { declaredTransport: conn.transport } : {}),
     ...(conn.settings ? { settings: conn.settings } : {}),
+    ...(conn.registry ? { registry: { name: conn.registry.name, version: conn.registry.version, source: conn.registry.source, ...(conn.registry.choice ? { choice: conn.registry.choice } : {}), approved: !needsConsent(conn) } } : {}),
     health: conn.health.status,
     checkedAt: conn.health.checkedAt ?? null,
     error: conn.health.error ?? null,

@@ -102,6 +102,21 @@ export const ConnectionSchema = z.object({
   /** A remote connection's declared transport (an imported `"type": "sse"`); absent: Streamable HTTP first. */
   transport: z.enum(['http', 'sse']).optional(),
   settings: EntrySettingsSchema.optional(),
+  /** Added from the MCP Registry (src/registry/): where it came from, and the user's consent to run it. */
+  registry: z
+    .object({
+      name: z.string(),
+      version: z.string(),
+      /** The registry URL or local server.json path it was read from. */
+      source: z.string(),
+      /** Which package or remote was chosen, e.g. `npm @scope/pkg` or `remote streamable-http`. */
+      choice: z.string().optional(),
+      /** Non-secret values given at add time (--set), so `conn update` can rebuild the command. */
+      inputs: z.record(z.string(), z.string()).optional(),
+      /** sha256 of the command or URL the user agreed to run (SEP-1024); absent = not yet agreed. */
+      consent: z.string().optional(),
+    })
+    .optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   health: HealthSchema,

@@ -33,9 +33,15 @@ export interface AddOptions {
   command?: string[];
   /** The entry key agents see, when not the name. */
   key?: string;
+  /** Registry servers (src/registry/): which version, package or remote; --yes = consent to run it. */
+  registry?: { version?: string; package?: string; remote?: string; yes: boolean };
 }
 
 interface AddFlags {
+  version?: string;
+  package?: string;
+  remote?: string;
+  yes?: boolean;
   name?: string;
   set?: string[];
   secret?: string[];
@@ -64,12 +70,16 @@ export function parseAdd(preset: string, command: string[], flags: AddFlags): Ad
     matchPreset: flags.matchPreset !== false,
     command: command.length ? command.map(anchorRelativePath) : undefined,
     ...(flags.key === undefined ? {} : { key: checkKey(flags.key) }),
+    registry: { version: flags.version, package: flags.package, remote: flags.remote, yes: Boolean(flags.yes) },
   };
 }
 
 export async function run(opts: AddOptions, deps: Deps): Promise<void> {
   const { io } = deps;
   const registry = await deps.presets();
+  // A name with a `/` or a server.json path is an MCP Registry server; a built-in preset id wins.
+  if (!registry.get(opts.preset) && (opts.preset.includes('/') || opts.preset.endsWith('.json'))) return addRegistryServer(opts, deps);
+  if (opts.registry?.version || opts.registry?.package || opts.registry?.remote) throw new UsageError('--version, --package and --remote are for MCP Registry servers (a name with a /, or a server.json)');
   const preset = registry.require(opts.preset);
   if (preset.id === 'custom' && !opts.command) {
     throw new UsageError('custom needs the server command after --', 'conn add custom --name my-server -- npx -y my-mcp-server');
@@ -143,6 +153,26 @@ export async function run(opts: AddOptions, deps: Deps): Promise<void> {
   }
 }
 
+async function addRegistryServer(opts: AddOptions, deps: Deps): Promise<void> {
+  if (opts.command) throw new UsageError('a registry server has its own command: nothing goes after --');
+  if (opts.registry?.package && opts.registry.remote) throw new UsageError('--package and --remote exclude each other');
+  const { addFromRegistry } = await import('../registry/add.js');
+  const { describeRun } = await import('../registry/consent.js');
+  const { conn } = await addFromRegistry(
+    { source: opts.preset, ...opts.registry, name: opts.name, set: opts.set, secrets: opts.secrets, secretStdin: opts.secretStdin, yes: Boolean(opts.registry?.yes), disabled: opts.disabled },
+    deps,
+    { field: (f) => deps.prompter.field({ ...f, key: f.key, label: f.label }), stdin: readStdin },
+  );
+  const after = await deps.catalog.read();
+  deps.io.result(connectionView(conn, after), (v) => `Added ${v.name} (${conn.registry!.name} ${conn.registry!.version}, ${v.preset})`);
+  deps.io.err(`It will ${describeRun(conn)}`);
+  if (!opts.registry?.yes) deps.io.err(`conn asks before the first run (conn test ${conn.name} on a terminal), or add it with --yes`);
+  if (opts.test) {
+    const test = await import('./test.js');
+    await test.run({ names: [conn.name], all: false, timeoutMs: 30_000, tools: false }, deps);
+  }
+}
+
 export function register(program: Command, deps: DepsFactory): void {
   program
     .command('add <preset> [command...]')
@@ -157,6 +187,10 @@ export function register(program: Command, deps: DepsFactory): void {
     .option('--key <key>', 'the entry key agents see (tool names, permission rules) when it is not the name, e.g. github')
     .option('--no-match-preset', 'remote: keep a URL that matches a preset generic')
     .option('--json', 'print the new connection as JSON')
+    .option('--version <v>', 'registry server: this version instead of the latest')
+    .option('--package <n>', 'registry server: use package N (1-based, or its registry type / identifier)')
+    .option('--remote <n>', 'registry server: use remote N (1-based, or its type / URL)')
+    .option('--yes', 'registry server: agree now to run it (otherwise conn asks before the first run)')
     .addHelpText('after', `
 Examples:
   $ conn add notion                                    # prompts for the token (hidden)
@@ -166,6 +200,8 @@ Examples:
   $ conn add custom --name my-server --set env.LOG=debug -- node ./server.js --stdio
   $ conn add custom --name xcode --key XcodeBuildMCP -- npx -y xcodebuildmcp@latest
   $ conn add http-api --name billing --set url=https://api.example.com --set auth=bearer --secret-stdin token
+  $ conn add io.github.brave/brave-search-mcp-server --secret BRAVE_API_KEY   # from the MCP Registry
+  $ conn add ./server.json --package 2 --yes
 
 Secret fields may hold a reference instead of a value: env:VAR, file:/path, op://vault/item/field,
 vault:path#key (resolved at use time, never stored).`)

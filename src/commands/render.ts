@@ -165,7 +165,11 @@ export async function run(opts: RenderCommandOptions, deps: Deps, changed?: Repo
   const outcomes: RenderOutcome[] = [];
   for (const job of jobs) {
     const outcome = await renderAgent(
-      { root: repo.root, remote: repo.remote, isGit: repo.isGit, agent: job.agent, secrets: job.secrets, dryRun: opts.dryRun, force: opts.force, allowTracked: opts.allowTracked, ...(opts.maxTools !== undefined ? { maxTools: opts.maxTools } : {}) },
+      {
+        root: repo.root, remote: repo.remote, isGit: repo.isGit, agent: job.agent, secrets: job.secrets, dryRun: opts.dryRun, force: opts.force, allowTracked: opts.allowTracked,
+        ...(opts.maxTools !== undefined ? { maxTools: opts.maxTools } : {}),
+        ...(deps.io.canPrompt ? { confirmRun: async (q: string) => deps.prompter.confirm(q) } : {}),
+      },
       deps,
       { snapshot, registry, ...(job.secrets === 'inline' && credentials ? { credentials } : {}) },
     );

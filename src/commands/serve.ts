@@ -79,6 +79,8 @@ export async function run(opts: ServeOptions, deps: Deps): Promise<void> {
   loading.catch(() => undefined); // an import that fails is reported where it is awaited
   const catalog = await deps.catalog.read();
   const { conn, permission, root, lists } = await decidePermission(catalog, opts);
+  // SEP-1024: stdin is the agent's protocol stream, so an unapproved registry connection is refused.
+  if (conn.registry) await (await import('../registry/consent.js')).ensureConsent([conn], deps.catalog);
   const registry = await deps.presets();
   const [{ presetFor }, { launchSpec }, { launchStdio }] = await loading;
   const preset = presetFor(conn, registry);

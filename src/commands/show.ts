@@ -43,6 +43,7 @@ export async function run(opts: ShowOptions, deps: Deps): Promise<void> {
     ];
     if (v.error) rows.push(['error:', stripControl(v.error)]);
     if (v.server) rows.push(['server:', `${stripControl(`${v.server.name}${v.server.version ? ` ${v.server.version}` : ''}`)} over ${v.transport}`]);
+    if (v.registry) rows.push(['registry:', `${v.registry.name} ${v.registry.version} (${v.registry.choice ?? ''} from ${v.registry.source}${v.registry.approved ? '' : ', not yet approved to run'})`]);
     if (v.command) rows.push(['command:', v.command.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')]);
     for (const [k, value] of Object.entries(v.fields)) rows.push([`${k}:`, value]);
     for (const [k, state] of Object.entries(v.secrets)) rows.push([`${k}:`, state]);

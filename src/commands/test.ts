@@ -66,6 +66,11 @@ export async function run(opts: TestOptions, deps: Deps): Promise<void> {
     deps.io.result([], () => 'No enabled connections to test. Add one with: conn add <preset>');
     return;
   }
+  // SEP-1024: a registry connection runs only once the user has seen what it runs and agreed.
+  if (selected.some((c) => c.registry)) {
+    const { ensureConsent } = await import('../registry/consent.js');
+    await ensureConsent(selected, deps.catalog, deps.io.canPrompt ? async (q) => (await import('../ui/prompts.js')).confirm(q) : undefined);
+  }
   const registry = await deps.presets();
 
   // Every value the selected connections need, in one bulk read through the credentials port; a

@@ -42,6 +42,8 @@ export interface RenderOptions {
    * only connections for all repos are written, and proxy entries carry their permission, not a repo.
    */
   userScope?: boolean;
+  /** Asks the user to approve a registry connection's first run (a terminal); absent = refuse. */
+  confirmRun?: (question: string) => Promise<boolean>;
 }
 
 /** The JSON shape of one agent's render in `conn render --json` (stable). */
@@ -91,6 +93,10 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: Rend
 
   const decisions = (opts.userScope ? userLevelDecisions(catalog, opts.agent) : resolveAccess(catalog, { root: opts.root, remote: opts.remote }, opts.agent)).filter((d) => d.rendered);
   const chosen = decisions.map((d) => ({ decision: d, conn: catalog.connections[d.connection]!, preset: presetFor(catalog.connections[d.connection]!, registry) }));
+  // SEP-1024: a registry connection is written into an agent's file only once its run is approved.
+  if (!opts.dryRun && chosen.some((c) => c.conn.registry)) {
+    await (await import('../registry/consent.js')).ensureConsent(chosen.map((c) => c.conn), deps.catalog, opts.confirmRun);
+  }
 
   // The leak guard's two git questions, started now so they run while the keychain is read.
   const guarded = opts.isGit && opts.secrets === 'inline' && !opts.allowTracked && !opts.dryRun;
