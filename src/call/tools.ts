@@ -49,6 +49,8 @@ export function readToolCache(home: string, name: string): McpTool[] | undefined
 export async function specFor(conn: Connection, deps: Deps, permission: Permission): Promise<{ spec: LaunchSpec; presetTable?: Record<string, ToolClass> }> {
   const [{ presetFor }, { launchSpec }] = await Promise.all([import('../presets/effective.js'), import('../launch/build.js')]);
   const preset = presetFor(conn, await deps.presets());
+  // SEP-1024: a registry connection runs only once the user has agreed to what it runs.
+  if (conn.registry) await (await import('../registry/consent.js')).ensureConsent([conn], deps.catalog, deps.io.canPrompt ? (q) => deps.prompter.confirm(q) : undefined);
   const credentials = await deps.credentials.resolve([conn], 'resolve');
   const spec = launchSpec(conn, preset, permission, credentials.values(conn.name));
   return { spec, presetTable: preset.tools };

@@ -69,7 +69,7 @@ export async function run(opts: TestOptions, deps: Deps): Promise<void> {
   // SEP-1024: a registry connection runs only once the user has seen what it runs and agreed.
   if (selected.some((c) => c.registry)) {
     const { ensureConsent } = await import('../registry/consent.js');
-    await ensureConsent(selected, deps.catalog, deps.io.canPrompt ? async (q) => (await import('../ui/prompts.js')).confirm(q) : undefined);
+    await ensureConsent(selected, deps.catalog, deps.io.canPrompt ? (q) => deps.prompter.confirm(q) : undefined);
   }
   const registry = await deps.presets();
 
