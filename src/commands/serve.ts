@@ -15,6 +15,19 @@ export interface ServeOptions {
   agent?: Agent;
   connectTimeoutMs: number;
   maxBodyBytes?: number;
+  /** --http: Streamable HTTP at /mcp instead of stdio. */
+  http?: HttpServeOptions;
+}
+
+export interface HttpServeOptions {
+  host: string;
+  port: number;
+  /** --token-stdin: the bearer token is read from stdin. */
+  tokenStdin: boolean;
+  /** --no-token: no token asked (loopback only). */
+  noToken: boolean;
+  /** --json: {url, token} on stdout. */
+  json: boolean;
 }
 
 interface ServeFlags {
@@ -23,11 +36,22 @@ interface ServeFlags {
   agent?: string;
   timeout?: string;
   maxBody?: string;
+  http?: boolean;
+  listen?: string;
+  tokenStdin?: boolean;
+  /** commander's --no-token: false when given. */
+  token?: boolean;
+  allowRemote?: boolean;
+  json?: boolean;
 }
 
 export function parseServe(name: string, flags: ServeFlags): ServeOptions {
   if ((flags.repo === undefined) !== (flags.agent === undefined)) {
     throw new UsageError('--repo and --agent go together', 'conn serve NAME --repo DIR --agent AGENT, or conn serve NAME --permission LEVEL');
+  }
+  if (!flags.http) {
+    const stray = HTTP_ONLY.find((k) => flags[k] !== undefined) ?? (flags.token === false ? 'token' : undefined);
+    if (stray) throw new UsageError(`--${stray === 'token' ? 'no-token' : stray.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} goes with --http`, `conn serve ${name} --http --permission read`);
   }
   if (flags.permission === undefined && flags.repo === undefined) {
     throw new UsageError('conn serve needs --permission, or --repo and --agent to look the permission up', `conn serve ${name} --repo . --agent claude-code`);
@@ -38,7 +62,37 @@ export function parseServe(name: string, flags: ServeFlags): ServeOptions {
     ...(flags.repo !== undefined ? { repo: flags.repo, agent: parseAgent(flags.agent!) } : {}),
     connectTimeoutMs: positive(flags.timeout ?? '30', '--timeout') * 1000,
     ...(flags.maxBody !== undefined ? { maxBodyBytes: positive(flags.maxBody, '--max-body') } : {}),
+    ...(flags.http ? { http: parseHttp(name, flags) } : {}),
   };
+}
+
+const HTTP_ONLY = ['listen', 'tokenStdin', 'allowRemote', 'json'] as const;
+
+function parseHttp(name: string, flags: ServeFlags): HttpServeOptions {
+  const { host, port } = parseListen(flags.listen ?? '127.0.0.1:0');
+  const noToken = flags.token === false;
+  if (noToken && flags.tokenStdin) throw new UsageError('--no-token and --token-stdin contradict each other');
+  if (!isLoopback(host)) {
+    if (!flags.allowRemote) {
+      throw new UsageError(`--listen ${host} is not a loopback address: other machines could reach it`, `conn serve ${name} --http --listen ${flags.listen} --allow-remote`);
+    }
+    if (noToken) throw new UsageError('--no-token is accepted only on a loopback address', `conn serve ${name} --http --listen 127.0.0.1:0 --no-token`);
+  }
+  return { host, port, tokenStdin: flags.tokenStdin === true, noToken, json: flags.json === true };
+}
+
+/** HOST:PORT, [V6]:PORT or PORT alone (on 127.0.0.1). */
+export function parseListen(value: string): { host: string; port: number } {
+  const m = /^(?:(\[[0-9a-fA-F:.]+\]|[^:[\]]+):)?(\d{1,5})$/.exec(value);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) throw new UsageError(`--listen takes HOST:PORT (e.g. 127.0.0.1:8808, or 127.0.0.1:0 for a free port), not ${value}`);
+  return { host: (m[1] ?? '127.0.0.1').replace(/^\[|\]$/g, ''), port };
+}
+
+/** The same test as the HTTP side's (serve/agent-http.ts), kept here so parsing loads nothing. */
+function isLoopback(host: string): boolean {
+  const h = host.toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
 }
 
 function positive(value: string, flag: string): number {
@@ -80,6 +134,7 @@ export async function run(opts: ServeOptions, deps: Deps): Promise<void> {
   const spec = await buildLaunchSpec(conn, preset, { permission, secrets: 'resolve', store, env: deps.env });
   // The real server starts now: its start-up overlaps the rest of ours.
   const launched = spec.kind === 'stdio' ? launchStdio(spec) : undefined;
+  const http = opts.http ? await httpSetup(opts.http, deps) : undefined;
 
   const { appendAudit } = await import('../audit/log.js');
   try {
@@ -90,6 +145,7 @@ export async function run(opts: ServeOptions, deps: Deps): Promise<void> {
       connection: conn.name,
       permission,
       secrets: 'proxy',
+      ...(opts.http ? { listen: `${opts.http.host}:${opts.http.port}` } : {}),
     });
   } catch (err) {
     deps.io.warn(`cannot write the audit log: ${(err as Error).message}`);
@@ -102,9 +158,37 @@ export async function run(opts: ServeOptions, deps: Deps): Promise<void> {
     connectTimeoutMs: opts.connectTimeoutMs,
     maxBodyBytes: opts.maxBodyBytes,
     launched,
+    ...(http
+      ? {
+          http: {
+            host: opts.http!.host,
+            port: opts.http!.port,
+            ...(http.token !== undefined ? { token: http.token } : {}),
+            onListening: (url: string) => {
+              deps.io.err(`conn serve ${conn.name}: url ${url}`);
+              if (http.shown) deps.io.err(`conn serve ${conn.name}: token ${http.token}`);
+              else if (http.token === undefined) deps.io.err(`conn serve ${conn.name}: warning: no token, any local process can use this server`);
+              if (opts.http!.json) deps.io.out(JSON.stringify({ url, token: http.shown ? http.token : null }));
+            },
+          },
+        }
+      : {}),
     // stdout is the MCP stream: every diagnostic goes to stderr.
     log: (line) => deps.io.err(`conn serve ${conn.name}: ${line}`),
   });
+}
+
+/** The bearer token: read from stdin, made here (and then shown), or none (--no-token). */
+async function httpSetup(http: HttpServeOptions, deps: Deps): Promise<{ token?: string; shown: boolean }> {
+  if (http.noToken) return { shown: false };
+  if (!http.tokenStdin) {
+    const { randomBytes } = await import('node:crypto');
+    return { token: randomBytes(32).toString('base64url'), shown: true };
+  }
+  const { readStdin } = await import('../ui/prompts.js');
+  const token = (await readStdin()).trim();
+  if (!/^[\x21-\x7e]{16,}$/.test(token)) throw new UsageError('--token-stdin: the token must be at least 16 printable characters without spaces');
+  return { token, shown: false };
 }
 
 export function register(program: Command, deps: DepsFactory): void {
@@ -116,6 +200,12 @@ export function register(program: Command, deps: DepsFactory): void {
     .option('--agent <agent>', 'claude-code, cursor, vscode, gemini, codex, opencode or kiro (with --repo)')
     .option('--timeout <seconds>', 'how long the real server gets to start and answer initialize', '30')
     .option('--max-body <bytes>', 'http-api: response bodies are cut after this many bytes (default 1048576)')
+    .option('--http', 'serve Streamable HTTP at /mcp instead of stdio (prints the url and a bearer token on stderr)')
+    .option('--listen <host:port>', 'with --http: where to listen (default 127.0.0.1:0, a free port)')
+    .option('--token-stdin', 'with --http: read the bearer token from stdin instead of making one')
+    .option('--no-token', 'with --http, loopback only: ask no token (test harnesses)')
+    .option('--allow-remote', 'with --http: allow a --listen address other machines can reach')
+    .option('--json', 'with --http: print {"url","token"} on stdout once listening')
     .addHelpText('after', `
 stdout carries MCP messages only; diagnostics go to stderr. The real server (its whole process tree)
 is stopped when the agent closes stdin. A removed, disabled or unassigned connection fails at start
@@ -124,6 +214,9 @@ is stopped when the agent closes stdin. A removed, disabled or unassigned connec
 Examples:
   $ conn serve notion --repo . --agent claude-code      # what conn render --secrets proxy writes
   $ conn serve billing-api --permission read            # http-api bridge: http_get only
-  $ npx @modelcontextprotocol/inspector node "$(command -v conn)" serve memory --permission read`)
+  $ npx @modelcontextprotocol/inspector node "$(command -v conn)" serve memory --permission read
+  $ conn serve memory --permission read --http --json   # {"url":"http://127.0.0.1:PORT/mcp","token":"…"}
+
+With --http, SIGTERM or SIGINT stops it; requests need "Authorization: Bearer TOKEN".`)
     .action(async (name: string, flags: ServeFlags) => run(parseServe(name, flags), await deps()));
 }

@@ -5,7 +5,7 @@
 // direct one. What the gate needs is still done here: tools/list is filtered, a call of a hidden
 // tool is refused, a changed tool list is fetched again before the next call is checked.
 import type { JSONRPCMessage, RequestId, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
-import type { AgentStdioTransport } from './agent-stdio.js';
+import type { AgentSide } from './agent-stdio.js';
 import { ServeError } from './errors.js';
 import type { ListedTool, ToolGate } from './gate.js';
 import { ErrorCode, errorOf, isObject, isRequestId, type Raw } from './jsonrpc.js';
@@ -33,7 +33,7 @@ interface Pending {
 
 export interface LaneOptions {
   link: UpstreamLink;
-  agent: AgentStdioTransport;
+  agent: AgentSide;
   /** The real server's capabilities. */
   caps: ServerCapabilities;
   gate: ToolGate;

@@ -3,13 +3,13 @@
 // What is left is answered here as the SDK's server would: initialize (with the real server's name,
 // version and capabilities), ping, and "Method not found" for the rest.
 import type { JSONRPCMessage, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
-import type { AgentStdioTransport } from './agent-stdio.js';
+import type { AgentSide } from './agent-stdio.js';
 import type { ToolGate } from './gate.js';
 import { ErrorCode, isObject, isRequestId, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS, type Raw } from './jsonrpc.js';
 import { Lane } from './lane.js';
 import type { Upstream } from './upstream.js';
 
-export function openProxy(upstream: Pick<Upstream, 'link' | 'server'>, agent: AgentStdioTransport, gate: ToolGate, log: (line: string) => void): void {
+export function openProxy(upstream: Pick<Upstream, 'link' | 'server'>, agent: AgentSide, gate: ToolGate, log: (line: string) => void): void {
   const { capabilities: caps, info, instructions } = upstream.server;
   const capabilities: ServerCapabilities = {
     // Always announced: the filtered list changes when the upstream's does.
