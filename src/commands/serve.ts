@@ -134,7 +134,7 @@ export async function run(opts: ServeOptions, deps: Deps): Promise<void> {
   const spec = await buildLaunchSpec(conn, preset, { permission, secrets: 'resolve', store, env: deps.env });
   // The real server starts now: its start-up overlaps the rest of ours.
   const launched = spec.kind === 'stdio' ? launchStdio(spec) : undefined;
-  const http = opts.http ? await httpSetup(opts.http, deps) : undefined;
+  const http = opts.http ? await httpSetup(opts.http) : undefined;
 
   const { appendAudit } = await import('../audit/log.js');
   try {
@@ -179,14 +179,16 @@ export async function run(opts: ServeOptions, deps: Deps): Promise<void> {
 }
 
 /** The bearer token: read from stdin, made here (and then shown), or none (--no-token). */
-async function httpSetup(http: HttpServeOptions, deps: Deps): Promise<{ token?: string; shown: boolean }> {
+async function httpSetup(http: HttpServeOptions): Promise<{ token?: string; shown: boolean }> {
   if (http.noToken) return { shown: false };
   if (!http.tokenStdin) {
     const { randomBytes } = await import('node:crypto');
     return { token: randomBytes(32).toString('base64url'), shown: true };
   }
-  const { readStdin } = await import('../ui/prompts.js');
-  const token = (await readStdin()).trim();
+  // Read here rather than with ui/prompts.js: that would pull the prompt library into dist/serve.cjs.
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const token = Buffer.concat(chunks).toString('utf8').trim();
   if (!/^[\x21-\x7e]{16,}$/.test(token)) throw new UsageError('--token-stdin: the token must be at least 16 printable characters without spaces');
   return { token, shown: false };
 }
