@@ -27,6 +27,8 @@ interface Pending {
   token?: RequestId;
   /** Answered, failed or cancelled: nothing more is sent for it, either way. */
   settled?: boolean;
+  /** A 2026-07-28 request to a 2025 server: its result gets the `resultType` that revision requires. */
+  bridged?: 'list' | true;
   /** Turns the server's result into the agent's (tools/list: filtered by the gate). */
   reshape?: (result: unknown) => unknown;
 }
@@ -38,6 +40,8 @@ export interface LaneOptions {
   caps: ServerCapabilities;
   gate: ToolGate;
   log: (line: string) => void;
+  /** The server's era: a 2025 server's results are completed for a 2026-07-28 agent. */
+  era?: '2025' | '2026';
 }
 
 const MAX_TOOL_PAGES = 100;
@@ -186,6 +190,7 @@ export class Lane {
         value.error = errorOf(err);
       }
     }
+    if (pending.bridged && isObject(value.result)) value.result = completed(value.result, pending.bridged === 'list');
     this.toAgent(value);
     return true;
   }
@@ -241,8 +246,12 @@ export class Lane {
   }
 
   private track(req: AgentRequest): Pending {
-    const token = isObject(req.params?._meta) ? req.params._meta.progressToken : undefined;
+    const meta = isObject(req.params?._meta) ? req.params._meta : undefined;
+    const token = meta?.progressToken;
     const pending: Pending = { agentId: req.id, ...(isRequestId(token) ? { token } : {}) };
+    if (meta && this.opts.era !== '2026' && typeof meta['io.modelcontextprotocol/protocolVersion'] === 'string') {
+      pending.bridged = req.method.endsWith('/list') ? 'list' : true;
+    }
     this.byAgent.set(req.id, pending);
     if (pending.token !== undefined) this.byToken.set(pending.token, pending);
     return pending;
@@ -264,8 +273,9 @@ export class Lane {
     if (pending.serverId !== undefined) this.byServer.delete(pending.serverId);
   }
 
-  private answer(pending: Pending, result: unknown): void {
+  private answer(pending: Pending, result: Raw): void {
     this.settle(pending);
+    if (pending.bridged) result = completed(result, pending.bridged === 'list');
     this.toAgent({ jsonrpc: '2.0', id: pending.agentId, result });
   }
 
@@ -289,4 +299,12 @@ function listedTools(result: unknown): ListedTool[] {
   const tools = isObject(result) && Array.isArray(result.tools) ? (result.tools as unknown[]) : undefined;
   if (!tools) throw new ServeError(ErrorCode.InternalError, 'the server sent a tools/list result without tools');
   return tools.filter((tool): tool is ListedTool => isObject(tool) && typeof tool.name === 'string');
+}
+
+/**
+ * A 2025 server's result as 2026-07-28 has it: `resultType` (always `complete`: a 2025 server asks
+ * for input with requests of its own), and on a list `ttlMs` 0 and `cacheScope` private (no caching).
+ */
+function completed(result: Raw, list: boolean): Raw {
+  return { resultType: 'complete', ...(list ? { ttlMs: 0, cacheScope: 'private' } : {}), ...result };
 }

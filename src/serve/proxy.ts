@@ -7,7 +7,7 @@ import type { AgentSide } from './agent-stdio.js';
 import type { ToolGate } from './gate.js';
 import { ErrorCode, isObject, isRequestId, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS, type Raw } from './jsonrpc.js';
 import { Lane } from './lane.js';
-import type { Upstream } from './upstream.js';
+import { MODERN_PROTOCOL_VERSION, type Upstream } from './upstream.js';
 
 export function openProxy(upstream: Pick<Upstream, 'link' | 'server'>, agent: AgentSide, gate: ToolGate, log: (line: string) => void): void {
   const { capabilities: caps, info, instructions } = upstream.server;
@@ -19,7 +19,7 @@ export function openProxy(upstream: Pick<Upstream, 'link' | 'server'>, agent: Ag
     ...(caps.completions ? { completions: {} } : {}),
     ...(caps.logging ? { logging: {} } : {}),
   };
-  const lane = new Lane({ link: upstream.link, agent, caps, gate, log });
+  const lane = new Lane({ link: upstream.link, agent, caps, gate, log, era: upstream.server.era });
 
   const reply = (id: unknown, body: { result: unknown } | { error: { code: number; message: string } }): void => {
     agent.send({ jsonrpc: '2.0', id, ...body } as JSONRPCMessage).catch((err: unknown) => log(`cannot answer the agent: ${String(err)}`));
@@ -50,6 +50,18 @@ export function openProxy(upstream: Pick<Upstream, 'link' | 'server'>, agent: Ag
       log(`protocol error: a request without a valid id: ${value.method}`);
     } else if (value.method === 'initialize') {
       reply(value.id, { result: initialize(isObject(value.params) ? value.params : undefined) });
+    } else if (value.method === 'server/discover') {
+      // A 2026-07-28 agent's opening, whatever the server's era: conn speaks that revision to it and
+      // passes its requests on (a 2025 server ignores the _meta envelope they carry).
+      reply(value.id, {
+        result: {
+          supportedVersions: [MODERN_PROTOCOL_VERSION],
+          capabilities,
+          ...(instructions ? { instructions } : {}),
+          resultType: 'complete',
+          _meta: { 'io.modelcontextprotocol/serverInfo': info },
+        },
+      });
     } else if (value.method === 'ping') {
       reply(value.id, { result: {} });
     } else {

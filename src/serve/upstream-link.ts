@@ -43,8 +43,18 @@ export class UpstreamLink implements Transport {
     return this.next++;
   }
 
+  /**
+   * A server of the 2026-07-28 era: the `_meta` every request must carry (protocol version, client
+   * capabilities and identity). The agent's own `_meta` keys win over ours. Unset for a 2025 server.
+   */
+  envelope?: Raw;
+
   /** Sends a message as it is: its request id, if any, comes from nextId(). */
   sendRaw(message: Raw): Promise<void> {
+    if (this.envelope && typeof message.method === 'string' && 'id' in message) {
+      const params = isObject(message.params) ? message.params : {};
+      message = { ...message, params: { ...params, _meta: { ...this.envelope, ...(isObject(params._meta) ? params._meta : {}) } } };
+    }
     return this.inner.send(message as unknown as JSONRPCMessage);
   }
 
@@ -91,7 +101,11 @@ export class UpstreamLink implements Transport {
     return this.inner.close();
   }
 
+  /** The version the SDK client negotiated (remote servers). */
+  protocolVersion: string | undefined;
+
   setProtocolVersion(version: string): void {
+    this.protocolVersion = version;
     this.inner.setProtocolVersion?.(version);
   }
 

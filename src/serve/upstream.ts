@@ -6,7 +6,7 @@ import type { Implementation, ServerCapabilities } from '@modelcontextprotocol/s
 import type { RemoteSpec, StdioSpec } from '../launch/types.js';
 import { OperationError } from '../errors.js';
 import { exitReason, type StdioProcessTransport } from '../probe/process.js';
-import { isObject, isRequestId, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS, ErrorCode, type Raw } from './jsonrpc.js';
+import { isObject, isRequestId, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS, ErrorCode, UNSUPPORTED_PROTOCOL_VERSION, type Raw } from './jsonrpc.js';
 import { launchStdio } from './launch.js';
 import { UpstreamLink } from './upstream-link.js';
 
@@ -16,6 +16,10 @@ const EXIT_WAIT_MS = 1000;
 
 /** What the server said about itself in the handshake. */
 export interface ServerSide {
+  /** `2025`: initialize was answered; `2026`: only the 2026-07-28 revision (server/discover). */
+  era: '2025' | '2026';
+  /** The revision spoken with it. */
+  protocolVersion: string;
   info: Implementation;
   capabilities: ServerCapabilities;
   instructions?: string;
@@ -87,9 +91,20 @@ async function connectStdio(spec: StdioSpec, opts: UpstreamOptions): Promise<Ups
   };
 }
 
-/** MCP's initialize and initialized, as the SDK's client does them (no roots, sampling or elicitation). */
+/**
+ * MCP's initialize and initialized, as the SDK's client does them (no roots, sampling or elicitation).
+ * A server of the 2026-07-28 era only answers initialize with -32022 (unsupported version): then
+ * server/discover, and every request from here on carries the revision's `_meta` envelope. Trying
+ * initialize first keeps the common case (a 2025 server) at one round trip.
+ */
 async function handshake(link: UpstreamLink, timeoutMs: number): Promise<ServerSide> {
-  const result = await link.request('initialize', { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: CLIENT_INFO }, timeoutMs);
+  let result: unknown;
+  try {
+    result = await link.request('initialize', { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: CLIENT_INFO }, timeoutMs);
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== UNSUPPORTED_PROTOCOL_VERSION) throw err;
+    return discover(link, timeoutMs);
+  }
   if (!isObject(result) || typeof result.protocolVersion !== 'string') {
     throw new Error(`Server sent invalid initialize result: ${JSON.stringify(result)?.slice(0, 200)}`);
   }
@@ -100,9 +115,37 @@ async function handshake(link: UpstreamLink, timeoutMs: number): Promise<ServerS
   await link.sendRaw({ jsonrpc: '2.0', method: 'notifications/initialized' });
   const info = isObject(result.serverInfo) && typeof result.serverInfo.name === 'string' ? (result.serverInfo as unknown as Implementation) : { name: 'conn-serve', version: '0.1.0' };
   return {
+    era: '2025',
+    protocolVersion: result.protocolVersion,
     info,
     capabilities: isObject(result.capabilities) ? (result.capabilities as ServerCapabilities) : {},
     ...(typeof result.instructions === 'string' ? { instructions: result.instructions } : {}),
+  };
+}
+
+export const MODERN_PROTOCOL_VERSION = '2026-07-28';
+
+/** The 2026-07-28 opening: server/discover, with the envelope every request of that revision carries. */
+async function discover(link: UpstreamLink, timeoutMs: number): Promise<ServerSide> {
+  link.envelope = {
+    'io.modelcontextprotocol/protocolVersion': MODERN_PROTOCOL_VERSION,
+    'io.modelcontextprotocol/clientCapabilities': {},
+    'io.modelcontextprotocol/clientInfo': CLIENT_INFO,
+  };
+  const result = await link.request('server/discover', {}, timeoutMs);
+  const versions = isObject(result) && Array.isArray(result.supportedVersions) ? result.supportedVersions : [];
+  if (!versions.includes(MODERN_PROTOCOL_VERSION)) {
+    throw new Error(`the server speaks neither 2025 MCP nor ${MODERN_PROTOCOL_VERSION} (it offers ${JSON.stringify(versions).slice(0, 100)})`);
+  }
+  const r = result as Raw;
+  const meta = isObject(r._meta) ? r._meta : {};
+  const serverInfo = meta['io.modelcontextprotocol/serverInfo'];
+  return {
+    era: '2026',
+    protocolVersion: MODERN_PROTOCOL_VERSION,
+    info: isObject(serverInfo) && typeof serverInfo.name === 'string' ? (serverInfo as unknown as Implementation) : { name: 'conn-serve', version: '0.1.0' },
+    capabilities: isObject(r.capabilities) ? (r.capabilities as ServerCapabilities) : {},
+    ...(typeof r.instructions === 'string' ? { instructions: r.instructions } : {}),
   };
 }
 
