@@ -21,6 +21,27 @@ export function openProxy(upstream: Pick<Upstream, 'link' | 'server'>, agent: Ag
   };
   const lane = new Lane({ link: upstream.link, agent, caps, gate, log, era: upstream.server.era });
 
+  /** The agent's capabilities, from its initialize. */
+  let agentCaps: Raw = {};
+  /** Requests of the server's sent on to the agent: our id → the server's. */
+  const fromServer = new Map<string, unknown>();
+  let nextAsk = 0;
+  /** Which capability of the agent's each forwarded server request needs. */
+  const ASKS: Record<string, string> = { 'elicitation/create': 'elicitation', 'sampling/createMessage': 'sampling', 'roots/list': 'roots' };
+  upstream.link.serverRequest = (message) => {
+    if (typeof message.method !== 'string' || !isRequestId(message.id) || !Object.hasOwn(ASKS, message.method)) return false;
+    if (agentCaps[ASKS[message.method]!] === undefined) {
+      if (message.method !== 'elicitation/create') return false;
+      // conn declared elicitation for an agent that did not: the user is not asked, so it is declined.
+      upstream.link.sendRaw({ jsonrpc: '2.0', id: message.id, result: { action: 'decline' } }).catch(() => undefined);
+      return true;
+    }
+    const id = `conn-${nextAsk++}`;
+    fromServer.set(id, message.id);
+    agent.send({ ...message, id } as unknown as JSONRPCMessage).catch((err: unknown) => log(`cannot ask the agent: ${String(err)}`));
+    return true;
+  };
+
   const reply = (id: unknown, body: { result: unknown } | { error: { code: number; message: string } }): void => {
     agent.send({ jsonrpc: '2.0', id, ...body } as JSONRPCMessage).catch((err: unknown) => log(`cannot answer the agent: ${String(err)}`));
   };
@@ -42,13 +63,21 @@ export function openProxy(upstream: Pick<Upstream, 'link' | 'server'>, agent: Ag
     if (!isObject(value) || value.jsonrpc !== '2.0') {
       log(`protocol error: not a JSON-RPC 2.0 message: ${JSON.stringify(value).slice(0, 80)}`);
     } else if (typeof value.method !== 'string') {
-      // We send the agent no requests, so there is nothing for an answer to answer.
-      log(`protocol error: an answer to no request (id ${JSON.stringify(value.id)})`);
+      // The agent's answer to a request of the server's: back to the server, under its own id.
+      const serverId = typeof value.id === 'string' ? fromServer.get(value.id) : undefined;
+      if (serverId === undefined) {
+        log(`protocol error: an answer to no request (id ${JSON.stringify(value.id)})`);
+      } else {
+        fromServer.delete(value.id as string);
+        upstream.link.sendRaw({ ...value, id: serverId }).catch((err: unknown) => log(`cannot answer the server: ${String(err)}`));
+      }
     } else if (!('id' in value)) {
       // notifications/initialized, cancellations of what is already answered, roots changes: nothing to do.
     } else if (!isRequestId(value.id)) {
       log(`protocol error: a request without a valid id: ${value.method}`);
     } else if (value.method === 'initialize') {
+      const params = isObject(value.params) ? value.params : undefined;
+      agentCaps = isObject(params?.capabilities) ? params.capabilities : {};
       reply(value.id, { result: initialize(isObject(value.params) ? value.params : undefined) });
     } else if (value.method === 'server/discover') {
       // A 2026-07-28 agent's opening, whatever the server's era: conn speaks that revision to it and

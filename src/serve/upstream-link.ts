@@ -15,6 +15,8 @@ export class UpstreamLink implements Transport {
   onmessage?: <T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void;
   /** The lane: sees each message from the server before onmessage does; true when it took it. */
   tap?: (value: Raw) => boolean;
+  /** The proxy: a request from the server (elicitation, sampling, roots) for the agent; true when taken. */
+  serverRequest?: (message: Raw) => boolean;
   /** Told when the connection ends, before onclose. */
   onend?: () => void;
 

@@ -61,7 +61,9 @@ async function connectStdio(spec: StdioSpec, opts: UpstreamOptions): Promise<Ups
   });
   // What the lane does not take: the server's own requests (we answer as a client with no
   // capabilities would) and notifications nobody forwards.
-  link.onmessage = (message) => answerServerRequest(link, message as unknown as Raw);
+  link.onmessage = (message) => {
+    if (!link.serverRequest?.(message as unknown as Raw)) answerServerRequest(link, message as unknown as Raw);
+  };
   let server: ServerSide;
   try {
     await link.start();
@@ -100,7 +102,10 @@ async function connectStdio(spec: StdioSpec, opts: UpstreamOptions): Promise<Ups
 async function handshake(link: UpstreamLink, timeoutMs: number): Promise<ServerSide> {
   let result: unknown;
   try {
-    result = await link.request('initialize', { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: CLIENT_INFO }, timeoutMs);
+    // Elicitation is declared (the agent's answer is forwarded, or a decline when it has none), so
+    // that servers offer the tools that ask their user something. Not roots or sampling: a server
+    // that gets roots may narrow what it serves to them before any agent has said anything.
+    result = await link.request('initialize', { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: { elicitation: {} }, clientInfo: CLIENT_INFO }, timeoutMs);
   } catch (err) {
     if ((err as { code?: unknown }).code !== UNSUPPORTED_PROTOCOL_VERSION) throw err;
     return discover(link, timeoutMs);
