@@ -143,13 +143,24 @@ async function discover(link: UpstreamLink, timeoutMs: number): Promise<ServerSi
     throw new Error(`the server speaks neither 2025 MCP nor ${MODERN_PROTOCOL_VERSION} (it offers ${JSON.stringify(versions).slice(0, 100)})`);
   }
   const r = result as Raw;
+  const caps = isObject(r.capabilities) ? (r.capabilities as ServerCapabilities) : {};
+  // 2026-07-28 sends list changes only on a subscriptions/listen stream: opened now, for as long as
+  // we are connected; its notifications reach the lane as a 2025 server's would (the ack does not).
+  const notifications = {
+    ...(caps.tools?.listChanged ? { toolsListChanged: true } : {}),
+    ...(caps.prompts?.listChanged ? { promptsListChanged: true } : {}),
+    ...(caps.resources?.listChanged ? { resourcesListChanged: true } : {}),
+  };
+  if (Object.keys(notifications).length) {
+    await link.sendRaw({ jsonrpc: '2.0', id: link.nextId(), method: 'subscriptions/listen', params: { notifications } });
+  }
   const meta = isObject(r._meta) ? r._meta : {};
   const serverInfo = meta['io.modelcontextprotocol/serverInfo'];
   return {
     era: '2026',
     protocolVersion: MODERN_PROTOCOL_VERSION,
     info: isObject(serverInfo) && typeof serverInfo.name === 'string' ? (serverInfo as unknown as Implementation) : { name: 'conn-serve', version: '0.1.0' },
-    capabilities: isObject(r.capabilities) ? (r.capabilities as ServerCapabilities) : {},
+    capabilities: caps,
     ...(typeof r.instructions === 'string' ? { instructions: r.instructions } : {}),
   };
 }
