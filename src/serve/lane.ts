@@ -29,6 +29,9 @@ interface Pending {
   settled?: boolean;
   /** A 2026-07-28 request to a 2025 server: its result gets the `resultType` that revision requires. */
   bridged?: 'list' | true;
+  /** A 2025 agent's request to a 2026 server: kept, to retry it with the agent's input. */
+  retry?: AgentRequest;
+  rounds?: number;
   /** Turns the server's result into the agent's (tools/list: filtered by the gate). */
   reshape?: (result: unknown) => unknown;
 }
@@ -42,7 +45,12 @@ export interface LaneOptions {
   log: (line: string) => void;
   /** The server's era: a 2025 server's results are completed for a 2026-07-28 agent. */
   era?: '2025' | '2026';
+  /** Asks the agent (a 2026 server's input_required, for a 2025 agent): resolves with its answer. */
+  ask?: (method: string, params: unknown) => Promise<unknown>;
 }
+
+/** input_required rounds one request may take before conn gives up on it. */
+const MAX_INPUT_ROUNDS = 8;
 
 const MAX_TOOL_PAGES = 100;
 
@@ -180,6 +188,11 @@ export class Lane {
     if (typeof value.id !== 'number' || !('result' in value || 'error' in value)) return false;
     const pending = this.byServer.get(value.id);
     if (!pending) return false;
+    if (pending.retry && isObject(value.result) && value.result.resultType === 'input_required') {
+      this.byServer.delete(value.id);
+      this.inputRound(pending, value.result);
+      return true;
+    }
     this.settle(pending);
     value.id = pending.agentId;
     if (pending.reshape && 'result' in value) {
@@ -249,12 +262,42 @@ export class Lane {
     const meta = isObject(req.params?._meta) ? req.params._meta : undefined;
     const token = meta?.progressToken;
     const pending: Pending = { agentId: req.id, ...(isRequestId(token) ? { token } : {}) };
+    if (this.opts.era === '2026' && !(meta && typeof meta['io.modelcontextprotocol/protocolVersion'] === 'string')) pending.retry = req;
     if (meta && this.opts.era !== '2026' && typeof meta['io.modelcontextprotocol/protocolVersion'] === 'string') {
       pending.bridged = req.method.endsWith('/list') ? 'list' : true;
     }
     this.byAgent.set(req.id, pending);
     if (pending.token !== undefined) this.byToken.set(pending.token, pending);
     return pending;
+  }
+
+  /**
+   * A 2026 server wants input for a 2025 agent's request: each of its inputRequests goes to the agent
+   * as the request a 2025 server would have sent, and the request is sent again with the answers.
+   */
+  private inputRound(pending: Pending, result: Raw): void {
+    const req = pending.retry!;
+    const ask = this.opts.ask;
+    const requests = isObject(result.inputRequests) ? result.inputRequests : {};
+    if (!ask || (pending.rounds = (pending.rounds ?? 0) + 1) > MAX_INPUT_ROUNDS) {
+      this.fail(pending, new ServeError(ErrorCode.InternalError, 'the server kept asking for input'));
+      return;
+    }
+    const keys = Object.keys(requests);
+    Promise.all(keys.map((key) => {
+      const r = requests[key];
+      if (!isObject(r) || typeof r.method !== 'string') return Promise.reject(new ServeError(ErrorCode.InternalError, `the server sent an invalid input request ${key}`));
+      return ask(r.method, r.params);
+    })).then(
+      (answers) => {
+        const inputResponses = Object.fromEntries(keys.map((key, i) => [key, answers[i]]));
+        const params: Raw = { ...req.params, inputResponses };
+        if (typeof result.requestState === 'string') params.requestState = result.requestState;
+        else delete params.requestState;
+        this.forward(pending, { ...req, params });
+      },
+      (err: unknown) => this.fail(pending, err),
+    );
   }
 
   /** Sends the agent's request on with the server's id in place of the agent's. */

@@ -5,7 +5,7 @@
 import type { JSONRPCMessage, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import type { AgentSide } from './agent-stdio.js';
 import type { ToolGate } from './gate.js';
-import { ErrorCode, isObject, isRequestId, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS, type Raw } from './jsonrpc.js';
+import { answerError, ErrorCode, isObject, isRequestId, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS, type Raw } from './jsonrpc.js';
 import { Lane } from './lane.js';
 import { MODERN_PROTOCOL_VERSION, type Upstream } from './upstream.js';
 
@@ -19,28 +19,38 @@ export function openProxy(upstream: Pick<Upstream, 'link' | 'server'>, agent: Ag
     ...(caps.completions ? { completions: {} } : {}),
     ...(caps.logging ? { logging: {} } : {}),
   };
-  const lane = new Lane({ link: upstream.link, agent, caps, gate, log, era: upstream.server.era });
 
   /** The agent's capabilities, from its initialize. */
   let agentCaps: Raw = {};
-  /** Requests of the server's sent on to the agent: our id → the server's. */
-  const fromServer = new Map<string, unknown>();
+  /** Requests sent to the agent for the server, by our id: what to do with the agent's answer. */
+  const asked = new Map<string, (answer: Raw) => void>();
   let nextAsk = 0;
-  /** Which capability of the agent's each forwarded server request needs. */
+  /** Which capability of the agent's each request for the server needs. */
   const ASKS: Record<string, string> = { 'elicitation/create': 'elicitation', 'sampling/createMessage': 'sampling', 'roots/list': 'roots' };
-  upstream.link.serverRequest = (message) => {
-    if (typeof message.method !== 'string' || !isRequestId(message.id) || !Object.hasOwn(ASKS, message.method)) return false;
-    if (agentCaps[ASKS[message.method]!] === undefined) {
-      if (message.method !== 'elicitation/create') return false;
+  /** The agent's answer (result or error member) to `method`; an elicitation it cannot take is declined. */
+  const askAgent = (method: string, params: unknown, settle: (answer: Raw) => void): void => {
+    if (!Object.hasOwn(ASKS, method) || agentCaps[ASKS[method]!] === undefined) {
       // conn declared elicitation for an agent that did not: the user is not asked, so it is declined.
-      upstream.link.sendRaw({ jsonrpc: '2.0', id: message.id, result: { action: 'decline' } }).catch(() => undefined);
-      return true;
+      settle(method === 'elicitation/create' ? { result: { action: 'decline' } } : { error: { code: ErrorCode.MethodNotFound, message: `the agent does not take ${method}` } });
+      return;
     }
     const id = `conn-${nextAsk++}`;
-    fromServer.set(id, message.id);
-    agent.send({ ...message, id } as unknown as JSONRPCMessage).catch((err: unknown) => log(`cannot ask the agent: ${String(err)}`));
+    asked.set(id, settle);
+    agent.send({ jsonrpc: '2.0', id, method, ...(params !== undefined ? { params } : {}) } as unknown as JSONRPCMessage).catch((err: unknown) => log(`cannot ask the agent: ${String(err)}`));
+  };
+  upstream.link.serverRequest = (message) => {
+    if (typeof message.method !== 'string' || !isRequestId(message.id) || !Object.hasOwn(ASKS, message.method)) return false;
+    const serverId = message.id;
+    askAgent(message.method, message.params, (answer) => {
+      const body = isObject(answer.error) ? { error: answer.error } : { result: answer.result };
+      upstream.link.sendRaw({ jsonrpc: '2.0', id: serverId, ...body }).catch((err: unknown) => log(`cannot answer the server: ${String(err)}`));
+    });
     return true;
   };
+  const ask = (method: string, params: unknown): Promise<unknown> =>
+    new Promise((resolve, reject) => askAgent(method, params, (answer) => (isObject(answer.error) ? reject(answerError(answer.error)) : resolve(answer.result))));
+
+  const lane = new Lane({ link: upstream.link, agent, caps, gate, log, era: upstream.server.era, ask });
 
   const reply = (id: unknown, body: { result: unknown } | { error: { code: number; message: string } }): void => {
     agent.send({ jsonrpc: '2.0', id, ...body } as JSONRPCMessage).catch((err: unknown) => log(`cannot answer the agent: ${String(err)}`));
@@ -64,12 +74,12 @@ export function openProxy(upstream: Pick<Upstream, 'link' | 'server'>, agent: Ag
       log(`protocol error: not a JSON-RPC 2.0 message: ${JSON.stringify(value).slice(0, 80)}`);
     } else if (typeof value.method !== 'string') {
       // The agent's answer to a request of the server's: back to the server, under its own id.
-      const serverId = typeof value.id === 'string' ? fromServer.get(value.id) : undefined;
-      if (serverId === undefined) {
+      const settle = typeof value.id === 'string' ? asked.get(value.id) : undefined;
+      if (!settle) {
         log(`protocol error: an answer to no request (id ${JSON.stringify(value.id)})`);
       } else {
-        fromServer.delete(value.id as string);
-        upstream.link.sendRaw({ ...value, id: serverId }).catch((err: unknown) => log(`cannot answer the server: ${String(err)}`));
+        asked.delete(value.id as string);
+        settle(value);
       }
     } else if (!('id' in value)) {
       // notifications/initialized, cancellations of what is already answered, roots changes: nothing to do.

@@ -134,7 +134,7 @@ export const MODERN_PROTOCOL_VERSION = '2026-07-28';
 async function discover(link: UpstreamLink, timeoutMs: number): Promise<ServerSide> {
   link.envelope = {
     'io.modelcontextprotocol/protocolVersion': MODERN_PROTOCOL_VERSION,
-    'io.modelcontextprotocol/clientCapabilities': {},
+    'io.modelcontextprotocol/clientCapabilities': { elicitation: {} },
     'io.modelcontextprotocol/clientInfo': CLIENT_INFO,
   };
   const result = await link.request('server/discover', {}, timeoutMs);

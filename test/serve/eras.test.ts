@@ -7,7 +7,8 @@ import { Client as ModernClient } from '@modelcontextprotocol/client';
 import { StdioClientTransport as ModernStdio } from '@modelcontextprotocol/client/stdio';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { ElicitRequestSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CONN_BIN, makeWorld, type World } from '../helpers/world.js';
 import { MEMORY, NODE, SERVER_FIXTURES, pollUntil, serve, text, type Session } from './helpers.js';
@@ -60,7 +61,7 @@ describe('a 2025 agent in front of a server of 2026-07-28 only', () => {
     await add('modern', MODERN);
     const s = await agent2025(['modern', '--permission', 'read']);
     expect(s.client.getServerVersion()?.name).toBe('modern-fixture');
-    expect(names((await s.client.listTools()).tools)).toEqual(['grow', 'look']);
+    expect(names((await s.client.listTools()).tools)).toEqual(['ask', 'grow', 'look']);
     expect(text(await s.client.callTool({ name: 'look', arguments: {} }))).toBe('looked');
     await expect(s.client.callTool({ name: 'wipe', arguments: {} })).rejects.toThrow('tool wipe is not allowed at permission read');
     expect((await s.client.readResource({ uri: 'note://one' })).contents[0]).toMatchObject({ text: 'hello from a modern resource' });
@@ -72,12 +73,31 @@ describe('a 2025 agent in front of a server of 2026-07-28 only', () => {
     const s = await agent2025(['modern', '--permission', 'read']);
     let changed = 0;
     s.client.setNotificationHandler(ToolListChangedNotificationSchema, () => void changed++);
-    expect(names((await s.client.listTools()).tools)).toEqual(['grow', 'look']);
+    expect(names((await s.client.listTools()).tools)).toEqual(['ask', 'grow', 'look']);
     expect(text(await s.client.callTool({ name: 'grow', arguments: {} }))).toBe('grown');
     expect(await pollUntil(() => changed > 0, 10_000)).toBe(true);
-    expect(names((await s.client.listTools()).tools)).toEqual(['grow', 'late_read', 'look']);
+    expect(names((await s.client.listTools()).tools)).toEqual(['ask', 'grow', 'late_read', 'look']);
     expect(text(await s.client.callTool({ name: 'late_read', arguments: {} }))).toBe('late read');
     await expect(s.client.callTool({ name: 'late_wipe', arguments: {} })).rejects.toThrow('tool late_wipe is not allowed at permission read');
+  });
+
+  it('turns the server’s input_required into an elicitation request to the agent, and retries with its answer', async () => {
+    await add('modern', MODERN);
+    const transport = new StdioClientTransport({ command: NODE, args: [CONN_BIN, 'serve', 'modern', '--permission', 'read'], env: w.env, cwd: w.tmp, stderr: 'pipe' });
+    transport.stderr?.on('data', () => undefined);
+    const client = new Client({ name: 'eliciting-agent', version: '1' }, { capabilities: { elicitation: {} } });
+    const asked: string[] = [];
+    client.setRequestHandler(ElicitRequestSchema, (req) => {
+      asked.push(req.params.message);
+      return { action: 'accept', content: { name: 'Ada' } };
+    });
+    await client.connect(transport);
+    closers.push(() => client.close());
+    expect(text(await client.callTool({ name: 'ask', arguments: {} }))).toBe('hello Ada');
+    expect(asked).toEqual(['Who are you?']);
+    // An agent without elicitation: declined on its behalf, and the server carries on.
+    const plain = await agent2025(['modern', '--permission', 'read']);
+    expect(text(await plain.client.callTool({ name: 'ask', arguments: {} }))).toBe('no answer (decline)');
   });
 
   it('over conn serve --http', async () => {
@@ -96,7 +116,7 @@ describe('a 2025 agent in front of a server of 2026-07-28 only', () => {
     const client = new Client({ name: 'agent', version: '1' }, { capabilities: {} });
     await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
     closers.push(() => client.close());
-    expect(names((await client.listTools()).tools)).toEqual(['grow', 'look', 'wipe']);
+    expect(names((await client.listTools()).tools)).toEqual(['ask', 'grow', 'look', 'wipe']);
     expect(text(await client.callTool({ name: 'wipe', arguments: {} }))).toBe('wiped');
   });
 });
@@ -115,7 +135,7 @@ describe('a 2026-07-28 agent (SDK v2) through conn serve', () => {
     await add('modern', MODERN);
     const client = await agent2026(['modern', '--permission', 'read']);
     expect(client.getServerVersion()?.name).toBe('modern-fixture');
-    expect(names((await client.listTools()).tools)).toEqual(['grow', 'look']);
+    expect(names((await client.listTools()).tools)).toEqual(['ask', 'grow', 'look']);
     expect(text(await client.callTool({ name: 'look', arguments: {} }))).toBe('looked');
     await expect(client.callTool({ name: 'wipe', arguments: {} })).rejects.toThrow('tool wipe is not allowed at permission read');
     expect((await client.readResource({ uri: 'note://one' })).contents[0]).toMatchObject({ text: 'hello from a modern resource' });
