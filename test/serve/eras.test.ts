@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { Client as ModernClient } from '@modelcontextprotocol/client';
+import { StreamableHTTPClientTransport as ModernHttp } from '@modelcontextprotocol/client';
 import { StdioClientTransport as ModernStdio } from '@modelcontextprotocol/client/stdio';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -139,5 +140,25 @@ describe('a 2026-07-28 agent (SDK v2) through conn serve', () => {
     expect(text(await client.callTool({ name: 'look', arguments: {} }))).toBe('looked');
     await expect(client.callTool({ name: 'wipe', arguments: {} })).rejects.toThrow('tool wipe is not allowed at permission read');
     expect((await client.readResource({ uri: 'note://one' })).contents[0]).toMatchObject({ text: 'hello from a modern resource' });
+  });
+
+  it('over conn serve --http, in front of a 2025 server', async () => {
+    await add('mem', MEMORY);
+    const proc = spawn(NODE, [CONN_BIN, 'serve', 'mem', '--permission', 'read', '--http', '--json'], { env: w.env, cwd: w.tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+    procs.push(proc);
+    const line = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      proc.stdout!.on('data', (d: Buffer) => {
+        out += d.toString('utf8');
+        if (out.includes('\n')) resolve(out.split('\n')[0]!);
+      });
+      proc.once('exit', (code) => reject(new Error(`conn serve exited ${code}`)));
+    });
+    const { url, token } = JSON.parse(line) as { url: string; token: string };
+    const client = new ModernClient({ name: 'modern-agent', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } } as never);
+    await client.connect(new ModernHttp(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+    closers.push(() => client.close());
+    expect(names((await client.listTools()).tools)).toEqual(['open_nodes', 'read_graph', 'search_nodes']);
+    await expect(client.callTool({ name: 'create_entities', arguments: { entities: [] } })).rejects.toThrow('not allowed at permission read');
   });
 });
