@@ -26,6 +26,8 @@ const SDK_PROBE = join(ROOT, 'bench/baselines/sdk-probe.mjs');
 const TOOL_CALLS = join(ROOT, 'bench/baselines/tool-calls.mjs');
 const SDK2_PROBE = join(ROOT, 'bench/baselines/sdk2-probe.mjs');
 const SDK2_CALL = join(ROOT, 'bench/baselines/sdk2-call.mjs');
+const TOOL_CALLS_MODERN = join(ROOT, 'bench/baselines/tool-calls-modern.mjs');
+const MODERN_BRIDGE = join(ROOT, 'test/fixtures/servers/modern-bridge.mjs');
 const MODERN_SERVER = join(ROOT, 'test/fixtures/servers/modern-stdio.mjs');
 const KEYCHAIN_FLOOR = join(ROOT, 'bench/baselines/keychain-floor.cjs');
 const AGENT_START = join(ROOT, 'bench/baselines/agent-start.mjs');
@@ -388,6 +390,19 @@ async function cases() {
   } else {
     add({ case: 'conn serve, 200 tool calls', baseline: serveLabel, status: 'n/a', goal: 1.3, note: 'not available (`conn serve --help` shows no serve command)' });
   }
+
+  // The era bridge: a 2025 agent (SDK v1, initialize) through conn serve in front of a server that
+  // speaks only 2026-07-28, against an SDK v2 client making the same calls to that server directly.
+  const bridgedLabel = 'the same 200 calls direct (SDK v2, 2026-07-28)';
+  if (await serveAvailable()) {
+    const modern = [NODE, MODERN_BRIDGE];
+    await mustConn(['add', 'custom', '--name', 'modern', '--', ...modern]);
+    const calls = ['200', 'look', '{}', '--'];
+    await measured('conn serve, 200 tool calls, bridged 2025 agent → 2026 server', bridgedLabel, 1.5,
+      () => run(NODE, [TOOL_CALLS, ...calls, NODE, CONN, 'serve', 'modern', '--permission', 'read'], { env: world.env, cwd: world.repo }).then(ok()),
+      () => run(NODE, [TOOL_CALLS_MODERN, ...calls, ...modern], { env: world.env }).then(ok()));
+  }
+
   await agentStart(measured);
   return rows;
 }

@@ -15,6 +15,8 @@ export interface AuditEntry {
   permission?: string;
   /** The secrets mode: `inline`, `env`, `proxy` (never a secret value). */
   secrets?: string;
+  /** `conn serve --http`: the URL it listens at (never the token). */
+  listen?: string;
 }
 
 export interface AuditOptions {
@@ -49,6 +51,7 @@ export function appendAudit(home: string, entries: AuditEntry | AuditEntry[], op
       connection: entry.connection,
       permission: entry.permission,
       secrets: entry.secrets,
+      listen: entry.listen,
     })}\n`,
   );
   if (lines.length === 0) return;

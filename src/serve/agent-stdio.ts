@@ -9,7 +9,14 @@ import { isRequestId } from './jsonrpc.js';
 /** The SDK's limit for a line not yet ended. */
 const MAX_BUFFER_BYTES = 10 * 1024 * 1024;
 
-export class AgentStdioTransport implements Transport {
+/** What the proxy and the lane need of the agent's side: stdio here, HTTP in agent-http.ts. */
+export interface AgentSide {
+  send(message: JSONRPCMessage): Promise<void>;
+  /** Sees every message from the agent as parsed JSON first; true when it took it. */
+  intercept?: (value: unknown) => boolean;
+}
+
+export class AgentStdioTransport implements Transport, AgentSide {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage) => void;

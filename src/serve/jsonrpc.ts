@@ -19,6 +19,9 @@ export const ErrorCode = {
   InternalError: -32603,
 } as const;
 
+/** 2026-07-28: the request's protocol version is not one the receiver speaks (not in the v1 SDK). */
+export const UNSUPPORTED_PROTOCOL_VERSION = -32022;
+
 export function isObject(value: unknown): value is Raw {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -5,7 +5,7 @@
 // direct one. What the gate needs is still done here: tools/list is filtered, a call of a hidden
 // tool is refused, a changed tool list is fetched again before the next call is checked.
 import type { JSONRPCMessage, RequestId, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
-import type { AgentStdioTransport } from './agent-stdio.js';
+import type { AgentSide } from './agent-stdio.js';
 import { ServeError } from './errors.js';
 import type { ListedTool, ToolGate } from './gate.js';
 import { ErrorCode, errorOf, isObject, isRequestId, type Raw } from './jsonrpc.js';
@@ -27,18 +27,30 @@ interface Pending {
   token?: RequestId;
   /** Answered, failed or cancelled: nothing more is sent for it, either way. */
   settled?: boolean;
+  /** A 2026-07-28 request to a 2025 server: its result gets the `resultType` that revision requires. */
+  bridged?: 'list' | true;
+  /** A 2025 agent's request to a 2026 server: kept, to retry it with the agent's input. */
+  retry?: AgentRequest;
+  rounds?: number;
   /** Turns the server's result into the agent's (tools/list: filtered by the gate). */
   reshape?: (result: unknown) => unknown;
 }
 
 export interface LaneOptions {
   link: UpstreamLink;
-  agent: AgentStdioTransport;
+  agent: AgentSide;
   /** The real server's capabilities. */
   caps: ServerCapabilities;
   gate: ToolGate;
   log: (line: string) => void;
+  /** The server's era: a 2025 server's results are completed for a 2026-07-28 agent. */
+  era?: '2025' | '2026';
+  /** Asks the agent (a 2026 server's input_required, for a 2025 agent): resolves with its answer. */
+  ask?: (method: string, params: unknown) => Promise<unknown>;
 }
+
+/** input_required rounds one request may take before conn gives up on it. */
+const MAX_INPUT_ROUNDS = 8;
 
 const MAX_TOOL_PAGES = 100;
 
@@ -178,6 +190,11 @@ export class Lane {
     if (typeof value.id !== 'number' || !('result' in value || 'error' in value)) return false;
     const pending = this.byServer.get(value.id);
     if (!pending) return false;
+    if (pending.retry && isObject(value.result) && value.result.resultType === 'input_required') {
+      this.byServer.delete(value.id);
+      this.inputRound(pending, value.result);
+      return true;
+    }
     this.settle(pending);
     value.id = pending.agentId;
     if (pending.reshape && 'result' in value) {
@@ -188,6 +205,7 @@ export class Lane {
         value.error = errorOf(err);
       }
     }
+    if (pending.bridged && isObject(value.result)) value.result = completed(value.result, pending.bridged === 'list');
     this.toAgent(value);
     return true;
   }
@@ -243,11 +261,45 @@ export class Lane {
   }
 
   private track(req: AgentRequest): Pending {
-    const token = isObject(req.params?._meta) ? req.params._meta.progressToken : undefined;
+    const meta = isObject(req.params?._meta) ? req.params._meta : undefined;
+    const token = meta?.progressToken;
     const pending: Pending = { agentId: req.id, ...(isRequestId(token) ? { token } : {}) };
+    if (this.opts.era === '2026' && !(meta && typeof meta['io.modelcontextprotocol/protocolVersion'] === 'string')) pending.retry = req;
+    if (meta && this.opts.era !== '2026' && typeof meta['io.modelcontextprotocol/protocolVersion'] === 'string') {
+      pending.bridged = req.method.endsWith('/list') ? 'list' : true;
+    }
     this.byAgent.set(req.id, pending);
     if (pending.token !== undefined) this.byToken.set(pending.token, pending);
     return pending;
+  }
+
+  /**
+   * A 2026 server wants input for a 2025 agent's request: each of its inputRequests goes to the agent
+   * as the request a 2025 server would have sent, and the request is sent again with the answers.
+   */
+  private inputRound(pending: Pending, result: Raw): void {
+    const req = pending.retry!;
+    const ask = this.opts.ask;
+    const requests = isObject(result.inputRequests) ? result.inputRequests : {};
+    if (!ask || (pending.rounds = (pending.rounds ?? 0) + 1) > MAX_INPUT_ROUNDS) {
+      this.fail(pending, new ServeError(ErrorCode.InternalError, 'the server kept asking for input'));
+      return;
+    }
+    const keys = Object.keys(requests);
+    Promise.all(keys.map((key) => {
+      const r = requests[key];
+      if (!isObject(r) || typeof r.method !== 'string') return Promise.reject(new ServeError(ErrorCode.InternalError, `the server sent an invalid input request ${key}`));
+      return ask(r.method, r.params);
+    })).then(
+      (answers) => {
+        const inputResponses = Object.fromEntries(keys.map((key, i) => [key, answers[i]]));
+        const params: Raw = { ...req.params, inputResponses };
+        if (typeof result.requestState === 'string') params.requestState = result.requestState;
+        else delete params.requestState;
+        this.forward(pending, { ...req, params });
+      },
+      (err: unknown) => this.fail(pending, err),
+    );
   }
 
   /** Sends the agent's request on with the server's id in place of the agent's. */
@@ -266,8 +318,9 @@ export class Lane {
     if (pending.serverId !== undefined) this.byServer.delete(pending.serverId);
   }
 
-  private answer(pending: Pending, result: unknown): void {
+  private answer(pending: Pending, result: Raw): void {
     this.settle(pending);
+    if (pending.bridged) result = completed(result, pending.bridged === 'list');
     this.toAgent({ jsonrpc: '2.0', id: pending.agentId, result });
   }
 
@@ -291,4 +344,12 @@ function listedTools(result: unknown): ListedTool[] {
   const tools = isObject(result) && Array.isArray(result.tools) ? (result.tools as unknown[]) : undefined;
   if (!tools) throw new ServeError(ErrorCode.InternalError, 'the server sent a tools/list result without tools');
   return tools.filter((tool): tool is ListedTool => isObject(tool) && typeof tool.name === 'string');
+}
+
+/**
+ * A 2025 server's result as 2026-07-28 has it: `resultType` (always `complete`: a 2025 server asks
+ * for input with requests of its own), and on a list `ttlMs` 0 and `cacheScope` private (no caching).
+ */
+function completed(result: Raw, list: boolean): Raw {
+  return { resultType: 'complete', ...(list ? { ttlMs: 0, cacheScope: 'private' } : {}), ...result };
 }

@@ -3,13 +3,13 @@
 // What is left is answered here as the SDK's server would: initialize (with the real server's name,
 // version and capabilities), ping, and "Method not found" for the rest.
 import type { JSONRPCMessage, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
-import type { AgentStdioTransport } from './agent-stdio.js';
+import type { AgentSide } from './agent-stdio.js';
 import type { ToolGate } from './gate.js';
-import { ErrorCode, isObject, isRequestId, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS, type Raw } from './jsonrpc.js';
+import { answerError, ErrorCode, isObject, isRequestId, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS, type Raw } from './jsonrpc.js';
 import { Lane } from './lane.js';
-import type { Upstream } from './upstream.js';
+import { MODERN_PROTOCOL_VERSION, type Upstream } from './upstream.js';
 
-export function openProxy(upstream: Pick<Upstream, 'link' | 'server'>, agent: AgentStdioTransport, gate: ToolGate, log: (line: string) => void): void {
+export function openProxy(upstream: Pick<Upstream, 'link' | 'server'>, agent: AgentSide, gate: ToolGate, log: (line: string) => void): void {
   const { capabilities: caps, info, instructions } = upstream.server;
   const capabilities: ServerCapabilities = {
     // Always announced: the filtered list changes when the upstream's does.
@@ -19,7 +19,38 @@ export function openProxy(upstream: Pick<Upstream, 'link' | 'server'>, agent: Ag
     ...(caps.completions ? { completions: {} } : {}),
     ...(caps.logging ? { logging: {} } : {}),
   };
-  const lane = new Lane({ link: upstream.link, agent, caps, gate, log });
+
+  /** The agent's capabilities, from its initialize. */
+  let agentCaps: Raw = {};
+  /** Requests sent to the agent for the server, by our id: what to do with the agent's answer. */
+  const asked = new Map<string, (answer: Raw) => void>();
+  let nextAsk = 0;
+  /** Which capability of the agent's each request for the server needs. */
+  const ASKS: Record<string, string> = { 'elicitation/create': 'elicitation', 'sampling/createMessage': 'sampling', 'roots/list': 'roots' };
+  /** The agent's answer (result or error member) to `method`; an elicitation it cannot take is declined. */
+  const askAgent = (method: string, params: unknown, settle: (answer: Raw) => void): void => {
+    if (!Object.hasOwn(ASKS, method) || agentCaps[ASKS[method]!] === undefined) {
+      // conn declared elicitation for an agent that did not: the user is not asked, so it is declined.
+      settle(method === 'elicitation/create' ? { result: { action: 'decline' } } : { error: { code: ErrorCode.MethodNotFound, message: `the agent does not take ${method}` } });
+      return;
+    }
+    const id = `conn-${nextAsk++}`;
+    asked.set(id, settle);
+    agent.send({ jsonrpc: '2.0', id, method, ...(params !== undefined ? { params } : {}) } as unknown as JSONRPCMessage).catch((err: unknown) => log(`cannot ask the agent: ${String(err)}`));
+  };
+  upstream.link.serverRequest = (message) => {
+    if (typeof message.method !== 'string' || !isRequestId(message.id) || !Object.hasOwn(ASKS, message.method)) return false;
+    const serverId = message.id;
+    askAgent(message.method, message.params, (answer) => {
+      const body = isObject(answer.error) ? { error: answer.error } : { result: answer.result };
+      upstream.link.sendRaw({ jsonrpc: '2.0', id: serverId, ...body }).catch((err: unknown) => log(`cannot answer the server: ${String(err)}`));
+    });
+    return true;
+  };
+  const ask = (method: string, params: unknown): Promise<unknown> =>
+    new Promise((resolve, reject) => askAgent(method, params, (answer) => (isObject(answer.error) ? reject(answerError(answer.error)) : resolve(answer.result))));
+
+  const lane = new Lane({ link: upstream.link, agent, caps, gate, log, era: upstream.server.era, ask });
 
   const reply = (id: unknown, body: { result: unknown } | { error: { code: number; message: string } }): void => {
     agent.send({ jsonrpc: '2.0', id, ...body } as JSONRPCMessage).catch((err: unknown) => log(`cannot answer the agent: ${String(err)}`));
@@ -42,14 +73,34 @@ export function openProxy(upstream: Pick<Upstream, 'link' | 'server'>, agent: Ag
     if (!isObject(value) || value.jsonrpc !== '2.0') {
       log(`protocol error: not a JSON-RPC 2.0 message: ${JSON.stringify(value).slice(0, 80)}`);
     } else if (typeof value.method !== 'string') {
-      // We send the agent no requests, so there is nothing for an answer to answer.
-      log(`protocol error: an answer to no request (id ${JSON.stringify(value.id)})`);
+      // The agent's answer to a request of the server's: back to the server, under its own id.
+      const settle = typeof value.id === 'string' ? asked.get(value.id) : undefined;
+      if (!settle) {
+        log(`protocol error: an answer to no request (id ${JSON.stringify(value.id)})`);
+      } else {
+        asked.delete(value.id as string);
+        settle(value);
+      }
     } else if (!('id' in value)) {
       // notifications/initialized, cancellations of what is already answered, roots changes: nothing to do.
     } else if (!isRequestId(value.id)) {
       log(`protocol error: a request without a valid id: ${value.method}`);
     } else if (value.method === 'initialize') {
+      const params = isObject(value.params) ? value.params : undefined;
+      agentCaps = isObject(params?.capabilities) ? params.capabilities : {};
       reply(value.id, { result: initialize(isObject(value.params) ? value.params : undefined) });
+    } else if (value.method === 'server/discover') {
+      // A 2026-07-28 agent's opening, whatever the server's era: conn speaks that revision to it and
+      // passes its requests on (a 2025 server ignores the _meta envelope they carry).
+      reply(value.id, {
+        result: {
+          supportedVersions: [MODERN_PROTOCOL_VERSION],
+          capabilities,
+          ...(instructions ? { instructions } : {}),
+          resultType: 'complete',
+          _meta: { 'io.modelcontextprotocol/serverInfo': info },
+        },
+      });
     } else if (value.method === 'ping') {
       reply(value.id, { result: {} });
     } else {

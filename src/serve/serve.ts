@@ -34,6 +34,8 @@ export interface ServeSessionOptions {
   /** The stdio server, already spawned by launchStdio() while the rest of conn serve loaded. */
   launched?: StdioProcessTransport;
   stdin?: NodeJS.ReadableStream & { once: NodeJS.ReadStream['once'] };
+  /** `conn serve --http`: the agents come over Streamable HTTP, not stdin/stdout. */
+  http?: { host: string; port: number; token?: string; onListening: (url: string) => void };
   stdout?: NodeJS.WritableStream;
 }
 
@@ -61,9 +63,12 @@ export async function serveSession(spec: LaunchSpec, opts: ServeSessionOptions):
   for (const s of SIGNALS) process.on(s, onSignal);
   const onGone = () => finish({ by: 'agent' });
   const onEof = () => finish({ by: 'eof' });
-  stdin.once('end', onEof);
-  stdin.once('close', onEof);
-  stdout.once('error', onGone);
+  // Over HTTP, stdin and stdout are not the agent's: only a signal (or the upstream) ends it.
+  if (!opts.http) {
+    stdin.once('end', onEof);
+    stdin.once('close', onEof);
+    stdout.once('error', onGone);
+  }
 
   let upstream: Upstream | undefined;
   /** Lazy start: the start under way (or done), so an end while it runs still stops that server. */
@@ -73,7 +78,9 @@ export async function serveSession(spec: LaunchSpec, opts: ServeSessionOptions):
   const transport = new AgentStdioTransport(stdin, stdout);
   const onProtocolError = (err: Error) => opts.log(`protocol error: ${err.message.split('\n')[0]}`);
   try {
-    if (spec.kind === 'http-api') {
+    if (spec.kind === 'http-api' && opts.http) {
+      throw new OperationError(`${spec.name} is an HTTP API: conn serve --http serves MCP servers only`, `conn serve ${spec.name} --permission ${spec.permission}`);
+    } else if (spec.kind === 'http-api') {
       closeAgent = await startHttpApi(spec, transport, opts, onProtocolError, onGone);
     } else if (opts.lazy) {
       const gate = createToolGate(spec.permission, opts.presetTable, opts.recordedTools, opts.toolLists);
@@ -106,8 +113,24 @@ export async function serveSession(spec: LaunchSpec, opts: ServeSessionOptions):
       opts.onUpstream?.(upstream);
       void upstream.ended.then((why) => finish({ by: 'upstream', why }));
       const gate = createToolGate(spec.permission, opts.presetTable, opts.recordedTools, opts.toolLists);
+      const where = spec.kind === 'stdio' ? `stdio server (pid ${upstream.pid})` : `${upstream.transport} server`;
+      if (opts.http) {
+        const { HttpAgent } = await import('./agent-http.js');
+        const agent = new HttpAgent({ host: opts.http.host, port: opts.http.port, token: opts.http.token, log: opts.log });
+        openProxy(upstream, agent, gate, opts.log);
+        closeAgent = () => agent.close();
+        const url = await agent.listen().catch((err: unknown) => {
+          throw new OperationError(`cannot listen at ${opts.http!.host}:${opts.http!.port}: ${(err as Error).message}`, 'conn serve NAME --http --listen 127.0.0.1:0');
+        });
+        opts.log(`proxying ${where} at permission ${spec.permission}, over HTTP at ${url}`);
+        opts.http.onListening(url);
+        await ended.then((end) => {
+          if (end.by === 'upstream') throw new OperationError(`${spec.name}: ${end.why}`, `conn test ${spec.name}`);
+        });
+        return;
+      }
       openProxy(upstream, transport, gate, opts.log);
-      opts.log(`proxying ${spec.kind === 'stdio' ? `stdio server (pid ${upstream.pid})` : `${upstream.transport} server`} at permission ${spec.permission}`);
+      opts.log(`proxying ${where} at permission ${spec.permission}`);
       transport.onerror = onProtocolError;
       transport.onclose = onGone;
       await transport.start();

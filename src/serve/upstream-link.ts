@@ -15,6 +15,8 @@ export class UpstreamLink implements Transport {
   onmessage?: <T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void;
   /** The lane: sees each message from the server before onmessage does; true when it took it. */
   tap?: (value: Raw) => boolean;
+  /** The proxy: a request from the server (elicitation, sampling, roots) for the agent; true when taken. */
+  serverRequest?: (message: Raw) => boolean;
   /** Told when the connection ends, before onclose. */
   onend?: () => void;
 
@@ -43,8 +45,18 @@ export class UpstreamLink implements Transport {
     return this.next++;
   }
 
+  /**
+   * A server of the 2026-07-28 era: the `_meta` every request must carry (protocol version, client
+   * capabilities and identity). The agent's own `_meta` keys win over ours. Unset for a 2025 server.
+   */
+  envelope?: Raw;
+
   /** Sends a message as it is: its request id, if any, comes from nextId(). */
   sendRaw(message: Raw): Promise<void> {
+    if (this.envelope && typeof message.method === 'string' && 'id' in message) {
+      const params = isObject(message.params) ? message.params : {};
+      message = { ...message, params: { ...params, _meta: { ...this.envelope, ...(isObject(params._meta) ? params._meta : {}) } } };
+    }
     return this.inner.send(message as unknown as JSONRPCMessage);
   }
 
@@ -91,7 +103,11 @@ export class UpstreamLink implements Transport {
     return this.inner.close();
   }
 
+  /** The version the SDK client negotiated (remote servers). */
+  protocolVersion: string | undefined;
+
   setProtocolVersion(version: string): void {
+    this.protocolVersion = version;
     this.inner.setProtocolVersion?.(version);
   }
 

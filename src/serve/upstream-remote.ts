@@ -38,6 +38,8 @@ export async function connectRemote(spec: RemoteSpec, opts: UpstreamOptions): Pr
     return {
       link,
       server: {
+        era: '2025',
+        protocolVersion: link.protocolVersion ?? 'unknown',
         info: client.getServerVersion() ?? { name: 'conn-serve', version: '0.1.0' },
         capabilities: client.getServerCapabilities() ?? {},
         ...(instructions ? { instructions } : {}),

@@ -9,7 +9,7 @@ import { redactSecrets, secretsInSpec } from '../redact-secrets.js';
 import { stripControl } from '../strip-control.js';
 import type { StdioProcessTransport } from '../process/transport.js';
 import { exitReason } from '../process/spawn.js';
-import { isObject, isRequestId, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS, ErrorCode, type Raw } from './jsonrpc.js';
+import { isObject, isRequestId, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS, ErrorCode, UNSUPPORTED_PROTOCOL_VERSION, type Raw } from './jsonrpc.js';
 import { launchStdio } from './start-server.js';
 import { UpstreamLink } from './upstream-link.js';
 
@@ -19,6 +19,10 @@ const EXIT_WAIT_MS = 1000;
 
 /** What the server said about itself in the handshake. */
 export interface ServerSide {
+  /** `2025`: initialize was answered; `2026`: only the 2026-07-28 revision (server/discover). */
+  era: '2025' | '2026';
+  /** The revision spoken with it. */
+  protocolVersion: string;
   info: Implementation;
   capabilities: ServerCapabilities;
   instructions?: string;
@@ -60,7 +64,9 @@ async function connectStdio(spec: StdioSpec, opts: UpstreamOptions): Promise<Ups
   });
   // What the lane does not take: the server's own requests (we answer as a client with no
   // capabilities would) and notifications nobody forwards.
-  link.onmessage = (message) => answerServerRequest(link, message as unknown as Raw);
+  link.onmessage = (message) => {
+    if (!link.serverRequest?.(message as unknown as Raw)) answerServerRequest(link, message as unknown as Raw);
+  };
   let server: ServerSide;
   try {
     await link.start();
@@ -90,9 +96,23 @@ async function connectStdio(spec: StdioSpec, opts: UpstreamOptions): Promise<Ups
   };
 }
 
-/** MCP's initialize and initialized, as the SDK's client does them (no roots, sampling or elicitation). */
+/**
+ * MCP's initialize and initialized, as the SDK's client does them (no roots, sampling or elicitation).
+ * A server of the 2026-07-28 era only answers initialize with -32022 (unsupported version): then
+ * server/discover, and every request from here on carries the revision's `_meta` envelope. Trying
+ * initialize first keeps the common case (a 2025 server) at one round trip.
+ */
 async function handshake(link: UpstreamLink, timeoutMs: number): Promise<ServerSide> {
-  const result = await link.request('initialize', { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: CLIENT_INFO }, timeoutMs);
+  let result: unknown;
+  try {
+    // Elicitation is declared (the agent's answer is forwarded, or a decline when it has none), so
+    // that servers offer the tools that ask their user something. Not roots or sampling: a server
+    // that gets roots may narrow what it serves to them before any agent has said anything.
+    result = await link.request('initialize', { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: { elicitation: {} }, clientInfo: CLIENT_INFO }, timeoutMs);
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== UNSUPPORTED_PROTOCOL_VERSION) throw err;
+    return discover(link, timeoutMs);
+  }
   if (!isObject(result) || typeof result.protocolVersion !== 'string') {
     throw new Error(`Server sent invalid initialize result: ${JSON.stringify(result)?.slice(0, 200)}`);
   }
@@ -103,9 +123,48 @@ async function handshake(link: UpstreamLink, timeoutMs: number): Promise<ServerS
   await link.sendRaw({ jsonrpc: '2.0', method: 'notifications/initialized' });
   const info = isObject(result.serverInfo) && typeof result.serverInfo.name === 'string' ? (result.serverInfo as unknown as Implementation) : { name: 'conn-serve', version: '0.1.0' };
   return {
+    era: '2025',
+    protocolVersion: result.protocolVersion,
     info,
     capabilities: isObject(result.capabilities) ? (result.capabilities as ServerCapabilities) : {},
     ...(typeof result.instructions === 'string' ? { instructions: result.instructions } : {}),
+  };
+}
+
+export const MODERN_PROTOCOL_VERSION = '2026-07-28';
+
+/** The 2026-07-28 opening: server/discover, with the envelope every request of that revision carries. */
+async function discover(link: UpstreamLink, timeoutMs: number): Promise<ServerSide> {
+  link.envelope = {
+    'io.modelcontextprotocol/protocolVersion': MODERN_PROTOCOL_VERSION,
+    'io.modelcontextprotocol/clientCapabilities': { elicitation: {} },
+    'io.modelcontextprotocol/clientInfo': CLIENT_INFO,
+  };
+  const result = await link.request('server/discover', {}, timeoutMs);
+  const versions = isObject(result) && Array.isArray(result.supportedVersions) ? result.supportedVersions : [];
+  if (!versions.includes(MODERN_PROTOCOL_VERSION)) {
+    throw new Error(`the server speaks neither 2025 MCP nor ${MODERN_PROTOCOL_VERSION} (it offers ${JSON.stringify(versions).slice(0, 100)})`);
+  }
+  const r = result as Raw;
+  const caps = isObject(r.capabilities) ? (r.capabilities as ServerCapabilities) : {};
+  // 2026-07-28 sends list changes only on a subscriptions/listen stream: opened now, for as long as
+  // we are connected; its notifications reach the lane as a 2025 server's would (the ack does not).
+  const notifications = {
+    ...(caps.tools?.listChanged ? { toolsListChanged: true } : {}),
+    ...(caps.prompts?.listChanged ? { promptsListChanged: true } : {}),
+    ...(caps.resources?.listChanged ? { resourcesListChanged: true } : {}),
+  };
+  if (Object.keys(notifications).length) {
+    await link.sendRaw({ jsonrpc: '2.0', id: link.nextId(), method: 'subscriptions/listen', params: { notifications } });
+  }
+  const meta = isObject(r._meta) ? r._meta : {};
+  const serverInfo = meta['io.modelcontextprotocol/serverInfo'];
+  return {
+    era: '2026',
+    protocolVersion: MODERN_PROTOCOL_VERSION,
+    info: isObject(serverInfo) && typeof serverInfo.name === 'string' ? (serverInfo as unknown as Implementation) : { name: 'conn-serve', version: '0.1.0' },
+    capabilities: caps,
+    ...(typeof r.instructions === 'string' ? { instructions: r.instructions } : {}),
   };
 }
 

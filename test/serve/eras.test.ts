@@ -1,0 +1,164 @@
+// conn serve between protocol eras: agents of both majors of the SDK (v1: the 2025 era, initialize;
+// v2 pinned to 2026-07-28: server/discover and the _meta envelope) in front of a 2025 server
+// (server-memory) and of a server that speaks only 2026-07-28 (a v2 SDK fixture, legacy: 'reject').
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { Client as ModernClient } from '@modelcontextprotocol/client';
+import { StreamableHTTPClientTransport as ModernHttp } from '@modelcontextprotocol/client';
+import { StdioClientTransport as ModernStdio } from '@modelcontextprotocol/client/stdio';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { ElicitRequestSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CONN_BIN, makeWorld, type World } from '../helpers/world.js';
+import { MEMORY, NODE, SERVER_FIXTURES, pollUntil, serve, text, type Session } from './helpers.js';
+
+const MODERN = join(SERVER_FIXTURES, 'modern-bridge.mjs');
+
+let w: World;
+const closers: (() => Promise<unknown>)[] = [];
+const procs: ChildProcess[] = [];
+beforeEach(() => {
+  w = makeWorld();
+});
+afterEach(async () => {
+  await Promise.all(closers.splice(0).map((c) => c().catch(() => undefined)));
+  for (const p of procs.splice(0)) if (p.exitCode === null) p.kill('SIGTERM');
+  w.cleanup();
+});
+
+async function add(name: string, ...command: string[]): Promise<void> {
+  const extra = name === 'mem' ? ['--set', `env.MEMORY_FILE_PATH=${join(w.tmp, 'mem.jsonl')}`] : [];
+  const r = await w.conn(['add', 'custom', '--name', name, ...extra, '--', NODE, ...command]);
+  expect(r.code, r.stderr).toBe(0);
+}
+
+async function agent2025(args: string[]): Promise<Session> {
+  const s = await serve(w, args);
+  closers.push(() => s.close());
+  return s;
+}
+
+/** A 2026-07-28 agent: the v2 SDK client pinned to that revision, launching conn serve over stdio. */
+async function agent2026(args: string[]): Promise<ModernClient> {
+  const transport = new ModernStdio({ command: NODE, args: [CONN_BIN, 'serve', ...args], env: w.env, cwd: w.tmp, stderr: 'pipe' });
+  let stderr = '';
+  transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+  const client = new ModernClient({ name: 'modern-agent', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } } as never);
+  try {
+    await client.connect(transport);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; conn serve stderr: ${stderr}`);
+  }
+  closers.push(() => client.close());
+  return client;
+}
+
+const names = (tools: { name: string }[]) => tools.map((t) => t.name).sort();
+
+describe('a 2025 agent in front of a server of 2026-07-28 only', () => {
+  it('over stdio: lists the filtered tools, calls, refuses, reads the resource and gets the prompt', async () => {
+    await add('modern', MODERN);
+    const s = await agent2025(['modern', '--permission', 'read']);
+    expect(s.client.getServerVersion()?.name).toBe('modern-fixture');
+    expect(names((await s.client.listTools()).tools)).toEqual(['ask', 'grow', 'look']);
+    expect(text(await s.client.callTool({ name: 'look', arguments: {} }))).toBe('looked');
+    await expect(s.client.callTool({ name: 'wipe', arguments: {} })).rejects.toThrow('tool wipe is not allowed at permission read');
+    expect((await s.client.readResource({ uri: 'note://one' })).contents[0]).toMatchObject({ text: 'hello from a modern resource' });
+    expect((await s.client.getPrompt({ name: 'greet' })).messages[0]!.content).toMatchObject({ text: 'say hello' });
+  });
+
+  it('gets the server’s list_changed (from its subscriptions/listen stream) and the list re-filtered', async () => {
+    await add('modern', MODERN);
+    const s = await agent2025(['modern', '--permission', 'read']);
+    let changed = 0;
+    s.client.setNotificationHandler(ToolListChangedNotificationSchema, () => void changed++);
+    expect(names((await s.client.listTools()).tools)).toEqual(['ask', 'grow', 'look']);
+    expect(text(await s.client.callTool({ name: 'grow', arguments: {} }))).toBe('grown');
+    expect(await pollUntil(() => changed > 0, 10_000)).toBe(true);
+    expect(names((await s.client.listTools()).tools)).toEqual(['ask', 'grow', 'late_read', 'look']);
+    expect(text(await s.client.callTool({ name: 'late_read', arguments: {} }))).toBe('late read');
+    await expect(s.client.callTool({ name: 'late_wipe', arguments: {} })).rejects.toThrow('tool late_wipe is not allowed at permission read');
+  });
+
+  it('turns the server’s input_required into an elicitation request to the agent, and retries with its answer', async () => {
+    await add('modern', MODERN);
+    const transport = new StdioClientTransport({ command: NODE, args: [CONN_BIN, 'serve', 'modern', '--permission', 'read'], env: w.env, cwd: w.tmp, stderr: 'pipe' });
+    transport.stderr?.on('data', () => undefined);
+    const client = new Client({ name: 'eliciting-agent', version: '1' }, { capabilities: { elicitation: {} } });
+    const asked: string[] = [];
+    client.setRequestHandler(ElicitRequestSchema, (req) => {
+      asked.push(req.params.message);
+      return { action: 'accept', content: { name: 'Ada' } };
+    });
+    await client.connect(transport);
+    closers.push(() => client.close());
+    expect(text(await client.callTool({ name: 'ask', arguments: {} }))).toBe('hello Ada');
+    expect(asked).toEqual(['Who are you?']);
+    // An agent without elicitation: declined on its behalf, and the server carries on.
+    const plain = await agent2025(['modern', '--permission', 'read']);
+    expect(text(await plain.client.callTool({ name: 'ask', arguments: {} }))).toBe('no answer (decline)');
+  });
+
+  it('over conn serve --http', async () => {
+    await add('modern', MODERN);
+    const proc = spawn(NODE, [CONN_BIN, 'serve', 'modern', '--permission', 'full', '--http', '--json'], { env: w.env, cwd: w.tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+    procs.push(proc);
+    const line = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      proc.stdout!.on('data', (d: Buffer) => {
+        out += d.toString('utf8');
+        if (out.includes('\n')) resolve(out.split('\n')[0]!);
+      });
+      proc.once('exit', (code) => reject(new Error(`conn serve exited ${code}`)));
+    });
+    const { url, token } = JSON.parse(line) as { url: string; token: string };
+    const client = new Client({ name: 'agent', version: '1' }, { capabilities: {} });
+    await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+    closers.push(() => client.close());
+    expect(names((await client.listTools()).tools)).toEqual(['ask', 'grow', 'look', 'wipe']);
+    expect(text(await client.callTool({ name: 'wipe', arguments: {} }))).toBe('wiped');
+  });
+});
+
+describe('a 2026-07-28 agent (SDK v2) through conn serve', () => {
+  it('in front of a 2025 server: discovers, lists the filtered tools, calls and is refused', async () => {
+    await add('mem', MEMORY);
+    const client = await agent2026(['mem', '--permission', 'read']);
+    expect(client.getServerVersion()?.name).toBe('memory-server');
+    expect(names((await client.listTools()).tools)).toEqual(['open_nodes', 'read_graph', 'search_nodes']);
+    expect(text(await client.callTool({ name: 'read_graph', arguments: {} }))).toContain('"entities": []');
+    await expect(client.callTool({ name: 'create_entities', arguments: { entities: [] } })).rejects.toThrow('tool create_entities is not allowed at permission read');
+  });
+
+  it('in front of a 2026 server: the same era on both sides', async () => {
+    await add('modern', MODERN);
+    const client = await agent2026(['modern', '--permission', 'read']);
+    expect(client.getServerVersion()?.name).toBe('modern-fixture');
+    expect(names((await client.listTools()).tools)).toEqual(['ask', 'grow', 'look']);
+    expect(text(await client.callTool({ name: 'look', arguments: {} }))).toBe('looked');
+    await expect(client.callTool({ name: 'wipe', arguments: {} })).rejects.toThrow('tool wipe is not allowed at permission read');
+    expect((await client.readResource({ uri: 'note://one' })).contents[0]).toMatchObject({ text: 'hello from a modern resource' });
+  });
+
+  it('over conn serve --http, in front of a 2025 server', async () => {
+    await add('mem', MEMORY);
+    const proc = spawn(NODE, [CONN_BIN, 'serve', 'mem', '--permission', 'read', '--http', '--json'], { env: w.env, cwd: w.tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+    procs.push(proc);
+    const line = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      proc.stdout!.on('data', (d: Buffer) => {
+        out += d.toString('utf8');
+        if (out.includes('\n')) resolve(out.split('\n')[0]!);
+      });
+      proc.once('exit', (code) => reject(new Error(`conn serve exited ${code}`)));
+    });
+    const { url, token } = JSON.parse(line) as { url: string; token: string };
+    const client = new ModernClient({ name: 'modern-agent', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } } as never);
+    await client.connect(new ModernHttp(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+    closers.push(() => client.close());
+    expect(names((await client.listTools()).tools)).toEqual(['open_nodes', 'read_graph', 'search_nodes']);
+    await expect(client.callTool({ name: 'create_entities', arguments: { entities: [] } })).rejects.toThrow('not allowed at permission read');
+  });
+});
