@@ -68,7 +68,7 @@ export function parseAdd(preset: string, command: string[], flags: AddFlags): Ad
     test: Boolean(flags.test),
     strict: Boolean(flags.strict),
     matchPreset: flags.matchPreset !== false,
-    command: command.length ? command.map(anchorRelativePath) : undefined,
+    command: command.length ? command : undefined,
     ...(flags.key === undefined ? {} : { key: checkKey(flags.key) }),
     registry: { version: flags.version, package: flags.package, remote: flags.remote, yes: Boolean(flags.yes) },
   };
@@ -210,12 +210,3 @@ vault:path#key (resolved at use time, never stored).`)
     );
 }
 
-/**
- * `./server.js` after `--` means the file here: servers start in a directory of conn's own (see
- * src/process/spawn.ts), so a relative path to an existing file is stored absolute.
- */
-function anchorRelativePath(arg: string): string {
-  if (!/^\.\.?[\\/]/.test(arg)) return arg;
-  const absolute = resolve(arg);
-  return existsSync(absolute) ? absolute : arg;
-}

@@ -239,7 +239,6 @@ export async function run(opts: ImportOptions, deps: Deps): Promise<void> {
 async function rewriteBlocked(file: string, agent: import('../catalog/constants.js').Agent, items: ImportItem[], deps: Deps): Promise<string | undefined> {
   const { dirname, join } = await import('node:path');
   const { realpathSync } = await import('node:fs');
-  file = realpathSync(file);
   const { repoTop } = await import('../access/repo.js');
   const { writerFor } = await import('../render/agents/index.js');
   const { readState } = await import('../render/state.js');
@@ -248,7 +247,9 @@ async function rewriteBlocked(file: string, agent: import('../catalog/constants.
   let dir = dirname(file);
   for (const _ of writer.file.split('/').slice(1)) dir = dirname(dir);
   const top = await repoTop(dir);
-  if (join(top.root, writer.file) !== file) return `conn render --agent ${agent} writes ${writer.file} at the repo top, not this file`;
+  // The folder the file's path names as its repo (not where a symlinked .cursor/ leads: the rewrite
+  // itself refuses to write through that, and says so).
+  if (top.root !== realpathSync(dir) || !file.endsWith(writer.file)) return `conn render --agent ${agent} writes ${writer.file} at the repo top, not this file`;
   const mode = readState(deps.home, top.root, agent)?.secrets ?? 'inline';
   const secret = items.some((i) => Object.keys(i.secrets).length || Object.keys(i.secretRefs).length || i.missing.length);
   if (mode === 'inline' && secret && top.isGit && (await isTrackedByGit(top.root, writer.file))) {

@@ -122,7 +122,8 @@ describe('the credentials port without a keychain', () => {
     const byRef = conn({ name: 'db', preset: 'postgres', kind: 'stdio', secrets: ['DSN'], secretRefs: { DSN: 'env:PG_DSN' } });
     const unset = conn({ name: 'db2', preset: 'postgres', kind: 'stdio', secrets: ['DSN'], secretRefs: { DSN: 'env:NOT_SET_HERE' } });
     const refs = await creds.resolve([byRef, unset], 'reference');
-    expect(referenced(refs.values('db').secrets.DSN!)).toBe('${CONN_DB_DSN}');
+    // A reference to the user's own variable keeps its name in env mode (issue 23: `${PG_DSN}` stays so).
+    expect(referenced(refs.values('db').secrets.DSN!)).toBe('${PG_DSN}');
     const set = await creds.resolve([byRef, unset], 'resolve');
     expect(set.values('db').secrets).toEqual({ DSN: 'postgres://from-env' });
     expect(() => set.values('db2')).toThrow(/environment variable NOT_SET_HERE \(from env:NOT_SET_HERE\) is not set/);

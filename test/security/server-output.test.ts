@@ -56,7 +56,7 @@ describe('server output', () => {
     const t = await w.conn(['test', 'evil', '--tools']);
     expect(t.code, t.stderr).toBe(0);
     // Whole sequences go, not just their ESC: no stray `]0;title` or `[31m` left to confuse the reader.
-    expect(t.stdout).toMatch(/stdio +evil 6\.6 +1 /);
+    expect(t.stdout).toMatch(/stdio +\S+ +evil 6\.6 +1 /);
     expect(t.stdout).toMatch(/^ +peek +read$/m);
     expect(t.stdout).not.toContain('title');
     for (const bad of ['\u001b', '\u0007', '\u202e']) expect(t.stdout + t.stderr).not.toContain(bad);
