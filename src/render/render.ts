@@ -1,6 +1,7 @@
 // The full render: catalog + assignments → launch specs → the agent's own file, merged with what is
 // there, written safely. The no-change path lives in fast.ts and never loads this module.
 import { lstatSync, readFileSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Agent, Permission } from '../catalog/constants.js';
 import type { Catalog, Connection } from '../catalog/model.js';
@@ -21,7 +22,7 @@ import { inputsText } from './stamp.js';
 import { sigOf } from '../file-sig.js';
 import { renderAccounts, viaProxy } from './accounts.js';
 import { checkPromptIds, PROMPT_ONLY_VSCODE, promptInputsFor } from './prompt.js';
-import { checkIgnored, ensureGitExcluded, isTrackedByGit, writeSafely } from './write-safely.js';
+import { checkIgnored, ensureGitExcluded, guardSecretFile, isTrackedByGit, writeSafely } from './write-safely.js';
 
 export interface RenderOptions {
   root: string;
@@ -99,7 +100,7 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: { sn
 
   const path = join(opts.root, writer.file);
   const existing = readExisting(path, writer.file);
-  const present = existing === null ? [] : writer.serverNames(existing);
+  const present = existing === null ? [] : shallow(writer.file, () => writer.serverNames(existing));
   const wanted = new Set(entries.map((e) => e.name));
   const conflicts = entries.filter((e) => present.includes(e.name) && !managed.has(e.name)).map((e) => e.name);
   if (conflicts.length && !opts.force) {
@@ -117,7 +118,7 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: { sn
   const previousInputs = state?.promptInputs ?? [];
   if (writer.inputIds && existing !== null && promptIds.length) {
     const own = new Set(previousInputs);
-    const presentInputs = writer.inputIds(existing);
+    const presentInputs = shallow(writer.file, () => writer.inputIds!(existing));
     const taken = [...new Set(promptIds.filter((id) => presentInputs.includes(id) && !own.has(id)))];
     if (taken.length && !opts.force) {
       throw new OperationError(
@@ -130,7 +131,7 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: { sn
   const next =
     existing === null && entries.length === 0
       ? null
-      : writer.merge(existing, entries, remove, writer.toolFilter === 'top-level' ? previousRules : undefined, writer.inputIds ? previousInputs : undefined);
+      : shallow(writer.file, () => writer.merge(existing, entries, remove, writer.toolFilter === 'top-level' ? previousRules : undefined, writer.inputIds ? previousInputs : undefined));
   const denyRules = entries.flatMap((e) => writer.denyRules(e));
 
   // Claude Code: deny rules live in .claude/settings.local.json, merged with the user's own rules.
@@ -139,11 +140,11 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: { sn
   let ownedRules = denyRules;
   if (writer.toolFilter === 'side-file') {
     sideExisting = readExisting(join(opts.root, CLAUDE_SETTINGS_FILE), CLAUDE_SETTINGS_FILE);
-    const userRules = new Set(sideExisting === null ? [] : readClaudeDeny(sideExisting));
+    const userRules = new Set(sideExisting === null ? [] : shallow(CLAUDE_SETTINGS_FILE, () => readClaudeDeny(sideExisting!)));
     for (const r of previousRules) userRules.delete(r);
     ownedRules = denyRules.filter((r) => !userRules.has(r));
     const removeRules = previousRules.filter((r) => !denyRules.includes(r));
-    if (denyRules.length || removeRules.length) sideNext = mergeClaudeDeny(sideExisting, { add: denyRules, remove: removeRules });
+    if (denyRules.length || removeRules.length) sideNext = shallow(CLAUDE_SETTINGS_FILE, () => mergeClaudeDeny(sideExisting, { add: denyRules, remove: removeRules }));
   }
 
   const outcome: RenderOutcome = {
@@ -160,19 +161,30 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: { sn
   const hasSecrets = inline && entries.some((e) => e.spec.secrets.length > 0 || (e.spec.kind === 'remote' && Object.keys(e.spec.headers).length > 0));
   const changed = next !== null && next !== existing;
   const sideChanged = sideNext !== null && sideNext !== sideExisting;
-  if (changed) {
-    if (git && (await git.tracked)) {
-      throw new OperationError(
-        `${writer.file} is tracked by git: an inline render would put secrets into it`,
-        'use --secrets env or --secrets proxy, or --allow-tracked if you really mean it',
-      );
-    }
-    await writeSafely(opts.root, writer.file, next!, { mode: opts.secrets === 'inline' ? 0o600 : undefined });
-    outcome.status = 'written';
+  // Every check before the first write: a render either finishes or leaves the files as they were.
+  if (changed && git && (await git.tracked)) {
+    throw new OperationError(
+      `${writer.file} is tracked by git: an inline render would put secrets into it`,
+      'use --secrets env or --secrets proxy, or --allow-tracked if you really mean it',
+    );
   }
-  if (git && (changed || hasSecrets)) await ensureGitExcluded(opts.root, writer.file, git.ignored);
+  // The file and its temp files are excluded, and git confirmed to ignore them, before a secret is written.
+  if (git && hasSecrets) await guardSecretFile(opts.root, writer.file, git.ignored);
+  else if (git && changed) await ensureGitExcluded(opts.root, writer.file, git.ignored);
+  // The side file (deny rules, no secret) first: a failure there leaves no secret behind, and the
+  // deny rules are never missing while the entries are there.
   if (sideChanged) {
     await writeSafely(opts.root, CLAUDE_SETTINGS_FILE, sideNext!);
+    outcome.status = 'written';
+  }
+  if (changed) {
+    try {
+      await writeSafely(opts.root, writer.file, next!, { mode: opts.secrets === 'inline' ? 0o600 : undefined });
+    } catch (err) {
+      // Undo the side file, so the state (not saved) still says what is on disk.
+      if (sideChanged) await restore(opts.root, CLAUDE_SETTINGS_FILE, sideExisting).catch(() => undefined);
+      throw err;
+    }
     outcome.status = 'written';
   }
   const newState: RenderState = {
@@ -251,9 +263,30 @@ function enforcementWarnings(conn: Connection, preset: Preset, permission: Permi
   return [];
 }
 
+/** Runs a parse or merge of an existing file; a nesting deep enough to exhaust the stack is a one-line refusal. */
+function shallow<T>(shown: string, work: () => T): T {
+  try {
+    return work();
+  } catch (err) {
+    if (err instanceof RangeError && /call stack/i.test(err.message)) {
+      throw new OperationError(`${shown} is too deeply nested to read; it was left untouched`, 'flatten or move the file, or render for another agent');
+    }
+    throw err;
+  }
+}
+
+/** Puts a file back as it was before this render (`null`: there was none). */
+async function restore(root: string, relPath: string, before: string | null): Promise<void> {
+  if (before === null) await unlink(join(root, relPath));
+  else await writeSafely(root, relPath, before);
+}
+
 function readExisting(path: string, shown: string): string | null {
   try {
-    if (lstatSync(path).isSymbolicLink()) throw new OperationError(`refusing to read ${shown}: it is a symlink`, 'replace it with a regular file');
+    const st = lstatSync(path);
+    if (st.isSymbolicLink()) throw new OperationError(`refusing to read ${shown}: it is a symlink`, 'replace it with a regular file');
+    // A FIFO would block the read forever; a directory is no file to merge into.
+    if (!st.isFile()) throw new OperationError(`refusing to use ${shown}: it is ${st.isDirectory() ? 'a directory' : 'not a regular file'}`, 'move it away, or render for another agent');
     return readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
