@@ -84,7 +84,15 @@ export async function answerIfUnchanged(home: string, req: FastRequest, known?: 
   const now = new Date();
   if (!jobs.every((j) => isUnchanged(home, repo.root, repo.remote, j.agent, j.secrets, now))) return false;
   const out = fdWriter(1, () => process.stdout);
-  if (req.json) out(`${JSON.stringify(jobs.map((j) => ({ agent: j.agent, status: 'unchanged', secrets: j.secrets })), null, 2)}\n`);
-  else if (!req.quiet) out('unchanged\n');
+  if (req.json) {
+    // The same shape as a full render's answer (`conn render --json`), from what the last render recorded.
+    const outcomes = [];
+    for (const j of jobs) {
+      const state = readState(home, repo.root, j.agent);
+      if (!state?.summary) return false;
+      outcomes.push({ agent: j.agent, file: state.file, status: 'unchanged', secrets: j.secrets, entries: state.summary.entries, removed: [], warnings: state.summary.warnings, skipped: state.skipped ?? [] });
+    }
+    out(`${JSON.stringify(outcomes, null, 2)}\n`);
+  } else if (!req.quiet) out('unchanged\n');
   return true;
 }

@@ -17,7 +17,8 @@ import type { Preset } from '../presets/schema.js';
 import { resolveAccess, type Decision } from '../access/resolve.js';
 import { deniedTools } from '../access/tool-class.js';
 import { CLAUDE_SETTINGS_FILE, mergeClaudeDeny, readClaudeDeny, writerFor, type RenderedEntry } from './agents/index.js';
-import { readState, writeState, type RenderState, type SecretsMode } from './state.js';
+import { readState, writeState, type RenderState, type SecretsMode, type SkippedEntry } from './state.js';
+import { formatError } from '../errors.js';
 import { inputsText } from './stamp.js';
 import { sigOf } from '../file-sig.js';
 import { renderAccounts, viaProxy } from './accounts.js';
@@ -44,6 +45,8 @@ export interface RenderOutcome {
   entries: { name: string; permission: Permission; deniedTools: string[] }[];
   removed: string[];
   warnings: string[];
+  /** Connections that apply but were left out: a secret of theirs does not resolve (the rest is rendered). */
+  skipped: SkippedEntry[];
   /** The file as it would be written, secrets masked (dry-run only). */
   content?: string;
 }
@@ -74,12 +77,23 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: { sn
   const values = store ? await store.getMany(accounts) : undefined;
 
   const entries: RenderedEntry[] = [];
+  const skipped: SkippedEntry[] = [];
   let volatile = false;
   for (const { decision, conn, preset } of chosen) {
     const permission = decision.permission as Permission;
-    const spec = viaProxy(conn, opts.secrets)
-      ? proxySpec(conn, permission, opts, deps)
-      : await buildLaunchSpec(conn, preset, { permission, secrets: inline ? 'resolve' : 'reference', store, values, env: deps.env });
+    let spec: LaunchSpec;
+    try {
+      spec = viaProxy(conn, opts.secrets)
+        ? proxySpec(conn, permission, opts, deps)
+        : await buildLaunchSpec(conn, preset, { permission, secrets: inline ? 'resolve' : 'reference', store, values, env: deps.env });
+    } catch (err) {
+      // One connection whose secret does not resolve must not keep the others' entries from being
+      // right: it is left out (its old entry removed), named, and retried on every render.
+      if (!(err instanceof OperationError)) throw err;
+      skipped.push({ name: conn.name, error: formatError(err) });
+      volatile = true;
+      continue;
+    }
     if (inline && conn.secretRefs && Object.keys(conn.secretRefs).length) volatile = true;
     const denied = deniedTools(conn.health.tools ?? [], permission, preset.tools);
     // Prompt mode: the agent asks for each secret; the file holds no value, so a dry run shows it as is.
@@ -155,6 +169,7 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: { sn
     entries: entries.map((e) => ({ name: e.name, permission: e.spec.permission, deniedTools: e.deniedTools })),
     removed: remove,
     warnings,
+    skipped,
   };
   if (opts.dryRun) return { ...outcome, status: 'dry-run', content: next ?? '' };
 
@@ -201,6 +216,8 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: { sn
     output: sigOf(join(opts.root, writer.file), changed ? next : existing),
     side: writer.toolFilter === 'side-file' ? sigOf(join(opts.root, CLAUDE_SETTINGS_FILE), sideChanged ? sideNext : sideExisting) : null,
     volatile,
+    summary: { entries: outcome.entries, warnings },
+    ...(skipped.length ? { skipped } : {}),
     ...earliestExpiry(chosen.map((c) => c.conn)),
     renderedAt: deps.clock().toISOString(),
   };
@@ -299,6 +316,11 @@ function readExisting(path: string, shown: string): string | null {
 function earliestExpiry(conns: Connection[]): { expiresAt?: string } {
   const times = conns.map((c) => c.oauth?.expiresAt).filter((t): t is string => Boolean(t)).sort();
   return times.length ? { expiresAt: times[0] } : {};
+}
+
+/** The agent's project file, relative to the repo. */
+export function agentFile(agent: Agent): string {
+  return writerFor(agent).file;
 }
 
 /** Agents that `--agent all` renders: those whose files exist in the repo, those assigned here, those rendered before. */
