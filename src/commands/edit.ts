@@ -159,7 +159,7 @@ export function register(program: Command, deps: DepsFactory): void {
 Examples:
   $ conn edit notion                       # interactive
   $ conn edit notion --secret NOTION_TOKEN # prompts (hidden)
-  $ conn edit postgres --set readonly=true
+  $ conn edit github --set GITHUB_TOOLSETS=repos,issues
   $ conn edit notion --rename team-notion`)
     .action(async (name: string, flags: EditFlags) => run(parseEdit(name, flags), await deps({ json: flags.json })));
 }
