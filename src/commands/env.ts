@@ -30,7 +30,14 @@ export async function secretEnvFor(repoDir: string, agent: Agent, deps: Deps): P
   const store = accounts.length ? await deps.secrets() : undefined;
   const values = store ? await store.getMany(accounts) : undefined;
   const env: Record<string, string> = {};
-  for (const conn of conns) Object.assign(env, await resolveSecretEnv(conn, { store, values, env: deps.env }));
+  const owners: { name: string; vars: string[] }[] = [];
+  for (const conn of conns) {
+    const vars = await resolveSecretEnv(conn, { store, values, env: deps.env });
+    owners.push({ name: conn.name, vars: Object.keys(vars) });
+    Object.assign(env, vars);
+  }
+  const { checkEnvVarsDistinct } = await import('../render/render.js');
+  checkEnvVarsDistinct(owners);
   return env;
 }
 

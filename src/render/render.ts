@@ -108,6 +108,7 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: { sn
     warnings.push(...enforcementWarnings(conn, preset, permission, opts, writer.toolFilter, denied));
   }
   checkPromptIds(entries);
+  if (opts.secrets !== 'inline') checkEnvVarsDistinct(entries.map((e) => ({ name: e.name, vars: e.spec.secrets.map((u) => u.envVar) })));
   if (opts.agent === 'codex' && entries.length) {
     warnings.push('Codex reads .codex/config.toml only for trusted projects: trust this repo in ~/.codex/config.toml ([projects."<path>"] trust_level = "trusted")');
   }
@@ -316,6 +317,24 @@ function readExisting(path: string, shown: string): string | null {
 function earliestExpiry(conns: Connection[]): { expiresAt?: string } {
   const times = conns.map((c) => c.oauth?.expiresAt).filter((t): t is string => Boolean(t)).sort();
   return times.length ? { expiresAt: times[0] } : {};
+}
+
+/**
+ * CONN_<NAME>_<FIELD> is not injective (`acme/PROD_TOKEN` and `acme-prod/TOKEN` both give
+ * CONN_ACME_PROD_TOKEN): two connections sharing a variable would hand one's secret to the other's
+ * server, so that is refused, naming both.
+ */
+export function checkEnvVarsDistinct(conns: { name: string; vars: string[] }[]): void {
+  const owner = new Map<string, string>();
+  for (const { name, vars } of conns) {
+    for (const v of new Set(vars)) {
+      const other = owner.get(v);
+      if (other !== undefined && other !== name) {
+        throw new OperationError(`connections ${other} and ${name} would both use the variable ${v}`, `rename one of them: conn edit ${name} --rename NEW`);
+      }
+      owner.set(v, name);
+    }
+  }
 }
 
 /** The agent's project file, relative to the repo. */
