@@ -65,6 +65,7 @@ export type SigCheck = 'same' | 'changed' | { confirmed: FileSig };
 export function checkSig(path: string, sig: FileSig, now = Date.now()): SigCheck {
   const st = statSync(path, { bigint: true, throwIfNoEntry: false });
   if (!st || sig.hash === null) return !st && sig.hash === null ? 'same' : 'changed';
+  if (!st.isFile()) return 'changed'; // a FIFO would block the read; the render refuses it
   if (sig.stat === statKey(st) && Number(st.mtimeMs) < sig.at - RACY_MS) return 'same';
   let text: Buffer;
   try {

@@ -1,3 +1,4 @@
+import { urlCredentials } from '../adopt/secrets-detect.js';
 import { UsageError } from '../errors.js';
 import type { Preset } from '../presets/schema.js';
 
@@ -71,5 +72,8 @@ export function checkUrl(value: string): string | undefined {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return `URL must be http or https, not ${url.protocol.replace(':', '')}`;
   if (url.username || url.password) return 'URL must not contain credentials: put the token in the token field (--secret token)';
+  // A key in the query (`?api_key=…`) would be written into repo files in env mode: refuse it, like import does.
+  const credential = urlCredentials(value);
+  if (credential) return `URL must not contain credentials (${credential}): put the token in the token field (--secret token)`;
   return undefined;
 }

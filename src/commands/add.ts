@@ -127,7 +127,9 @@ export async function run(opts: AddOptions, deps: Deps): Promise<void> {
   for (const r of resolved) io.err(`${r.what}: ${r.from} → ${r.to} (relative paths are resolved when added)`);
 
   const catalog = await deps.catalog.read();
-  const name = opts.name ? nameFromFlag(opts.name) : defaultName(matched ? registry.require(matched) : preset, fields, opts.command);
+  // A URL matched to a preset is still a remote connection, which may not take a built-in preset's id:
+  // its default name comes from the URL's host (`https://mcp.linear.app/mcp` → linear-app).
+  const name = opts.name ? nameFromFlag(opts.name) : defaultName(preset, fields, opts.command);
   checkNewName(name, preset, catalog, registry);
   if (matched) {
     io.err(`${fields.url} is the remote endpoint of preset ${matched}: using its settings (--no-match-preset to keep it generic)`);

@@ -140,11 +140,11 @@ export function register(program: Command, deps: DepsFactory): void {
     .option('--json', 'print the result as JSON')
     .addHelpText('after', `
 Examples:
-  $ conn add remote --name linear --set url=https://mcp.linear.app/mcp
-  $ conn connect linear                       # opens the browser; redirect to 127.0.0.1
-  $ conn connect linear --no-browser          # print the URL only (open it on this machine)
-  $ conn connect linear --device              # headless: enter a code on another device
-  $ conn connect linear --port 51234 --timeout 600
+  $ conn add remote --set url=https://mcp.linear.app/mcp    # named linear-app (from the host)
+  $ conn connect linear-app                   # opens the browser; redirect to 127.0.0.1
+  $ conn connect linear-app --no-browser      # print the URL only (open it on this machine)
+  $ conn connect linear-app --device          # headless: enter a code on another device
+  $ conn connect linear-app --port 51234 --timeout 600
 
 Discovery (RFC 9728, RFC 8414), dynamic client registration (or the preset's client id), PKCE S256
 and the resource parameter follow the MCP authorization spec. Tokens and the client registration

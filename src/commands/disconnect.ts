@@ -58,8 +58,8 @@ export function register(program: Command, deps: DepsFactory): void {
     .option('--json', 'print the result as JSON')
     .addHelpText('after', `
 Examples:
-  $ conn disconnect linear
-  $ conn disconnect linear --json
+  $ conn disconnect linear-app
+  $ conn disconnect linear-app --json
 
 The refresh token is also revoked at the authorization server where it offers revocation (RFC 7009).
 The client registration is kept, so the next conn connect reuses it.`)

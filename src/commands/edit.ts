@@ -195,7 +195,7 @@ export function register(program: Command, deps: DepsFactory): void {
 Examples:
   $ conn edit notion                       # interactive
   $ conn edit notion --secret NOTION_TOKEN # prompts (hidden)
-  $ conn edit postgres --set readonly=true
+  $ conn edit github --set GITHUB_TOOLSETS=repos,issues
   $ conn edit notion --rename team-notion
   $ conn edit my-remote --set url=https://mcp.example.org/mcp --yes   # another origin: OAuth sign-in dropped, token sent there
   $ conn edit github-2 --key github         # agents see it as "github" (mcp__github__*)`)

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { parseOneAgent } from '../access/agents.js';
 import type { Agent } from '../catalog/constants.js';
 import type { Deps } from '../deps.js';
-import { UsageError } from '../errors.js';
+import { OperationError, UsageError } from '../errors.js';
 import { secretEnvFor } from '../render/env.js';
 import type { DepsFactory } from './types.js';
 
@@ -24,7 +24,13 @@ export function shellQuote(value: string): string {
 export function formatEnv(env: Record<string, string>, format: EnvFormat): string {
   const entries = Object.entries(env).sort(([a], [b]) => byText(a, b));
   if (format === 'json') return JSON.stringify(Object.fromEntries(entries), null, 2);
-  if (format === 'dotenv') return entries.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join('\n');
+  if (format === 'dotenv') {
+    // What `kubectl create secret --from-env-file` and `docker --env-file` read: KEY=VALUE, the value
+    // taken literally (quotes would become part of the secret), one line each.
+    const broken = entries.find(([, v]) => /[\r\n]/.test(v));
+    if (broken) throw new OperationError(`the value of ${broken[0]} spans lines: the dotenv format cannot hold it`, 'use --format shell or --format json');
+    return entries.map(([k, v]) => `${k}=${v}`).join('\n');
+  }
   return entries.map(([k, v]) => `export ${k}=${shellQuote(v)}`).join('\n');
 }
 
@@ -40,7 +46,7 @@ export function register(program: Command, deps: DepsFactory): void {
     .description('Print the secret variables a --secrets env render references (for eval, CI, or kubectl)')
     .option('--repo <dir>', 'repo directory', '.')
     .option('--agent <agent>', 'agent', 'claude-code')
-    .option('--format <format>', 'shell (export lines), dotenv, or json', 'shell')
+    .option('--format <format>', 'shell (export lines), dotenv (KEY=value, taken literally: for kubectl/docker env files), or json', 'shell')
     .addHelpText('after', `
 Examples:
   $ conn render --secrets env && eval "$(conn env)" && claude

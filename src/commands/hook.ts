@@ -15,14 +15,14 @@ export function hookSnippet(shell: Shell, conn: string): string {
   const cmd = `${q(process.execPath)} ${q(conn)} render --auto --quiet`;
   if (shell === 'fish') {
     return `function __conn_render --on-variable PWD --description 'conn: render agent MCP files on cd'
-  ${cmd.replace(/'\\''/g, "\\'")} 2>&1 | sed 's/^/conn: /' >&2; or true
+  ${cmd.replace(/'\\''/g, "\\'")} 2>&1 | sed '/^conn: /!s/^/conn: /' >&2; or true
 end
 __conn_render`;
   }
   const body = `__conn_render() {
   local out
   out=$(${cmd} 2>&1) || true
-  [ -n "$out" ] && printf '%s\\n' "$out" | sed 's/^/conn: /' >&2
+  [ -n "$out" ] && printf '%s\\n' "$out" | sed '/^conn: /!s/^/conn: /' >&2
   return 0
 }`;
   if (shell === 'zsh') {

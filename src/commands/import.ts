@@ -346,13 +346,16 @@ async function runCatalog(opts: ImportOptions, deps: Deps): Promise<void> {
   try {
     data = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
+    // A path that does not exist is bad usage (exit 2), as for agent files; a file that is there but
+    // cannot be read or parsed is a failed operation (exit 1), as the README's exit codes say.
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read the team catalog ${opts.catalog}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    if (code === 'ENOENT') throw new UsageError(`cannot read the team catalog ${opts.catalog}: no such file`);
+    throw new OperationError(`cannot parse the team catalog ${opts.catalog}: ${(err as Error).message.split('\n')[0]}`, 'fix the file; nothing was imported');
   }
   const parsed = TeamCatalogSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new UsageError(`invalid team catalog ${opts.catalog}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new OperationError(`invalid team catalog ${opts.catalog}: ${issue.path.join('.') || '(root)'}: ${issue.message}`, 'nothing was imported');
   }
   const team: TeamCatalog = parsed.data;
   const registry = await deps.presets();

@@ -2,12 +2,13 @@ import type { Command } from 'commander';
 import { repoIdentity, type RepoIdentity } from '../access/repo.js';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
+import { basename } from 'node:path';
 import { AGENTS, USER_LEVEL_AGENTS, type Agent } from '../catalog/constants.js';
 import { parseAgents } from '../access/agents.js';
-import { OperationError, UsageError } from '../errors.js';
+import { formatError, InterruptedError, OperationError, UsageError } from '../errors.js';
 import { answerIfUnchanged, renderJobs, type RenderJob } from '../render/fast.js';
 import { viaProxy } from '../render/accounts.js';
-import { migrateLegacyStates, PROMPT_AGENTS, renderedAgents, SECRETS_MODES, type SecretsMode } from '../render/state.js';
+import { migrateLegacyStates, PROMPT_AGENTS, readState, renderedAgents, SECRETS_MODES, type RenderState, type SecretsMode } from '../render/state.js';
 import { PROMPT_ONLY_VSCODE } from '../render/prompt.js';
 import type { RenderOutcome } from '../render/render.js';
 import type { Deps } from '../deps.js';
@@ -152,7 +153,7 @@ export async function run(opts: RenderCommandOptions, deps: Deps, changed?: Repo
   const inlineConns = (agents: RenderJob[]) =>
     opts.dryRun ? [] : [...new Set(agents.filter((j) => j.secrets === 'inline').flatMap((j) => renderedConnections(snapshot.catalog, repo, j.agent)))];
   let credentials = startResolve(deps, inlineConns(jobs));
-  const [{ renderAgent, detectAgents }, registry] = await Promise.all([import('../render/render.js'), deps.presets()]);
+  const [{ renderAgent, detectAgents, agentFile }, registry] = await Promise.all([import('../render/render.js'), deps.presets()]);
   const catalog = snapshot.catalog;
   if (opts.agents === 'all') {
     const previously = renderedAgents(home, repo.root).map((s) => s.agent);
@@ -163,38 +164,97 @@ export async function run(opts: RenderCommandOptions, deps: Deps, changed?: Repo
     credentials = startResolve(deps, inlineConns(jobs));
   }
   const outcomes: RenderOutcome[] = [];
+  const before = new Map(jobs.map((j) => [j.agent, readState(home, repo.root, j.agent)]));
+  const failures: Error[] = [];
   for (const job of jobs) {
-    const outcome = await renderAgent(
-      {
-        root: repo.root, remote: repo.remote, isGit: repo.isGit, agent: job.agent, secrets: job.secrets, dryRun: opts.dryRun, force: opts.force, allowTracked: opts.allowTracked,
-        ...(opts.maxTools !== undefined ? { maxTools: opts.maxTools } : {}),
-        ...(deps.io.canPrompt ? { confirmRun: async (q: string) => deps.prompter.confirm(q) } : {}),
-      },
-      deps,
-      { snapshot, registry, ...(job.secrets === 'inline' && credentials ? { credentials } : {}) },
-    );
-    outcomes.push(outcome);
-    if (!opts.quiet && !opts.json) for (const w of outcome.warnings) deps.io.warn(w);
+    try {
+      const outcome = await renderAgent(
+        {
+          root: repo.root, remote: repo.remote, isGit: repo.isGit, agent: job.agent, secrets: job.secrets, dryRun: opts.dryRun, force: opts.force, allowTracked: opts.allowTracked,
+          ...(opts.maxTools !== undefined ? { maxTools: opts.maxTools } : {}),
+          ...(deps.io.canPrompt ? { confirmRun: async (q: string) => deps.prompter.confirm(q) } : {}),
+        },
+        deps,
+        { snapshot, registry, ...(job.secrets === 'inline' && credentials ? { credentials } : {}) },
+      );
+      outcomes.push(outcome);
+      if (!opts.quiet && !opts.json) for (const w of outcome.warnings) deps.io.warn(w);
+    } catch (err) {
+      // Several files, or the shell hook: say which agent and file failed; the hook goes on with the others.
+      const named = jobs.length > 1 || opts.auto ? nameFailure(err, `${agentFile(job.agent)} (${job.agent})`) : err;
+      if (!opts.auto) throw named;
+      failures.push(named as Error);
+    }
   }
   await audit(deps, repo.root, outcomes);
-  if (opts.json) {
-    deps.io.out(JSON.stringify(outcomes, null, 2));
-    return;
+  if (opts.json) deps.io.out(JSON.stringify(outcomes, null, 2));
+  else if (opts.auto) {
+    const line = changeLine(repo.root, outcomes, before);
+    if (line) deps.io.err(line);
+  } else {
+    for (const o of outcomes) {
+      if (o.status === 'dry-run') {
+        const masked = o.secrets === 'prompt' ? 'no secret in it' : 'secrets masked';
+        const others = o.unmanaged?.length ? ` (${o.unmanaged.join(', ')}: not conn's, shown as the file has them, unmasked)` : '';
+        deps.io.err(`# ${o.file} (${o.agent}, --secrets ${o.secrets}; dry run, ${masked}${others}, nothing written)`);
+        deps.io.out(o.content ?? '');
+      } else if (o.status === 'written') {
+        // Changes are reported even with --quiet, then on stderr, so `conn exec` leaves the agent's
+        // stdout to the agent.
+        const list = o.entries.map((e) => `${e.name} (${e.permission})`).join(', ') || 'no servers';
+        const line = `wrote ${o.file}: ${list}${o.removed.length ? `; removed ${o.removed.join(', ')}` : ''}`;
+        if (opts.quiet) deps.io.err(line);
+        else deps.io.out(line);
+      } else if (!opts.quiet) deps.io.out(outcomes.length > 1 ? `${o.file}: unchanged` : 'unchanged');
+    }
   }
-  for (const o of outcomes) {
-    if (o.status === 'dry-run') {
-      const masked = o.secrets === 'prompt' ? 'no secret in it' : 'secrets masked';
-      const others = o.unmanaged?.length ? ` (${o.unmanaged.join(', ')}: not conn's, shown as the file has them, unmasked)` : '';
-      deps.io.err(`# ${o.file} (${o.agent}, --secrets ${o.secrets}; dry run, ${masked}${others}, nothing written)`);
-      deps.io.out(o.content ?? '');
-    } else if (o.status === 'written') {
-      // Changes are reported even with --quiet (the shell hook shows only changes), then on stderr, so
-      // `conn exec` leaves the agent's stdout to the agent.
-      const list = o.entries.map((e) => `${e.name} (${e.permission})`).join(', ') || 'no servers';
-      const line = `wrote ${o.file}: ${list}${o.removed.length ? `; removed ${o.removed.join(', ')}` : ''}`;
-      if (opts.quiet) deps.io.err(line);
-      else deps.io.out(line);
-    } else if (!opts.quiet) deps.io.out(outcomes.length > 1 ? `${o.file}: unchanged` : 'unchanged');
+  reportSkipped(deps, opts, outcomes, before);
+  const last = failures.pop();
+  for (const f of failures) deps.io.err(`conn: ${formatError(f)}`);
+  if (last) throw last;
+}
+
+/** The same error, its message prefixed with the file and agent it is about. */
+function nameFailure(err: unknown, label: string): unknown {
+  if (err instanceof UsageError) return new UsageError(`${label}: ${err.message}`, err.hint);
+  if (err instanceof OperationError) return new OperationError(`${label}: ${err.message}`, err.hint);
+  if (err instanceof InterruptedError) return err;
+  return new OperationError(`${label}: ${formatError(err)}`);
+}
+
+/**
+ * The shell hook's report: one short line per repo naming what changed in each file written
+ * (`api: updated .mcp.json (+mem, -notion, sentry read→full)`), nothing when nothing was written.
+ */
+export function changeLine(root: string, outcomes: RenderOutcome[], before: Map<Agent, RenderState | undefined>): string | undefined {
+  const parts = outcomes
+    .filter((o) => o.status === 'written')
+    .map((o) => {
+      const prev = before.get(o.agent);
+      const had = new Map((prev?.summary?.entries ?? (prev?.entries ?? []).map((name) => ({ name, permission: '' }))).map((e) => [e.name, e.permission]));
+      const changes = [
+        ...o.entries.filter((e) => !had.has(e.name)).map((e) => `+${e.name}`),
+        ...o.removed.map((n) => `-${n}`),
+        ...o.entries.filter((e) => had.get(e.name) && had.get(e.name) !== e.permission).map((e) => `${e.name} ${had.get(e.name)}→${e.permission}`),
+      ];
+      return changes.length ? `${o.file} (${changes.join(', ')})` : o.file;
+    });
+  return parts.length ? `${basename(root)}: updated ${parts.join('; ')}` : undefined;
+}
+
+/**
+ * Connections left out because a secret does not resolve: named once per repo with the fix (the hook
+ * stays quiet about one it already reported), and the render exits 1.
+ */
+function reportSkipped(deps: Deps, opts: RenderCommandOptions, outcomes: RenderOutcome[], before: Map<Agent, RenderState | undefined>): void {
+  const skipped = new Map<string, string>();
+  for (const o of outcomes) for (const s of o.skipped) if (!skipped.has(s.name)) skipped.set(s.name, s.error);
+  if (skipped.size === 0) return;
+  const known = new Set([...before.values()].flatMap((s) => (s?.skipped ?? []).map((k) => `${k.name}\0${k.error}`)));
+  for (const [name, error] of skipped) {
+    if (opts.auto && known.has(`${name}\0${error}`)) continue;
+    process.exitCode = 1;
+    deps.io.err(`conn: ${name} was left out of the render (the other entries are written): ${error}`);
   }
 }
 

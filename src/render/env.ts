@@ -18,6 +18,14 @@ export async function secretEnvFor(repoDir: string, agent: Agent, deps: Pick<Dep
   if (!conns.length) return {};
   const values = await deps.credentials.resolve(conns, 'resolve');
   const env: Record<string, string> = {};
-  for (const conn of conns) Object.assign(env, secretEnv(conn, values.values(conn.name)));
+  const owners: { name: string; vars: string[] }[] = [];
+  for (const conn of conns) {
+    const vars = secretEnv(conn, values.values(conn.name));
+    owners.push({ name: conn.name, vars: Object.keys(vars) });
+    Object.assign(env, vars);
+  }
+  // Two connections mapped to one variable would hand one's secret to the other's server: refused.
+  const { checkEnvVarsDistinct } = await import('./render.js');
+  checkEnvVarsDistinct(owners);
   return env;
 }

@@ -86,6 +86,18 @@ export async function answerIfUnchanged(home: string, req: FastRequest, known?: 
   if (req.auto && jobs.length === 0) return '';
   const now = new Date();
   if (!jobs.every((j) => isUnchanged(home, repo.root, repo.remote, j.agent, j.secrets, now))) return false;
-  if (req.json) return `${JSON.stringify(jobs.map((j) => ({ agent: j.agent, status: 'unchanged', secrets: j.secrets })), null, 2)}\n`;
+  if (req.json) {
+    // The same shape as a full render's answer (`conn render --json`), from what the last render recorded.
+    const outcomes = [];
+    for (const j of jobs) {
+      const state = readState(home, repo.root, j.agent);
+      if (!state?.summary) return false;
+      outcomes.push({
+        agent: j.agent, file: state.file, status: 'unchanged', secrets: j.secrets, entries: state.summary.entries, removed: [],
+        warnings: state.summary.warnings, tools: state.summary.tools ?? { count: 0, unknown: [] }, skipped: state.skipped ?? [],
+      });
+    }
+    return `${JSON.stringify(outcomes, null, 2)}\n`;
+  }
   return req.quiet ? '' : 'unchanged\n';
 }

@@ -1,6 +1,7 @@
 // The full render: catalog + assignments → launch specs → the agent's own file, merged with what is
 // there, written safely. The no-change path lives in fast.ts and never loads this module.
 import { lstatSync, readFileSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AGENTS, type Agent, type Permission } from '../catalog/constants.js';
 import type { Catalog, Connection } from '../catalog/model.js';
@@ -18,12 +19,13 @@ import { resolveAccess, type Decision } from '../access/resolve.js';
 import { hasLists, hasWildcard, selectTools } from '../access/tool-list.js';
 import { TOOL_LIMITS } from '../access/tool-budget.js';
 import { CLAUDE_SETTINGS_FILE, mergeClaudeDeny, readClaudeDeny, writerFor, type RenderedEntry } from './agents/index.js';
-import { readState, writeState, type RenderState, type SecretsMode } from './state.js';
+import { readState, writeState, type RenderState, type SecretsMode, type SkippedEntry } from './state.js';
+import { formatError } from '../errors.js';
 import { inputsText } from './stamp.js';
 import { sigOf, type FileSig } from '../file-sig.js';
 import { viaProxy } from './accounts.js';
 import { checkPromptIds, PROMPT_ONLY_VSCODE, promptInputsFor } from './prompt.js';
-import { checkIgnored, ensureGitExcluded, isTrackedByGit, leakGuardFromFiles, writeSafely } from './write-safely.js';
+import { checkIgnored, ensureGitExcluded, guardSecretFile, isTrackedByGit, leakGuardFromFiles, writeSafely } from './write-safely.js';
 import { userLevelDecisions } from './user-scope.js';
 
 export interface RenderOptions {
@@ -57,6 +59,8 @@ export interface RenderOutcome {
   tools: { count: number; unknown: string[] };
   removed: string[];
   warnings: string[];
+  /** Connections that apply but were left out: a secret of theirs does not resolve (the rest is rendered). */
+  skipped: SkippedEntry[];
   /** The file as it would be written, secrets masked (dry-run only). */
   content?: string;
   /** Dry-run only: entries in the file that are not conn's, printed as the file has them (never masked). */
@@ -105,7 +109,7 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: Rend
   const git = !guarded
     ? undefined
     : known
-      ? { tracked: Promise.resolve(known.tracked), ignored: Promise.resolve({ code: known.ignored ? 0 : 1 }) }
+      ? { tracked: Promise.resolve(known.tracked), ignored: Promise.resolve({ code: known.ignored ? 0 : 1, file: known.ignored, temp: known.ignored }) }
       : { tracked: isTrackedByGit(opts.root, writer.file), ignored: checkIgnored(opts.root, writer.file) };
 
   // Every value the file needs, in one bulk read through the credentials port (inline mode only;
@@ -119,16 +123,27 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: Rend
   const toolCount: { name: string; count: number }[] = [];
   const toolsUnknown: string[] = [];
   const expiries: number[] = [];
+  const skipped: SkippedEntry[] = [];
   let volatile = false;
   const keyOwner = new Map<string, string>();
   for (const { decision, conn, preset } of chosen) {
     const permission = decision.permission as Permission;
     let spec: LaunchSpec;
-    if (viaProxy(conn, opts.secrets)) spec = proxySpec(conn, permission, place);
-    else {
-      const values = credentials ? credentials.values(conn.name) : referenceValues(conn);
-      if (credentials?.values(conn.name).expiresAt !== undefined) expiries.push(credentials.values(conn.name).expiresAt!);
-      spec = launchSpec(conn, preset, permission, values);
+    try {
+      if (viaProxy(conn, opts.secrets)) spec = proxySpec(conn, permission, place);
+      else {
+        const resolved = credentials?.values(conn.name);
+        if (resolved?.expiresAt !== undefined) expiries.push(resolved.expiresAt);
+        const values = resolved ?? referenceValues(conn);
+        spec = launchSpec(conn, preset, permission, values);
+      }
+    } catch (err) {
+      // One connection whose secret does not resolve must not keep the others' entries from being
+      // right: it is left out (its old entry removed), named, and retried on every render.
+      if (!(err instanceof OperationError)) throw err;
+      skipped.push({ name: conn.name, error: formatError(err) });
+      volatile = true;
+      continue;
     }
     if (inline && conn.secretRefs && Object.keys(conn.secretRefs).length) volatile = true;
     const lists = listsFor(conn, decision, permission, preset, opts, writer.toolFilter, warnings);
@@ -161,10 +176,11 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: Rend
   const totalTools = toolCount.reduce((n, c) => n + c.count, 0);
   warnings.push(...toolLimitWarnings(opts.agent, totalTools, toolCount, opts.maxTools));
   if (writer.trustNote && entries.length) warnings.push(writer.trustNote);
+  if (opts.secrets !== 'inline') checkEnvVarsDistinct(entries.map((e) => ({ name: e.name, vars: e.spec.secrets.map((u) => u.envVar) })));
 
   const path = join(opts.root, writer.file);
   const existing = readExisting(path, writer.file);
-  const present = existing === null ? [] : writer.serverNames(existing);
+  const present = existing === null ? [] : shallow(writer.file, () => writer.serverNames(existing));
   const wanted = new Set(entries.map((e) => e.name));
   const conflicts = entries.filter((e) => present.includes(e.name) && !managed.has(e.name) && !siblings.has(e.name)).map((e) => e.name);
   if (conflicts.length && !opts.force) {
@@ -182,7 +198,7 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: Rend
   const previousInputs = state?.promptInputs ?? [];
   if (writer.inputIds && existing !== null && promptIds.length) {
     const own = new Set(previousInputs);
-    const presentInputs = writer.inputIds(existing);
+    const presentInputs = shallow(writer.file, () => writer.inputIds!(existing));
     const taken = [...new Set(promptIds.filter((id) => presentInputs.includes(id) && !own.has(id)))];
     if (taken.length && !opts.force) {
       throw new OperationError(
@@ -195,7 +211,7 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: Rend
   const next =
     existing === null && entries.length === 0
       ? null
-      : writer.merge(existing, entries, remove, writer.toolFilter === 'top-level' ? previousRules : undefined, writer.inputIds ? previousInputs : undefined);
+      : shallow(writer.file, () => writer.merge(existing, entries, remove, writer.toolFilter === 'top-level' ? previousRules : undefined, writer.inputIds ? previousInputs : undefined));
   const denyRules = entries.flatMap((e) => writer.denyRules(e));
 
   // Claude Code: deny rules live in .claude/settings.local.json, merged with the user's own rules.
@@ -204,11 +220,11 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: Rend
   let ownedRules = denyRules;
   if (writer.toolFilter === 'side-file') {
     sideExisting = readExisting(join(opts.root, CLAUDE_SETTINGS_FILE), CLAUDE_SETTINGS_FILE);
-    const userRules = new Set(sideExisting === null ? [] : readClaudeDeny(sideExisting));
+    const userRules = new Set(sideExisting === null ? [] : shallow(CLAUDE_SETTINGS_FILE, () => readClaudeDeny(sideExisting!)));
     for (const r of previousRules) userRules.delete(r);
     ownedRules = denyRules.filter((r) => !userRules.has(r));
     const removeRules = previousRules.filter((r) => !denyRules.includes(r));
-    if (denyRules.length || removeRules.length) sideNext = mergeClaudeDeny(sideExisting, { add: denyRules, remove: removeRules });
+    if (denyRules.length || removeRules.length) sideNext = shallow(CLAUDE_SETTINGS_FILE, () => mergeClaudeDeny(sideExisting, { add: denyRules, remove: removeRules }));
   }
 
   const outcome: RenderOutcome = {
@@ -220,6 +236,7 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: Rend
     removed: remove,
     warnings,
     tools: { count: totalTools, unknown: toolsUnknown },
+    skipped,
   };
   if (opts.maxTools !== undefined && totalTools > opts.maxTools) {
     throw new OperationError(
@@ -233,19 +250,30 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: Rend
   const hasSecrets = inline && chosen.some(({ conn }) => !viaProxy(conn, opts.secrets) && (conn.secrets.length > 0 || Boolean(conn.oauth)));
   const changed = next !== null && next !== existing;
   const sideChanged = sideNext !== null && sideNext !== sideExisting;
-  if (changed) {
-    if (git && hasSecrets && (await git.tracked)) {
-      throw new OperationError(
-        `${writer.file} is tracked by git: an inline render would put secrets into it`,
-        'use --secrets env or --secrets proxy, or --allow-tracked if you really mean it',
-      );
-    }
-    await writeSafely(opts.root, writer.file, next!, { mode: opts.secrets === 'inline' ? 0o600 : undefined });
-    outcome.status = 'written';
+  // Every check before the first write: a render either finishes or leaves the files as they were.
+  if (changed && git && hasSecrets && (await git.tracked)) {
+    throw new OperationError(
+      `${writer.file} is tracked by git: an inline render would put secrets into it`,
+      'use --secrets env or --secrets proxy, or --allow-tracked if you really mean it',
+    );
   }
-  if (git && (changed || hasSecrets)) await ensureGitExcluded(opts.root, writer.file, git.ignored);
+  // The file and its temp files are excluded, and git confirmed to ignore them, before a secret is written.
+  if (git && hasSecrets) await guardSecretFile(opts.root, writer.file, git.ignored);
+  else if (git && changed) await ensureGitExcluded(opts.root, writer.file, git.ignored);
+  // The side file (deny rules, no secret) first: a failure there leaves no secret behind, and the
+  // deny rules are never missing while the entries are there.
   if (sideChanged) {
     await writeSafely(opts.root, CLAUDE_SETTINGS_FILE, sideNext!);
+    outcome.status = 'written';
+  }
+  if (changed) {
+    try {
+      await writeSafely(opts.root, writer.file, next!, { mode: opts.secrets === 'inline' ? 0o600 : undefined });
+    } catch (err) {
+      // Undo the side file, so the state (not saved) still says what is on disk.
+      if (sideChanged) await restore(opts.root, CLAUDE_SETTINGS_FILE, sideExisting).catch(() => undefined);
+      throw err;
+    }
     outcome.status = 'written';
   }
   // The credentials port mirrors an OAuth refresh into the catalog (status only): the render has
@@ -268,6 +296,8 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: Rend
     side: writer.toolFilter === 'side-file' ? sigOf(join(opts.root, CLAUDE_SETTINGS_FILE), sideChanged ? sideNext : sideExisting) : null,
     volatile,
     ...(expiries.length ? { expiresAt: new Date(Math.min(...expiries)).toISOString() } : {}),
+    summary: { entries: outcome.entries, warnings, tools: outcome.tools },
+    ...(skipped.length ? { skipped } : {}),
     renderedAt: deps.clock().toISOString(),
   };
   writeState(deps.home, newState);
@@ -359,9 +389,30 @@ function enforcementWarnings(conn: Connection, preset: Preset, permission: Permi
   return [];
 }
 
+/** Runs a parse or merge of an existing file; a nesting deep enough to exhaust the stack is a one-line refusal. */
+function shallow<T>(shown: string, work: () => T): T {
+  try {
+    return work();
+  } catch (err) {
+    if (err instanceof RangeError && /call stack/i.test(err.message)) {
+      throw new OperationError(`${shown} is too deeply nested to read; it was left untouched`, 'flatten or move the file, or render for another agent');
+    }
+    throw err;
+  }
+}
+
+/** Puts a file back as it was before this render (`null`: there was none). */
+async function restore(root: string, relPath: string, before: string | null): Promise<void> {
+  if (before === null) await unlink(join(root, relPath));
+  else await writeSafely(root, relPath, before);
+}
+
 function readExisting(path: string, shown: string): string | null {
   try {
-    if (lstatSync(path).isSymbolicLink()) throw new OperationError(`refusing to read ${shown}: it is a symlink`, 'replace it with a regular file');
+    const st = lstatSync(path);
+    if (st.isSymbolicLink()) throw new OperationError(`refusing to read ${shown}: it is a symlink`, 'replace it with a regular file');
+    // A FIFO would block the read forever; a directory is no file to merge into.
+    if (!st.isFile()) throw new OperationError(`refusing to use ${shown}: it is ${st.isDirectory() ? 'a directory' : 'not a regular file'}`, 'move it away, or render for another agent');
     return readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
@@ -369,6 +420,29 @@ function readExisting(path: string, shown: string): string | null {
     if (code === 'ENOTDIR') throw new OperationError(`cannot write ${shown}: a parent of it is not a directory`, 'move that file away, or render for another agent');
     throw err;
   }
+}
+
+/**
+ * CONN_<NAME>_<FIELD> is not injective (`acme/PROD_TOKEN` and `acme-prod/TOKEN` both give
+ * CONN_ACME_PROD_TOKEN): two connections sharing a variable would hand one's secret to the other's
+ * server, so that is refused, naming both.
+ */
+export function checkEnvVarsDistinct(conns: { name: string; vars: string[] }[]): void {
+  const owner = new Map<string, string>();
+  for (const { name, vars } of conns) {
+    for (const v of new Set(vars)) {
+      const other = owner.get(v);
+      if (other !== undefined && other !== name) {
+        throw new OperationError(`connections ${other} and ${name} would both use the variable ${v}`, `rename one of them: conn edit ${name} --rename NEW`);
+      }
+      owner.set(v, name);
+    }
+  }
+}
+
+/** The agent's project file, relative to the repo. */
+export function agentFile(agent: Agent): string {
+  return writerFor(agent).file;
 }
 
 /** Agents that `--agent all` renders: those whose files exist in the repo, those assigned here, those rendered before. */

@@ -13,6 +13,19 @@ export type SecretsMode = (typeof SECRETS_MODES)[number];
 /** Agents whose own file can ask the user for a secret (`--secrets prompt`): VS Code's `inputs`. */
 export const PROMPT_AGENTS: readonly Agent[] = ['vscode'];
 
+export interface RenderSummary {
+  entries: { name: string; permission: string; deniedTools: string[]; allowedTools?: string[] }[];
+  warnings: string[];
+  /** What the agent sees in all (see RenderOutcome.tools). */
+  tools?: { count: number; unknown: string[] };
+}
+
+export interface SkippedEntry {
+  name: string;
+  /** The one-line error, with its hint. */
+  error: string;
+}
+
 export interface RenderState {
   version: 2;
   root: string;
@@ -38,6 +51,13 @@ export interface RenderState {
   side: FileSig | null;
   /** Inputs the stamp cannot see (secret references resolved from env/files/CLIs): always re-render. */
   volatile: boolean;
+  /**
+   * What the render reported (`conn render --json`'s entries and warnings), so an unchanged answer from
+   * the fast path has the same shape. Absent (states before it): the fast path leaves JSON to the full render.
+   */
+  summary?: RenderSummary;
+  /** Connections that apply here but could not be rendered (a secret that does not resolve), and why. */
+  skipped?: SkippedEntry[];
   /** Earliest OAuth token expiry among rendered entries: re-render before it. */
   expiresAt?: string;
   renderedAt: string;

@@ -60,27 +60,38 @@ export async function writeSafely(root: string, relPath: string, content: string
   await syncDir(dir);
 }
 
+/** What git's ignore rules say about a file and about the temp files writeSafely would create next to it. */
+export interface IgnoreCheck {
+  /** 0: at least one ignored, 1: neither, else (128): not a git work tree. */
+  code: number;
+  file: boolean;
+  temp: boolean;
+}
+
 /**
- * Adds `relPath` to the repo's `.git/info/exclude` (wherever git keeps it: a worktree or a `.git`
- * file points elsewhere) unless git already ignores it. Returns true when a line was added; false
- * when ignored already, already listed, or `root` is not in a git work tree.
+ * Adds `relPath` (and the pattern of writeSafely's temp files) to the repo's `.git/info/exclude`
+ * (wherever git keeps it: a worktree or a `.git` file points elsewhere) unless git already ignores
+ * them. The line is anchored at git's own top level (`--show-prefix`), which is not `root` when a
+ * bogus `.git` inside the repo made conn take a subdirectory for the top. Returns true when the
+ * file's line was added; false when ignored already, already listed, or not in a git work tree.
  */
 export async function ensureGitExcluded(root: string, relPath: string, ignoredCheck = checkIgnored(root, relPath)): Promise<boolean> {
   const path = splitInside(relPath).join('/');
   const ignored = await ignoredCheck;
-  if (ignored.code === 0) return false;
-  if (ignored.code !== 1) return false; // not a git work tree (128): nothing to exclude from
-  const where = await git(root, ['rev-parse', '--git-path', 'info/exclude']);
+  if (ignored.code !== 0 && ignored.code !== 1) return false; // not a git work tree (128): nothing to exclude from
+  if (ignored.file && ignored.temp) return false;
+  const where = await git(root, ['rev-parse', '--git-path', 'info/exclude', '--show-prefix']);
   if (where.code !== 0) return false;
-  const excludeFile = resolve(root, where.stdout.trim());
-  const line = `/${escapePattern(path)}`;
+  const [gitPath = '', prefix = ''] = where.stdout.split('\n');
+  const excludeFile = resolve(root, gitPath.trim());
+  const line = `/${escapePattern(`${prefix}${path}`)}`;
   const current = await readFile(excludeFile, 'utf8').catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return '';
     throw err;
   });
   const present = new Set(current.split(/\r?\n/).map((l) => l.trim()));
   // The temp files of an interrupted write hold the same secrets: keep them out of git too.
-  const missing = [line, TEMP_PATTERN].filter((l) => !present.has(l));
+  const missing = [...(ignored.file ? [] : [line]), ...(ignored.temp ? [] : [TEMP_PATTERN])].filter((l) => !present.has(l));
   if (missing.length === 0) return false;
   await mkdir(dirname(excludeFile), { recursive: true });
   const sepNeeded = current !== '' && !current.endsWith('\n') ? '\n' : '';
@@ -89,11 +100,42 @@ export async function ensureGitExcluded(root: string, relPath: string, ignoredCh
 }
 
 /**
- * `git check-ignore` for `relPath` (code 0: ignored, 1: not ignored, else: not a work tree), startable
+ * The leak guard for a file that will hold secrets, run before anything is written: excludes it
+ * (and its temp files), then asks git what it would actually do. A `.gitignore` negation
+ * (`!.mcp.json`) outranks `info/exclude`, so a file git would still add is refused (exit 1).
+ */
+export async function guardSecretFile(root: string, relPath: string, ignoredCheck = checkIgnored(root, relPath)): Promise<void> {
+  const before = await ignoredCheck;
+  if (before.code !== 0 && before.code !== 1) return;
+  if (before.file && before.temp) return;
+  await ensureGitExcluded(root, relPath, Promise.resolve(before));
+  const after = await checkIgnored(root, relPath);
+  if (after.code !== 0 && after.code !== 1) return;
+  if (!after.file || !after.temp) {
+    const what = after.file ? `the temp file conn writes next to ${relPath}` : relPath;
+    throw new OperationError(
+      `git would still add ${what} (a .gitignore rule such as !${relPath} overrides .git/info/exclude): an inline render would put secrets into the repo`,
+      'use --secrets env or --secrets proxy, or remove that rule',
+    );
+  }
+}
+
+/**
+ * `git check-ignore` for `relPath` and for a temp file writeSafely would create beside it, startable
  * ahead of ensureGitExcluded so it runs while other work does.
  */
-export function checkIgnored(root: string, relPath: string): Promise<{ code: number }> {
-  return git(root, ['check-ignore', '-q', '--no-index', '--', splitInside(relPath).join('/')]);
+export async function checkIgnored(root: string, relPath: string): Promise<IgnoreCheck> {
+  const path = splitInside(relPath).join('/');
+  const temp = tempSample(path);
+  const r = await git(root, ['check-ignore', '--no-index', '--', path, temp]);
+  const listed = new Set(r.stdout.split('\n'));
+  return { code: r.code, file: r.code === 0 && listed.has(path), temp: r.code === 0 && listed.has(temp) };
+}
+
+/** A name writeSafely's temp files take for `path` (any pid and suffix match the same pattern). */
+function tempSample(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return `${path.slice(0, slash + 1)}.${path.slice(slash + 1)}.conn-0-0.tmp`;
 }
 
 /** Matches the temp files writeSafely creates, in any folder of the repo. */
@@ -135,7 +177,8 @@ export function leakGuardFromFiles(root: string, relPath: string): { tracked: bo
   try {
     if (!lstatSync(gitDir).isDirectory()) return undefined;
     const exclude = readFileSync(join(gitDir, 'info', 'exclude'), 'utf8').split(/\r?\n/).map((l) => l.trim());
-    if (!exclude.includes(`/${escapePattern(path)}`)) return undefined;
+    // Both lines conn adds: the file's own, and its temp files' (they hold the same secrets).
+    if (!exclude.includes(`/${escapePattern(path)}`) || !exclude.includes(TEMP_PATTERN)) return undefined;
     for (let i = 0; i < parts.length; i++) {
       const ignoreFile = join(root, ...parts.slice(0, i), '.gitignore');
       let text: string;

@@ -140,15 +140,21 @@ describe('conn import --catalog', () => {
     expect(keychainItems(b.service)['sentry/SENTRY_ACCESS_TOKEN']).toBeUndefined();
   });
 
-  it('rejects a file that is not a team catalog, or that smuggles a secret value, with exit 2', async () => {
+  it('rejects a file that is not a team catalog, does not parse, or smuggles a secret value, with exit 1 (the README\'s exit codes)', async () => {
     const file = join(b.tmp, 'bad.json');
     writeFileSync(file, JSON.stringify({ format: 'conn-team-catalog', version: 1, connections: [{ name: 'n', preset: 'notion', secrets: { NOTION_TOKEN: { value: NOTION } } }] }));
     const r = await b.conn(['import', '--catalog', file, '--yes']);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/invalid team catalog .*connections\.0\.secrets\.NOTION_TOKEN/);
     expect(r.stderr).not.toContain(NOTION);
     writeFileSync(file, '{"format": "something-else"}');
-    expect((await b.conn(['import', '--catalog', file, '--yes'])).code).toBe(2);
+    expect((await b.conn(['import', '--catalog', file, '--yes'])).code).toBe(1);
+    writeFileSync(file, '{"format": ');
+    const unparseable = await b.conn(['import', '--catalog', file, '--yes']);
+    expect(unparseable.code).toBe(1);
+    expect(unparseable.stderr).toMatch(/^conn: cannot parse the team catalog .*bad\.json/);
+    // A path that does not exist is bad usage.
+    expect((await b.conn(['import', '--catalog', join(b.tmp, 'absent.json'), '--yes'])).code).toBe(2);
   });
 });
 

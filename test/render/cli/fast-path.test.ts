@@ -33,7 +33,10 @@ describe('conn render: the no-change fast path', () => {
     const quiet = await render(w, repo, ['--quiet']);
     expect(quiet.stdout + quiet.stderr).toBe('');
     const json = await render(w, repo, ['--json']);
-    expect(JSON.parse(json.stdout)).toEqual([{ agent: 'claude-code', status: 'unchanged', secrets: 'inline' }]);
+    // The README's shape, as a render that writes prints it.
+    expect(JSON.parse(json.stdout)).toEqual([
+      { agent: 'claude-code', file: '.mcp.json', status: 'unchanged', secrets: 'inline', entries: [{ name: 'mem', permission: 'full', deniedTools: [] }], removed: [], warnings: [], skipped: [] },
+    ]);
     expect(snapshot(join(repo, '.mcp.json'))).toEqual(before);
   });
 
@@ -101,7 +104,7 @@ describe('conn render: the no-change fast path', () => {
     // The hook finds the old state, and conn still owns `mem`: a change to it is rendered, not refused.
     await ok(w, ['edit', 'mem', '--set', 'env.LOG_LEVEL=debug']);
     const r = await render(w, repo, ['--auto']);
-    expect(r.stdout).toBe('wrote .mcp.json: mem (full)\n');
+    expect(r.stderr).toBe('api: updated .mcp.json\n');
     expect(existsSync(oldDir)).toBe(false);
     expect((await render(w, repo)).stdout).toBe('unchanged\n');
   });

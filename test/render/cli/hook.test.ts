@@ -51,7 +51,8 @@ for (const [shell, drive] of Object.entries(SHELLS)) {
       const r = await cdInto(repo);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toBe(`after 0\n${drive.hooked}`);
-      expect(r.stderr).toBe('conn: wrote .mcp.json: mem (full), notion (full)\n');
+      // One short line per repo, naming what changed.
+      expect(r.stderr).toBe('conn: api: updated .mcp.json (+notion)\n');
       expect(mcpJson(repo)).toEqual({ mcpServers: { mem: claude.custom, notion: claude.notion('${CONN_NOTION_NOTION_TOKEN}') } });
       expect(readFileSync(join(repo, '.mcp.json'), 'utf8')).not.toContain(NOTION_TOKEN);
     });
@@ -89,6 +90,7 @@ for (const [shell, drive] of Object.entries(SHELLS)) {
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toBe(`after 0\n${drive.hooked}`);
       expect(r.stderr).toMatch(/^conn: .*cannot parse the catalog/);
+      expect(r.stderr).not.toContain('conn: conn:');
       expect(snapshot(join(repo, '.mcp.json'))).toEqual(before);
     });
   });
@@ -104,7 +106,7 @@ describe('conn hook', () => {
     const auto = await ok(w, ['render', '--auto', '--quiet'], { cwd: repo });
     // Only the agent rendered here before: cursor, not the default claude-code.
     // With --quiet the one line about a change goes to stderr (the hook shows both streams).
-    expect(auto.stderr).toBe('wrote .cursor/mcp.json: mem (full), more (full)\n');
+    expect(auto.stderr).toBe('api: updated .cursor/mcp.json (+more)\n');
     expect(auto.stdout).toBe('');
     expect(existsSync(join(repo, '.mcp.json'))).toBe(false);
     const none = await ok(w, ['render', '--auto'], { cwd: other });
