@@ -91,6 +91,6 @@ Examples:
   $ conn assign postgres --repo . --repo ~/work/billing --permission full
   $ conn assign slack --agent cursor --agent vscode
   $ conn assign github --repo . --agent claude-code --permission read --tools 'get_*' 'list_*' search_code
-  $ conn assign filesystem --agent gemini --permission full --deny-tools 'move_*' write_file`)
+  $ conn assign memory --agent gemini --permission full --deny-tools 'delete_*' create_relations`)
     .action(async (name: string, flags: AssignFlags) => run(parseAssign(name, flags), await deps({ json: flags.json })));
 }

@@ -38,6 +38,8 @@ export interface CredentialSet {
    * connection's `oauth` status), oldest first: a render that read the `before` file may adopt `after`.
    */
   catalogWrites: { before: FileSig; after: FileSig }[];
+  /** The secret store itself could not be read (unreachable, locked, hung): every stored value failed. */
+  storeError?: OperationError;
 }
 
 export interface Credentials {
@@ -93,6 +95,7 @@ async function resolveAll(connections: Connection[], mode: CredentialMode, opts:
     } catch (err) {
       if (!(err instanceof OperationError)) throw err;
       storeError = err;
+      set.storeError = err;
     }
   }
 

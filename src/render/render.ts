@@ -117,6 +117,9 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: Rend
   const inline = opts.secrets === 'inline' && !opts.dryRun;
   const direct = chosen.filter((c) => !viaProxy(c.conn, opts.secrets)).map((c) => c.conn);
   const credentials = inline ? await (loaded?.credentials ?? deps.credentials.resolve(direct, 'resolve')) : undefined;
+  // A keychain that cannot be read at all is not one broken connection: rendering the rest would drop
+  // every keychain-backed entry from the agent's file. The render fails whole, nothing written.
+  if (credentials?.storeError && direct.some((c) => c.secrets.length > 0 || c.oauth)) throw credentials.storeError;
   const place: ProxyPlace = { root: opts.root, agent: opts.agent, node: process.execPath, entry: connEntryScript(), env: deps.env, home: deps.home, platform: process.platform, ...(opts.userScope ? { userScope: true } : {}) };
 
   const entries: RenderedEntry[] = [];

@@ -59,8 +59,11 @@ function isConnCommand(line: string): boolean {
   return /^conn\s/.test(line) || /^eval "\$\(conn /.test(line) || /^printf .*\|\s*conn\s/.test(line);
 }
 
-/** `not-usage`: must get past parsing (never exit 2); `refused`: exit 2 with exactly this documented message. */
-type Allowed = { why: string; expect: 'not-usage' } | { why: string; expect: 'refused'; message: RegExp };
+/**
+ * `not-usage`: must get past parsing (never exit 2); `refused`: exit 2 with exactly this documented
+ * message; `runs`: a server that keeps running: still up after a few seconds, having printed `listening`.
+ */
+type Allowed = { why: string; expect: 'not-usage' } | { why: string; expect: 'refused'; message: RegExp } | { why: string; expect: 'runs'; listening: RegExp };
 
 const NO_TERMINAL = /no terminal/;
 
@@ -76,6 +79,12 @@ const ALLOWED: [RegExp, Allowed][] = [
   [/^conn edit notion --secret NOTION_TOKEN$/, { why: 'prompts on a terminal for the value (hidden)', expect: 'refused', message: NO_TERMINAL }],
   [/^conn edit notion$/, { why: 'interactive on a terminal; without one there is nothing to change', expect: 'refused', message: /nothing to change/ }],
   [/^conn import \S+ --from cursor$/, { why: 'confirms on a terminal (scripts pass --yes)', expect: 'refused', message: NO_TERMINAL }],
+  [/^conn (search|update)\b/, { why: 'asks the MCP Registry (network)', expect: 'not-usage' }],
+  [/^(printf .*\| )?conn add (io|com)\.[\w.-]+\//, { why: 'fetches the server.json from the MCP Registry (network)', expect: 'not-usage' }],
+  [/^conn (tools|call) github\b/, { why: 'starts the GitHub server (npx or docker: network)', expect: 'not-usage' }],
+  [/^conn tools \S+ --cached/, { why: 'prints what conn test recorded; the examples never run conn test (network)', expect: 'not-usage' }],
+  [/^conn call everything trigger-elicitation-request/, { why: 'the elicitation is asked on a terminal (declined without one)', expect: 'not-usage' }],
+  [/^(printf .*\| )?conn serve \S+ .*--http/, { why: 'a server: it keeps listening until stopped', expect: 'runs', listening: /over HTTP at http:\/\/[\d.]+:\d+\/mcp/ }],
   [/^conn remove notion$/, { why: 'asks for confirmation on a terminal; scripts pass --yes', expect: 'refused', message: /--yes/ }],
 ];
 
@@ -100,6 +109,41 @@ function shell(line: string, input = SECRET) {
     input,
     timeoutMs: 90_000,
   });
+}
+
+/**
+ * Starts a shell line as its own process group and waits until it says it is listening (or exits, or
+ * 30 s pass); then stops the whole group. Running: it was still up when it said so.
+ */
+async function stillRunning(line: string, listening: RegExp): Promise<{ running: boolean; stderr: string }> {
+  const { spawn } = await import('node:child_process');
+  const bin = join(w.tmp, 'bin');
+  const child = spawn('bash', ['-c', line], {
+    cwd: join(w.tmp, 'userhome', 'src', 'api'),
+    env: { ...w.env, PATH: `${bin}:${w.env.PATH}`, TOKEN: SECRET, npm_config_offline: 'true' },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  let exited = false;
+  const gone = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
+  const said = new Promise<void>((resolve) => {
+    child.stderr!.setEncoding('utf8').on('data', (d) => {
+      stderr += d;
+      if (listening.test(stderr)) resolve();
+    });
+  });
+  child.stdout!.resume();
+  const limit = new Promise<void>((r) => setTimeout(r, 30_000).unref());
+  await Promise.race([said, gone, limit]);
+  const running = !exited && listening.test(stderr);
+  try {
+    process.kill(-child.pid!, 'SIGTERM');
+  } catch {
+    /* already gone */
+  }
+  await gone;
+  return { running, stderr };
 }
 
 const keyring = (script: string) => {
@@ -137,6 +181,8 @@ beforeAll(async () => {
   const repo = join(userhome, 'src', 'api');
   writeFileSync(join(repo, 'token.txt'), SECRET);
   writeFileSync(join(repo, 'server.js'), '');
+  // A local server.json (`conn add ./server.json`): a real one, whose second package runs with docker.
+  cpSync(join(ROOT, 'test/fixtures/registry/io.github.redis__mcp-redis.json'), join(repo, 'server.json'));
   // Agent files to import (and to detect with --agent all): a project one and a user one.
   const foreign = (dir: string) => JSON.stringify({ mcpServers: { [`fs-${dir}`]: { command: 'npx', args: ['-y', '@modelcontextprotocol/server-filesystem', '/tmp'] } } });
   writeFileSync(join(repo, '.mcp.json'), foreign('project'));
@@ -158,6 +204,9 @@ beforeAll(async () => {
     'conn add http-api --name billing-api --set url=https://api.example.com --set auth=bearer --secret-stdin token',
     'conn add http-api --name billing --set url=https://billing.example.com --set auth=bearer --secret-stdin token',
     'conn add memory',
+    'conn add everything',
+    'conn add remote --name github-2 --set url=https://api.githubcopilot.com/mcp/',
+    'conn add remote --name my-remote --set url=https://mcp.example.com/mcp',
     'conn export --assignments > conn-catalog.json',
   ];
   for (const line of setup) {
@@ -183,10 +232,17 @@ describe('README and --help examples', () => {
     it(`${ex.line}  (${ex.source})`, async () => {
       // `add` examples start from no connections (they create them); the others from the baseline.
       restore(/^(printf .*\| )?conn add /.test(ex.line) ? emptyBaseline : baseline, /^(printf .*\| )?conn add /.test(ex.line) ? [] : keychain);
+      const allowed = allowedFor(ex.line);
+      if (allowed?.expect === 'runs') {
+        const up = await stillRunning(ex.line, allowed.listening);
+        expect(up.running, `${ex.line}\nstderr: ${up.stderr}`).toBe(true);
+        expect(up.stderr).toMatch(allowed.listening);
+        expect(up.stderr).not.toContain(SECRET);
+        return;
+      }
       const r = await shell(ex.line);
       const shown = `${ex.line}\nexit ${r.code}\nstdout: ${r.stdout.slice(0, 2000)}\nstderr: ${r.stderr.slice(0, 2000)}`;
       expect(r.stderr, shown).not.toMatch(/unknown option|unknown command|too many arguments|missing required argument/);
-      const allowed = allowedFor(ex.line);
       if (!allowed) expect(r.code, shown).toBe(0);
       else if (allowed.expect === 'refused') {
         expect(r.code, shown).toBe(2);

@@ -35,7 +35,7 @@ describe('conn render: the no-change fast path', () => {
     const json = await render(w, repo, ['--json']);
     // The README's shape, as a render that writes prints it.
     expect(JSON.parse(json.stdout)).toEqual([
-      { agent: 'claude-code', file: '.mcp.json', status: 'unchanged', secrets: 'inline', entries: [{ name: 'mem', permission: 'full', deniedTools: [] }], removed: [], warnings: [], skipped: [] },
+      { agent: 'claude-code', file: '.mcp.json', status: 'unchanged', secrets: 'inline', entries: [{ name: 'mem', permission: 'full', deniedTools: [] }], removed: [], warnings: [], tools: { count: 0, unknown: ['mem'] }, skipped: [] },
     ]);
     expect(snapshot(join(repo, '.mcp.json'))).toEqual(before);
   });

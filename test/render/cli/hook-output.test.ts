@@ -87,7 +87,7 @@ describe('conn render --json', () => {
     const unchanged = JSON.parse((await render(w, repo, ['--agent', 'cursor', '--json'])).stdout) as Record<string, unknown>[];
     expect(written[0]!.status).toBe('written');
     expect(unchanged).toEqual([{ ...written[0], status: 'unchanged', removed: [] }]);
-    expect(Object.keys(unchanged[0]!).sort()).toEqual(['agent', 'entries', 'file', 'removed', 'secrets', 'skipped', 'status', 'warnings']);
+    expect(Object.keys(unchanged[0]!).sort()).toEqual(['agent', 'entries', 'file', 'removed', 'secrets', 'skipped', 'status', 'tools', 'warnings']);
     expect(unchanged[0]!.file).toBe('.cursor/mcp.json');
     expect((unchanged[0]!.warnings as string[]).length).toBeGreaterThan(0);
   });
