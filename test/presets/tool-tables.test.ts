@@ -86,3 +86,38 @@ describe('reference servers, listed live', () => {
     }
   });
 });
+
+// github/github-mcp-server, pkg/github/__toolsnaps__ (commit 64a49f3, v1.10.1+3): one snapshot per tool
+// with its annotations. readOnlyHint is right on every read, but 25 writes carry no destructiveHint
+// (create_pull_request, push_files, …), so without the table `readwrite` would deny them.
+describe('github tool classes', () => {
+  const table = presets.require('github').tools;
+  const tools = (names: string[]): Tool[] => names.map((name) => ({ name }));
+
+  it('classes the read tools read, so a read agent keeps them', () => {
+    expect(table).toBeDefined();
+    const reads = ['get_file_contents', 'search_code', 'search_repositories', 'search_issues', 'search_pull_requests',
+      'list_issues', 'issue_read', 'pull_request_read', 'list_pull_requests', 'get_commit', 'list_commits',
+      'get_repository_tree', 'get_me', 'actions_list', 'actions_get', 'get_job_logs'];
+    expect(deniedTools(tools(reads), 'read', table)).toEqual([]);
+  });
+
+  it('lets readwrite create and update (unannotated by the server) but keeps deletes and merges for full', () => {
+    const writes = ['create_pull_request', 'push_files', 'create_or_update_file', 'create_branch', 'add_issue_comment',
+      'issue_write', 'update_pull_request', 'create_issue'];
+    const destructive = ['merge_pull_request', 'delete_file', 'delete_repository', 'label_write', 'projects_write',
+      'actions_run_trigger', 'pull_request_review_write'];
+    expect(deniedTools(tools(writes), 'read', table)).toEqual(writes);
+    expect(deniedTools(tools(writes), 'readwrite', table)).toEqual([]);
+    expect(deniedTools(tools(destructive), 'readwrite', table)).toEqual(destructive);
+    expect(deniedTools(tools([...writes, ...destructive]), 'full', table)).toEqual([]);
+  });
+
+  it('classes no tool read whose name says it changes something', () => {
+    for (const [name, cls] of Object.entries(table!)) {
+      if (/^(create|update|delete|add|remove|merge|push|fork|star|unstar|request|assign|dismiss|mark|set|resolve|unresolve|submit|reprioritize)_|_write$|_trigger$/.test(name)) {
+        expect(cls, name).not.toBe('read');
+      }
+    }
+  });
+});
