@@ -121,3 +121,21 @@ describe('github tool classes', () => {
     }
   });
 });
+
+// microsoft/playwright-mcp README.md Tools section (commit 7e0457a, @playwright/mcp 0.0.79), generated from
+// the server's tool definitions: readOnlyHint only on inspection tools, every other tool non-destructive.
+describe('playwright tool classes', () => {
+  const table = presets.require('playwright').tools;
+  const tools = (names: string[]): Tool[] => names.map((name) => ({ name }));
+
+  it('lets a read agent open and inspect pages, and nothing that types, clicks or runs code', () => {
+    expect(table).toBeDefined();
+    const reads = ['browser_navigate', 'browser_navigate_back', 'browser_snapshot', 'browser_take_screenshot',
+      'browser_console_messages', 'browser_network_requests', 'browser_wait_for', 'browser_verify_text_visible'];
+    const writes = ['browser_click', 'browser_type', 'browser_fill_form', 'browser_file_upload', 'browser_press_key'];
+    expect(deniedTools(tools(reads), 'read', table)).toEqual([]);
+    expect(deniedTools(tools(writes), 'read', table)).toEqual(writes);
+    expect(deniedTools(tools(writes), 'readwrite', table)).toEqual([]);
+    expect(deniedTools(tools(['browser_evaluate', 'browser_run_code_unsafe']), 'readwrite', table)).toEqual(['browser_evaluate', 'browser_run_code_unsafe']);
+  });
+});
