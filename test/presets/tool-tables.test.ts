@@ -139,3 +139,23 @@ describe('playwright tool classes', () => {
     expect(deniedTools(tools(['browser_evaluate', 'browser_run_code_unsafe']), 'readwrite', table)).toEqual(['browser_evaluate', 'browser_run_code_unsafe']);
   });
 });
+
+// sooperset/mcp-atlassian src/mcp_atlassian/servers/{jira,confluence}.py (commit 436b37e, v0.23.0+39), mounted
+// under the jira and confluence namespaces: readOnlyHint on every read, but destructiveHint on plain edits.
+describe('atlassian tool classes', () => {
+  const table = presets.require('atlassian').tools;
+  const tools = (names: string[]): Tool[] => names.map((name) => ({ name }));
+
+  it('keeps the reads for a read agent, ordinary edits for readwrite, deletes for full', () => {
+    expect(table).toBeDefined();
+    const reads = ['jira_get_issue', 'jira_search', 'jira_get_transitions', 'jira_get_all_projects', 'confluence_search',
+      'confluence_get_page', 'confluence_get_comments', 'confluence_get_page_children'];
+    const writes = ['jira_create_issue', 'jira_update_issue', 'jira_transition_issue', 'jira_add_comment',
+      'jira_assign_issue', 'confluence_create_page', 'confluence_update_page', 'confluence_add_comment'];
+    const destructive = ['jira_delete_issue', 'confluence_delete_page', 'confluence_delete_attachment'];
+    expect(deniedTools(tools(reads), 'read', table)).toEqual([]);
+    expect(deniedTools(tools(writes), 'read', table)).toEqual(writes);
+    expect(deniedTools(tools(writes), 'readwrite', table)).toEqual([]);
+    expect(deniedTools(tools(destructive), 'readwrite', table)).toEqual(destructive);
+  });
+});
