@@ -159,3 +159,28 @@ describe('atlassian tool classes', () => {
     expect(deniedTools(tools(destructive), 'readwrite', table)).toEqual(destructive);
   });
 });
+
+// Servers whose own annotations are right, so they need no table (README "Permission levels").
+// nspady/google-calendar-mcp src/tools/registry.ts and src/server.ts (commit 0f2c9c5, v2.6.1).
+const RO = { readOnlyHint: true };
+const W = { readOnlyHint: false, destructiveHint: false };
+const D = { readOnlyHint: false, destructiveHint: true };
+const SELF_ANNOTATING: Record<string, { name: string; annotations: Tool['annotations'] }[]> = {
+  'google-calendar': [
+    ...['list-calendars', 'list-events', 'search-events', 'get-event', 'list-colors', 'get-freebusy', 'get-current-time']
+      .map((name) => ({ name, annotations: RO })),
+    ...['create-event', 'create-events', 'respond-to-event'].map((name) => ({ name, annotations: W })),
+    ...['update-event', 'delete-event', 'manage-accounts'].map((name) => ({ name, annotations: D })),
+  ],
+};
+
+describe('self-annotating servers', () => {
+  it.each(Object.keys(SELF_ANNOTATING))('%s: no table; its annotations keep the reads for read and deletes for full', (id) => {
+    expect(presets.require(id).tools).toBeUndefined();
+    const tools = SELF_ANNOTATING[id]!;
+    const reads = tools.filter((t) => t.annotations?.readOnlyHint === true).map((t) => t.name);
+    expect(reads.length).toBeGreaterThan(0);
+    expect(deniedTools(tools, 'read', undefined)).toEqual(tools.filter((t) => !reads.includes(t.name)).map((t) => t.name));
+    expect(deniedTools(tools, 'full', undefined)).toEqual([]);
+  });
+});
