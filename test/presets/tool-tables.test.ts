@@ -1,5 +1,6 @@
 // Tool-class tables come from each server's real tool list: Notion's from its published source (it
 // cannot be started without a Notion token), the reference servers' live from devDependencies.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tool } from '../../src/catalog/model.js';
@@ -182,5 +183,16 @@ describe('self-annotating servers', () => {
     expect(reads.length).toBeGreaterThan(0);
     expect(deniedTools(tools, 'read', undefined)).toEqual(tools.filter((t) => !reads.includes(t.name)).map((t) => t.name));
     expect(deniedTools(tools, 'full', undefined)).toEqual([]);
+  });
+});
+
+describe('README "Permission levels" names each handled preset and its source', () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8').replace(/\s+/g, ' ');
+  it.each([
+    ['github', 'github/github-mcp-server'], ['playwright', 'microsoft/playwright-mcp'],
+    ['atlassian', 'sooperset/mcp-atlassian'], ['google-calendar', 'nspady/google-calendar-mcp'],
+  ])('%s: %s', (id, repo) => {
+    expect(readme).toContain(repo);
+    expect(presets.require(id).notes!.some((n) => n.startsWith('Tool classes:') && n.includes(repo))).toBe(true);
   });
 });
