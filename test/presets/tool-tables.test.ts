@@ -1,5 +1,6 @@
 // Tool-class tables come from each server's real tool list: Notion's from its published source (it
 // cannot be started without a Notion token), the reference servers' live from devDependencies.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tool } from '../../src/catalog/model.js';
@@ -84,5 +85,114 @@ describe('reference servers, listed live', () => {
       // The live class is from the server's annotations (a custom connection has no table).
       expect(classifyTool({ name: tool.name }, table), tool.name).toBe(tool.class);
     }
+  });
+});
+
+// github/github-mcp-server, pkg/github/__toolsnaps__ (commit 64a49f3, v1.10.1+3): one snapshot per tool
+// with its annotations. readOnlyHint is right on every read, but 25 writes carry no destructiveHint
+// (create_pull_request, push_files, …), so without the table `readwrite` would deny them.
+describe('github tool classes', () => {
+  const table = presets.require('github').tools;
+  const tools = (names: string[]): Tool[] => names.map((name) => ({ name }));
+
+  it('classes the read tools read, so a read agent keeps them', () => {
+    expect(table).toBeDefined();
+    const reads = ['get_file_contents', 'search_code', 'search_repositories', 'search_issues', 'search_pull_requests',
+      'list_issues', 'issue_read', 'pull_request_read', 'list_pull_requests', 'get_commit', 'list_commits',
+      'get_repository_tree', 'get_me', 'actions_list', 'actions_get', 'get_job_logs'];
+    expect(deniedTools(tools(reads), 'read', table)).toEqual([]);
+  });
+
+  it('lets readwrite create and update (unannotated by the server) but keeps deletes and merges for full', () => {
+    const writes = ['create_pull_request', 'push_files', 'create_or_update_file', 'create_branch', 'add_issue_comment',
+      'issue_write', 'update_pull_request', 'create_issue'];
+    const destructive = ['merge_pull_request', 'delete_file', 'delete_repository', 'label_write', 'projects_write',
+      'actions_run_trigger', 'pull_request_review_write'];
+    expect(deniedTools(tools(writes), 'read', table)).toEqual(writes);
+    expect(deniedTools(tools(writes), 'readwrite', table)).toEqual([]);
+    expect(deniedTools(tools(destructive), 'readwrite', table)).toEqual(destructive);
+    expect(deniedTools(tools([...writes, ...destructive]), 'full', table)).toEqual([]);
+  });
+
+  it('classes no tool read whose name says it changes something', () => {
+    for (const [name, cls] of Object.entries(table!)) {
+      if (/^(create|update|delete|add|remove|merge|push|fork|star|unstar|request|assign|dismiss|mark|set|resolve|unresolve|submit|reprioritize)_|_write$|_trigger$/.test(name)) {
+        expect(cls, name).not.toBe('read');
+      }
+    }
+  });
+});
+
+// microsoft/playwright-mcp README.md Tools section (commit 7e0457a, @playwright/mcp 0.0.79), generated from
+// the server's tool definitions: readOnlyHint only on inspection tools, every other tool non-destructive.
+describe('playwright tool classes', () => {
+  const table = presets.require('playwright').tools;
+  const tools = (names: string[]): Tool[] => names.map((name) => ({ name }));
+
+  it('lets a read agent open and inspect pages, and nothing that types, clicks or runs code', () => {
+    expect(table).toBeDefined();
+    const reads = ['browser_navigate', 'browser_navigate_back', 'browser_snapshot', 'browser_take_screenshot',
+      'browser_console_messages', 'browser_network_requests', 'browser_wait_for', 'browser_verify_text_visible'];
+    const writes = ['browser_click', 'browser_type', 'browser_fill_form', 'browser_file_upload', 'browser_press_key'];
+    expect(deniedTools(tools(reads), 'read', table)).toEqual([]);
+    expect(deniedTools(tools(writes), 'read', table)).toEqual(writes);
+    expect(deniedTools(tools(writes), 'readwrite', table)).toEqual([]);
+    expect(deniedTools(tools(['browser_evaluate', 'browser_run_code_unsafe']), 'readwrite', table)).toEqual(['browser_evaluate', 'browser_run_code_unsafe']);
+  });
+});
+
+// sooperset/mcp-atlassian src/mcp_atlassian/servers/{jira,confluence}.py (commit 436b37e, v0.23.0+39), mounted
+// under the jira and confluence namespaces: readOnlyHint on every read, but destructiveHint on plain edits.
+describe('atlassian tool classes', () => {
+  const table = presets.require('atlassian').tools;
+  const tools = (names: string[]): Tool[] => names.map((name) => ({ name }));
+
+  it('keeps the reads for a read agent, ordinary edits for readwrite, deletes for full', () => {
+    expect(table).toBeDefined();
+    const reads = ['jira_get_issue', 'jira_search', 'jira_get_transitions', 'jira_get_all_projects', 'confluence_search',
+      'confluence_get_page', 'confluence_get_comments', 'confluence_get_page_children'];
+    const writes = ['jira_create_issue', 'jira_update_issue', 'jira_transition_issue', 'jira_add_comment',
+      'jira_assign_issue', 'confluence_create_page', 'confluence_update_page', 'confluence_add_comment'];
+    const destructive = ['jira_delete_issue', 'confluence_delete_page', 'confluence_delete_attachment'];
+    expect(deniedTools(tools(reads), 'read', table)).toEqual([]);
+    expect(deniedTools(tools(writes), 'read', table)).toEqual(writes);
+    expect(deniedTools(tools(writes), 'readwrite', table)).toEqual([]);
+    expect(deniedTools(tools(destructive), 'readwrite', table)).toEqual(destructive);
+  });
+});
+
+// Servers whose own annotations are right, so they need no table (README "Permission levels").
+// nspady/google-calendar-mcp src/tools/registry.ts and src/server.ts (commit 0f2c9c5, v2.6.1).
+const RO = { readOnlyHint: true };
+const W = { readOnlyHint: false, destructiveHint: false };
+const D = { readOnlyHint: false, destructiveHint: true };
+const SELF_ANNOTATING: Record<string, { name: string; annotations: Tool['annotations'] }[]> = {
+  'google-calendar': [
+    ...['list-calendars', 'list-events', 'search-events', 'get-event', 'list-colors', 'get-freebusy', 'get-current-time']
+      .map((name) => ({ name, annotations: RO })),
+    ...['create-event', 'create-events', 'respond-to-event'].map((name) => ({ name, annotations: W })),
+    ...['update-event', 'delete-event', 'manage-accounts'].map((name) => ({ name, annotations: D })),
+  ],
+};
+
+describe('self-annotating servers', () => {
+  it.each(Object.keys(SELF_ANNOTATING))('%s: no table; its annotations keep the reads for read and deletes for full', (id) => {
+    expect(presets.require(id).tools).toBeUndefined();
+    const tools = SELF_ANNOTATING[id]!;
+    const reads = tools.filter((t) => t.annotations?.readOnlyHint === true).map((t) => t.name);
+    expect(reads.length).toBeGreaterThan(0);
+    expect(deniedTools(tools, 'read', undefined)).toEqual(tools.filter((t) => !reads.includes(t.name)).map((t) => t.name));
+    expect(deniedTools(tools, 'full', undefined)).toEqual([]);
+  });
+});
+
+describe('README "Permission levels" names each handled preset and its source', () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8').replace(/\s+/g, ' ');
+  it.each([
+    ['github', 'github/github-mcp-server'], ['playwright', 'microsoft/playwright-mcp'],
+    ['atlassian', 'sooperset/mcp-atlassian'], ['google-calendar', 'nspady/google-calendar-mcp'],
+  ])('%s: %s', (id, repo) => {
+    expect(readme).toContain(repo);
+    expect(presets.require(id).notes!.some((n) => n.startsWith('Tool classes:') && n.includes(repo))).toBe(true);
   });
 });
