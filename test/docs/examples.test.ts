@@ -137,12 +137,18 @@ async function stillRunning(line: string, listening: RegExp): Promise<{ running:
   const limit = new Promise<void>((r) => setTimeout(r, 30_000).unref());
   await Promise.race([said, gone, limit]);
   const running = !exited && listening.test(stderr);
-  try {
-    process.kill(-child.pid!, 'SIGTERM');
-  } catch {
-    /* already gone */
-  }
+  const group = (signal: NodeJS.Signals | 0) => {
+    try {
+      process.kill(-child.pid!, signal);
+      return true;
+    } catch {
+      return false; // no process of the group is left
+    }
+  };
+  group('SIGTERM');
   await gone;
+  // The server itself (a grandchild) must be gone too before the next example takes its port.
+  for (let i = 0; i < 200 && group(0); i++) await new Promise((r) => setTimeout(r, 50));
   return { running, stderr };
 }
 
@@ -205,6 +211,7 @@ beforeAll(async () => {
     'conn add http-api --name billing --set url=https://billing.example.com --set auth=bearer --secret-stdin token',
     'conn add memory',
     'conn add everything',
+    'conn add ./server.json --package 2 --yes --name brave-search-mcp-server',
     'conn add remote --name github-2 --set url=https://api.githubcopilot.com/mcp/',
     'conn add remote --name my-remote --set url=https://mcp.example.com/mcp',
     'conn export --assignments > conn-catalog.json',
