@@ -32,7 +32,9 @@ export default async function setup(project: TestProject) {
     bus!.on('error', reject);
     bus!.once('exit', (code) => reject(new Error(`dbus-daemon exited with ${code}`)));
   });
-  const env = { ...process.env, DBUS_SESSION_BUS_ADDRESS: address, XDG_DATA_HOME: dataDir, HOME: dataDir };
+  // Its own runtime dir too: gnome-keyring keeps its control socket there, and a second daemon (the
+  // reliability tests' private ones) sharing it could take over or stop this one mid-run.
+  const env = { ...process.env, DBUS_SESSION_BUS_ADDRESS: address, XDG_DATA_HOME: dataDir, HOME: dataDir, XDG_RUNTIME_DIR: dataDir };
   // --foreground keeps the daemon our child, so teardown can stop exactly this one.
   keyring = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], { env, stdio: ['pipe', 'ignore', 'ignore'] });
   keyring.stdin!.end('test-password');

@@ -138,7 +138,8 @@ export async function startPrivateKeyring(): Promise<PrivateKeyring> {
     bus.on('error', reject);
     bus.once('exit', (code) => reject(new Error(`dbus-daemon exited with ${code}`)));
   });
-  const env = { ...process.env, DBUS_SESSION_BUS_ADDRESS: address, XDG_DATA_HOME: dataDir, HOME: dataDir };
+  // Its own runtime dir (gnome-keyring's control socket): never the shared test keyring's.
+  const env = { ...process.env, DBUS_SESSION_BUS_ADDRESS: address, XDG_DATA_HOME: dataDir, HOME: dataDir, XDG_RUNTIME_DIR: dataDir };
   const k: PrivateKeyring = {
     address,
     dataDir,
