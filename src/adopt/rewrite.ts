@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { AGENTS, type Agent } from '../catalog/constants.js';
 import { codex } from '../render/agents/codex.js';
+import { writerFor } from '../render/agents/index.js';
 import { findNodeAtLocation } from 'jsonc-parser';
 import { parseJsonObject, removeJson } from '../render/agents/jsonc-edit.js';
 import { continueWriter } from '../render/agents/continue.js';
@@ -12,28 +13,13 @@ import { loadYaml } from '../render/agents/yaml-lib.js';
 import { writeSafely } from '../render/write-safely.js';
 import { projectPlace, type Source } from './sources.js';
 
-/** The top-level key holding the servers, per JSON format. */
-const SERVER_KEY: Partial<Record<Source, string>> = {
-  'claude-code': 'mcpServers',
-  cursor: 'mcpServers',
-  vscode: 'servers',
-  gemini: 'mcpServers',
-  opencode: 'mcp',
-  kiro: 'mcpServers',
-  roo: 'mcpServers',
-  amazonq: 'mcpServers',
-  'qwen-code': 'mcpServers',
-  amp: 'amp.mcpServers',
-  kilo: 'mcp',
-  zed: 'context_servers',
-  crush: 'mcp',
-  augment: 'mcpServers',
-  junie: 'mcpServers',
-  cline: 'mcpServers',
-  windsurf: 'mcpServers',
-};
+/** The top-level key holding the servers: the writer's own (import refuses --rewrite where conn has no writer). */
+function serversKey(source: Source): string | undefined {
+  const agent = renderAgentFor(source);
+  return agent && writerFor(agent).serversKey;
+}
 
-/** The agent `conn render --agent` takes for a source; undefined when conn has no writer for it (Claude Desktop). */
+/** The agent `conn render --agent` takes for a source; undefined when conn has no writer for it (Amazon Q, a plain mcp.json). */
 export function renderAgentFor(source: Source): Agent | undefined {
   return (AGENTS as readonly string[]).includes(source) ? (source as Agent) : undefined;
 }
@@ -46,7 +32,7 @@ export function withoutEntries(text: string, source: Source, names: string[], pa
   if (source === 'codex') return codex.merge(text, [], names);
   if (source === 'continue') return continueWriter.merge(text, [], names);
   if (source === 'goose') return goose.merge(text, [], names);
-  const key = SERVER_KEY[source];
+  const key = serversKey(source);
   if (!key) return text;
   let out = text;
   for (const name of names) out = removeJson(out, [key, name], path);

@@ -40,6 +40,7 @@ export function jsonWriter(format: JsonAgentFormat): AgentWriter {
     agent: format.agent,
     file,
     toolFilter: format.toolFilter,
+    serversKey: key,
 
     serverNames(text) {
       const servers = validate(text);

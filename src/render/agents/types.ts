@@ -57,6 +57,8 @@ export interface AgentWriter {
   /** Project file, relative to the repo root, with `/` separators. */
   file: string;
   toolFilter: ToolFilter;
+  /** JSON-file agents: the top-level key holding the server entries (`mcpServers`, `servers`, `mcp`…). */
+  serversKey?: string;
   /** Names of the MCP server entries in `text`; throws MalformedFileError when it does not parse. */
   serverNames(text: string): string[];
   /**
