@@ -7,9 +7,16 @@ export function firstLine(err: unknown): string {
   return (message.split('\n')[0] ?? '').trim().slice(0, 300);
 }
 
-/** The network error code (ECONNREFUSED, UND_ERR_SOCKET…) of an error or of one of its causes. */
-export function networkCode(err: unknown): string | undefined {
+/**
+ * The network error code (ECONNREFUSED, UND_ERR_SOCKET…) of an error or of one of its causes.
+ * `wrapper`: errors whose own string code is not the network's (the SDK's CLIENT_HTTP_…): looked through.
+ */
+export function networkCode(err: unknown, wrapper?: (e: unknown) => boolean): string | undefined {
   for (let e: unknown = err, depth = 0; e && depth < 5; depth++) {
+    if (wrapper?.(e)) {
+      e = (e as { cause?: unknown }).cause;
+      continue;
+    }
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string') return code;
     e = (e as { cause?: unknown }).cause;
@@ -34,11 +41,11 @@ export function networkError(err: unknown, where = ''): string {
   return code ? networkText(code, where) : firstLine(err) || 'unknown error';
 }
 
-/** How a process ended, as words (`exited with code 1`, `killed by SIGKILL`); `who` goes first. */
+/** How a process ended, as words (`exited with code 1`, `killed by SIGKILL`); `who` (`the server `) goes first. */
 export function exitText(exit: { code: number | null; signal: NodeJS.Signals | null } | undefined, who = ''): string | undefined {
   if (!exit) return undefined;
   if (exit.code !== null) return `${who}exited with code ${exit.code}`;
-  return exit.signal ? `${who}killed by ${exit.signal}` : undefined;
+  return exit.signal ? `${who}${who ? 'was ' : ''}killed by ${exit.signal}` : undefined;
 }
 
 /** A timer that does not keep the process alive. */

@@ -3,6 +3,7 @@
 // kept open for more than a tool list. Loads the MCP SDK: import lazily.
 import type { Client, ClientCapabilities } from '@modelcontextprotocol/client';
 import type { LaunchSpec } from '../launch/types.js';
+import { firstLine } from '../error-text.js';
 import { OperationError } from '../errors.js';
 import { StdioProcessTransport } from '../process/transport.js';
 import { newClient } from '../probe/probe.js';
@@ -53,9 +54,4 @@ export async function openSession(spec: LaunchSpec, opts: OpenOptions): Promise<
   }
   /* c8 ignore next */
   throw new OperationError(`cannot connect to ${spec.name}`);
-}
-
-function firstLine(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return (text.split('\n')[0] ?? '').trim().slice(0, 300);
 }

@@ -16,6 +16,7 @@ import {
 } from '@modelcontextprotocol/client';
 import type { LaunchSpec, RemoteSpec, HttpApiSpec, StdioSpec } from '../launch/types.js';
 import type { Tool } from '../catalog/model.js';
+import { exitText, firstLine, networkCode, networkText } from '../error-text.js';
 import { StdioProcessTransport } from '../process/transport.js';
 import { bounded, endRemote, remoteKinds, remoteTransport, shouldTrySse } from './remote.js';
 
@@ -132,20 +133,13 @@ async function probeStdio(spec: StdioSpec, opts: ProbeOptions, ctx: Ctx): Promis
     const error =
       deadlineMessage(ctx) ??
       transport.failure?.message ??
-      (transport.stoppedByUs ? undefined : exitMessage(transport.exitInfo)) ??
+      (transport.stoppedByUs ? undefined : exitText(transport.exitInfo)) ??
       describe(err, ctx);
     return { status: 'error', transport: 'stdio', tools: [], latencyMs: elapsed(ctx), error, stderr: transport.stderrTail() };
   } finally {
     // Not bounded by the deadline: the tree must be gone before we report (SIGKILL is the bound).
     await transport.close();
   }
-}
-
-function exitMessage(exit: { code: number | null; signal: NodeJS.Signals | null } | undefined): string | undefined {
-  if (!exit) return undefined;
-  if (exit.code !== null) return `exited with code ${exit.code}`;
-  if (exit.signal) return `killed by ${exit.signal}`;
-  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -387,15 +381,10 @@ function describe(err: unknown, ctx: Ctx, url?: URL): string {
   if (err instanceof SdkError && err.code === SdkErrorCode.EraNegotiationFailed && err.cause) err = err.cause;
   if (ctx.authStatus !== undefined) return `HTTP ${ctx.authStatus} — credentials rejected`;
   const where = url ? ` (${url.origin}${url.pathname})` : '';
-  const net = networkCode(ctx.networkError) ?? networkCode(err);
-  if (net) {
-    if (net === 'ECONNREFUSED') return `connection refused${where}`;
-    if (net === 'ENOTFOUND' || net === 'EAI_AGAIN') return `host not found${where}`;
-    if (net === 'ECONNRESET' || net === 'UND_ERR_SOCKET') return `connection reset${where}`;
-    if (net === 'ETIMEDOUT' || net === 'UND_ERR_CONNECT_TIMEOUT') return `connection timed out${where}`;
-    if (/CERT|SSL|TLS/.test(net)) return `TLS error${where}: ${net}`;
-    return `cannot connect${where}: ${net}`;
-  }
+  // The SDK's own errors carry string codes too (CLIENT_HTTP_…): those are not the network's.
+  const sdk = (e: unknown) => e instanceof SdkError;
+  const net = networkCode(ctx.networkError, sdk) ?? networkCode(err, sdk);
+  if (net) return networkText(net, where);
   if (err instanceof SdkError && err.code === SdkErrorCode.ClientHttpUnexpectedContent) {
     return `not an MCP server (${firstLine(err.message).toLowerCase()})`;
   }
@@ -404,25 +393,5 @@ function describe(err: unknown, ctx: Ctx, url?: URL): string {
   if (err instanceof SdkError && err.code === SdkErrorCode.RequestTimeout) return `timed out after ${formatSeconds(ctx.timeoutMs)} s`;
   if (err instanceof ProtocolError && err.code === -32601) return 'the server answers neither server/discover nor initialize';
   if (err instanceof SyntaxError) return `not an MCP server (invalid JSON from ${url?.origin ?? 'server'})`;
-  const message = err instanceof Error ? err.message : String(err);
-  return firstLine(message) || 'unknown error';
-}
-
-function networkCode(err: unknown): string | undefined {
-  for (let e: unknown = err, depth = 0; e && depth < 5; depth++) {
-    // The SDK's own errors carry string codes too (CLIENT_HTTP_…): those are not the network's.
-    if (e instanceof SdkError) {
-      e = e.cause;
-      continue;
-    }
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    e = (e as { cause?: unknown }).cause;
-  }
-  if (err instanceof Error && /fetch failed/i.test(err.message)) return 'fetch failed';
-  return undefined;
-}
-
-function firstLine(text: string): string {
-  return (text.split('\n')[0] ?? '').trim().slice(0, 300);
+  return firstLine(err) || 'unknown error';
 }

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { exitText } from '../error-text.js';
 import { connHome } from '../paths.js';
 import { registerTree, unregisterTree } from './registry.js';
 import { DEFAULT_GRACE_MS, stopTree, TREE_TAG_VAR } from './tree.js';
@@ -82,9 +83,7 @@ export interface ExitInfo {
 
 /** How a server's leader process ended, in words; undefined while it has not. */
 export function exitReason(exit: ExitInfo | undefined): string | undefined {
-  if (!exit) return undefined;
-  if (exit.code !== null) return `the server exited with code ${exit.code}`;
-  return exit.signal ? `the server was killed by ${exit.signal}` : undefined;
+  return exitText(exit, 'the server ');
 }
 
 /** Tags of the trees started here, by leader PID (see tree.ts). */
