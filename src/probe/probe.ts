@@ -17,6 +17,7 @@ import {
 import type { LaunchSpec, RemoteSpec, HttpApiSpec, StdioSpec } from '../launch/types.js';
 import type { Tool } from '../catalog/model.js';
 import { exitText, firstLine, networkCode, networkText } from '../error-text.js';
+import { CONN_VERSION } from '../version.js';
 import { StdioProcessTransport } from '../process/transport.js';
 import { bounded, endRemote, remoteKinds, remoteTransport, shouldTrySse } from './remote.js';
 
@@ -58,7 +59,7 @@ export interface ProbeOptions {
   onSpawn?: (pid: number) => void;
 }
 
-const CLIENT_INFO = { name: 'conn', version: '0.1.0' };
+const CLIENT_INFO = { name: 'conn', version: CONN_VERSION };
 const MAX_TOOL_PAGES = 100;
 
 class DeadlineError extends Error {
