@@ -31,6 +31,7 @@ const MODERN_BRIDGE = join(ROOT, 'test/fixtures/servers/modern-bridge.mjs');
 const MODERN_SERVER = join(ROOT, 'test/fixtures/servers/modern-stdio.mjs');
 const KEYCHAIN_FLOOR = join(ROOT, 'bench/baselines/keychain-floor.cjs');
 const AGENT_START = join(ROOT, 'bench/baselines/agent-start.mjs');
+const FLOOR_SERVER = join(ROOT, 'bench/baselines/floor-server.mjs');
 const LATE_START = join(ROOT, 'test/fixtures/servers/late-start.mjs');
 
 // ---------------------------------------------------------------------------------------------
@@ -442,6 +443,14 @@ async function agentStart(measured) {
       () => run(NODE, [AGENT_START, viaConn]).then(ok((out) => out.startsWith('20 servers'))),
       () => run(NODE, [AGENT_START, direct]).then(ok((out) => out.startsWith('20 servers'))));
   }
+  // Not a goal: the same agent start with 20 Node programs that load nothing and answer from memory
+  // (bench/baselines/floor-server.mjs), the least any Node-based conn serve could take.
+  const floor = join(world.tmp, 'agent-start-floor.json');
+  writeFileSync(floor, JSON.stringify(Array.from({ length: 20 }, () => ({ command: NODE, args: [FLOOR_SERVER], env: world.env }))));
+  const viaConn = join(world.tmp, `agent-start-conn-${sets[0].servers[0].name}.json`);
+  await measured('agent start, 20 proxied connections (lazy, reference servers)', '20 minimal Node stdio servers (bench/baselines/floor-server.mjs)', null,
+    () => run(NODE, [AGENT_START, viaConn]).then(ok((out) => out.startsWith('20 servers'))),
+    () => run(NODE, [AGENT_START, floor]).then(ok((out) => out.startsWith('20 servers'))));
 }
 
 /** Peak RSS of the full write path of `conn render`, in MB (median and max of a few runs). */
