@@ -55,6 +55,41 @@ const quietChalk = {
   },
 };
 
+// string-width and wrap-ansi set up an Intl.Segmenter and Unicode-property regexes (RGI_Emoji) when
+// they load: ~30 ms, as much as the rest of `conn list`. In the CommonJS hot paths each is loaded on
+// first use: wrap-ansi when a table is wider than the terminal, string-width on the first string that
+// is not plain ASCII (colour codes aside), which is measured by its length, as string-width would.
+const lazyWidth = {
+  name: 'lazy-string-width',
+  setup(b) {
+    b.onResolve({ filter: /^(string-width|wrap-ansi)$/ }, (args) => ({ path: args.path, namespace: 'lazy-width' }));
+    b.onLoad({ filter: /^wrap-ansi$/, namespace: 'lazy-width' }, () => ({
+      resolveDir: fileURLToPath(new URL('..', import.meta.url)),
+      contents: `let real;
+export default function wrapAnsi(text, columns, options) {
+  real ??= require('./node_modules/wrap-ansi/index.js').default;
+  return real(text, columns, options);
+}`,
+      loader: 'js',
+    }));
+    b.onLoad({ filter: /^string-width$/, namespace: 'lazy-width' }, () => ({
+      resolveDir: fileURLToPath(new URL('..', import.meta.url)),
+      contents: `const SGR = /\\u001b\\[[0-9;]*m/g;
+const PLAIN = /^[\\x20-\\x7e]*$/;
+let real;
+export default function stringWidth(text, options) {
+  if (typeof text === 'string' && options === undefined) {
+    const visible = text.includes('\\u001b') ? text.replace(SGR, '') : text;
+    if (PLAIN.test(visible)) return visible.length;
+  }
+  real ??= require('./node_modules/string-width/index.js').default;
+  return real(text, options);
+}`,
+      loader: 'js',
+    }));
+  },
+};
+
 /** An import of another dist/ entry, left to be loaded from beside the output at run time. */
 const besideInDist = (path, target) => ({
   name: 'beside-in-dist',
@@ -106,7 +141,7 @@ await build({
   ...commonjs,
   entryPoints: { fast: 'src/fast.ts', list: 'src/list-entry.ts' },
   external: ['@napi-rs/keyring'],
-  plugins: [builtins('cjs'), quietChalk, besideInDist('./render-entry.js', './render.cjs')],
+  plugins: [builtins('cjs'), quietChalk, lazyWidth, besideInDist('./render-entry.js', './render.cjs')],
 });
 
 // dist/render.cjs: a render that found a change, without commander. Third-party code it reaches only
@@ -118,7 +153,7 @@ await build({
   ...commonjs,
   entryPoints: { render: 'src/render-entry.ts' },
   external: ['@napi-rs/keyring', 'zod', '@modelcontextprotocol/sdk', '@modelcontextprotocol/client', 'proper-lockfile', '@inquirer/prompts', 'yaml'],
-  plugins: [builtins('cjs'), quietChalk],
+  plugins: [builtins('cjs'), quietChalk, lazyWidth],
 });
 
 // dist/serve.cjs: `conn serve` the same way (an agent starting a proxy entry waits for it). The stdio
@@ -127,7 +162,7 @@ await build({
   ...commonjs,
   entryPoints: { serve: 'src/serve-entry.ts' },
   external: ['@napi-rs/keyring', 'zod', '@modelcontextprotocol/sdk', '@modelcontextprotocol/client', 'proper-lockfile', '@inquirer/prompts'],
-  plugins: [builtins('cjs'), quietChalk],
+  plugins: [builtins('cjs'), quietChalk, lazyWidth],
 });
 
 // The top-level help as commander prints it, so bin/conn.js can answer `conn --help` without loading it.

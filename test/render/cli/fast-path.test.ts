@@ -127,6 +127,8 @@ describe('conn render: the no-change fast path', () => {
       const found = new Set<string>();
       for (const line of lines) {
         if (line === 'builtin:crypto' || line === 'builtin:child_process') found.add(line);
+        // string-width / wrap-ansi set up: ~30 ms of Unicode tables (the CommonJS paths load them on first need).
+        if (line === 'setup:Intl.Segmenter') found.add('string-width');
         if (line.startsWith('builtin:')) continue;
         const where = line.replace(/^(esm|cjs):/, '');
         if (where.includes('@napi-rs/keyring')) found.add('keyring');
@@ -164,7 +166,9 @@ describe('conn render: the no-change fast path', () => {
     expect(heavy(fast)).toEqual([]);
     // The hook's own invocation too.
     expect(heavy(await loads(['render', '--auto', '--quiet'], 'auto'))).toEqual([]);
-    // conn list is answered without commander or the ES module bundle.
+    // conn list is answered without commander or the ES module bundle, and (all ASCII) without
+    // string-width's set-up, which a table of the full CLI does run.
+    expect(heavy(await loads(['presets'], 'presets'))).toContain('string-width');
     const list = await loads(['list'], 'list');
     expect(heavy(list)).toEqual([]);
     expect(list.filter((l) => l.includes('/dist/'))).toEqual([expect.stringMatching(/dist\/list\.cjs$/)]);
