@@ -172,7 +172,8 @@ export async function run(opts: RenderCommandOptions, deps: Deps, changed?: Repo
         {
           root: repo.root, remote: repo.remote, isGit: repo.isGit, agent: job.agent, secrets: job.secrets, dryRun: opts.dryRun, force: opts.force, allowTracked: opts.allowTracked,
           ...(opts.maxTools !== undefined ? { maxTools: opts.maxTools } : {}),
-          ...(deps.io.canPrompt ? { confirmRun: async (q: string) => deps.prompter.confirm(q) } : {}),
+          // Asked only when a registry server needs consent: checking for a terminal creates process.stdin (~3 ms).
+          confirmRun: async (q: string) => (deps.io.canPrompt ? deps.prompter.confirm(q) : undefined),
         },
         deps,
         { snapshot, registry, ...(job.secrets === 'inline' && credentials ? { credentials } : {}) },

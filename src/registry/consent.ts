@@ -41,12 +41,14 @@ export function consentRefusal(conn: Connection): OperationError {
  * Every connection in `conns` that needs consent is asked about (when `ask` is given: a terminal) and
  * the answer recorded; without `ask` the first one is refused. Connections not from the registry pass.
  */
-export async function ensureConsent(conns: Connection[], catalog: CatalogStore, ask?: (question: string) => Promise<boolean>): Promise<void> {
+/** `ask` answers undefined (or is absent) where nobody can be asked: no terminal. */
+export async function ensureConsent(conns: Connection[], catalog: CatalogStore, ask?: (question: string) => Promise<boolean | undefined>): Promise<void> {
   for (const conn of conns) {
     if (!needsConsent(conn)) continue;
-    if (!ask) throw consentRefusal(conn);
     const question = `${conn.name} comes from the MCP Registry (${conn.registry!.name} ${conn.registry!.version}). It will ${describeRun(conn).replace(/[\u0000-\u001f\u007f]/g, ' ')}. Run it?`;
-    if (!(await ask(question))) throw new OperationError(`${conn.name}: not approved, not run`);
+    const answer = ask ? await ask(question) : undefined;
+    if (answer === undefined) throw consentRefusal(conn);
+    if (!answer) throw new OperationError(`${conn.name}: not approved, not run`);
     await recordConsent(catalog, conn.name);
     conn.registry = { ...conn.registry!, consent: consentDigest(conn) };
   }

@@ -44,8 +44,8 @@ export interface RenderOptions {
    * only connections for all repos are written, and proxy entries carry their permission, not a repo.
    */
   userScope?: boolean;
-  /** Asks the user to approve a registry connection's first run (a terminal); absent = refuse. */
-  confirmRun?: (question: string) => Promise<boolean>;
+  /** Asks the user to approve a registry connection's first run; absent, or answering undefined (no terminal) = refuse. */
+  confirmRun?: (question: string) => Promise<boolean | undefined>;
 }
 
 /** The JSON shape of one agent's render in `conn render --json` (stable). */

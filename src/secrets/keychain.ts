@@ -1,7 +1,7 @@
 import type { AsyncEntry as AsyncEntryType } from '@napi-rs/keyring';
-import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { OperationError } from '../errors.js';
+import { dbusCall } from './dbus.js';
 import { markKeychainHung } from './hung.js';
 import { BULK_READ_FROM, type SecretStore } from './store.js';
 
@@ -133,40 +133,35 @@ function keychainError(err: unknown, what: string): OperationError {
 }
 
 /**
- * Linux: asks the Secret Service, with short D-Bus reply time-outs, whether it answers and whether its
+ * Linux: asks the Secret Service, with a short reply time-out, whether it answers and whether its
  * default keyring is unlocked, before the native binding is used. A hung service then fails in 2 s
  * instead of inside the binding (whose calls can block the event loop, and whose threads keep a
  * process from exiting), and a locked keyring fails at once instead of waiting on an unlock prompt
- * nobody can answer. Skipped where `dbus-send` is not installed; the binding's own errors still apply.
+ * nobody can answer. Spoken over the session bus's socket (dbus.ts); where there is no bus to reach,
+ * the binding's own errors apply.
  */
 async function pingSecretService(): Promise<'answered' | 'unknown'> {
   if (process.platform !== 'linux') return 'unknown';
-  const ask = (path: string, method: string, ...args: string[]) =>
-    new Promise<{ missing: boolean; code: number; stdout: string; stderr: string }>((done) => {
-      execFile(
-        'dbus-send',
-        ['--session', '--print-reply', '--reply-timeout=2000', '--dest=org.freedesktop.secrets', path, method, ...args],
-        { encoding: 'utf8', timeout: 4_000 },
-        (err, stdout, stderr) => {
-          const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-          done({ missing: (err as NodeJS.ErrnoException | null)?.code === 'ENOENT', code, stdout: String(stdout), stderr: String(stderr) });
-        },
-      );
-    });
   // One question answers both: a reply proves the service answers, and says whether it is locked.
-  const locked = await ask(
-    '/org/freedesktop/secrets/aliases/default',
-    'org.freedesktop.DBus.Properties.Get',
-    'string:org.freedesktop.Secret.Collection',
-    'string:Locked',
+  const reply = await dbusCall(
+    {
+      destination: 'org.freedesktop.secrets',
+      path: '/org/freedesktop/secrets/aliases/default',
+      interface: 'org.freedesktop.DBus.Properties',
+      member: 'Get',
+      args: ['org.freedesktop.Secret.Collection', 'Locked'],
+    },
+    2_000,
   );
-  if (locked.missing) return 'unknown'; // no dbus-send: let the binding speak
-  if (/NoReply|did not receive a reply|timeout/i.test(locked.stderr)) {
+  if (reply.kind === 'timeout' || (reply.kind === 'error' && /NoReply|Timeout/.test(reply.name))) {
     throw new KeychainTimeout('keychain did not answer: the Secret Service is not responding', WAYS_OUT);
   }
-  if (/boolean true/.test(locked.stdout)) throw new OperationError('keychain is locked (the default keyring)', WAYS_OUT);
-  if (/does not exist|NoSuchObject/i.test(locked.stderr)) {
+  if (reply.kind === 'return') {
+    if (reply.value === true) throw new OperationError('keychain is locked (the default keyring)', WAYS_OUT);
+    return 'answered';
+  }
+  if (reply.kind === 'error' && /does not exist|NoSuchObject|UnknownObject/i.test(`${reply.name} ${reply.message}`)) {
     throw new OperationError('keychain is locked: the Secret Service has no unlocked default keyring', WAYS_OUT);
   }
-  return locked.code === 0 ? 'answered' : 'unknown';
+  return 'unknown';
 }
