@@ -91,7 +91,7 @@ export function launchSpec(conn: Connection, preset: Preset, permission: Permiss
     if (!command) throw new OperationError(`connection ${conn.name} has no command`, `conn edit ${conn.name}`);
     const env = fieldEnv(conn);
     Object.assign(env, secrets);
-    return { kind: 'stdio', name: conn.name, command, args, env, secrets: uses, permission };
+    return { kind: 'stdio', name: conn.name, command, args, env, ...workDir(conn), secrets: uses, permission };
   }
 
   if (preset.kind === 'stdio') {
@@ -101,7 +101,7 @@ export function launchSpec(conn: Connection, preset: Preset, permission: Permiss
     const args = [...launch.args, ...(mapping.args ?? [])].map(expand).filter((a): a is string => a !== undefined);
     const env = expandMap({ ...launch.env, ...mapping.env }, expand);
     Object.assign(env, fieldEnv(conn));
-    return { kind: 'stdio', name: conn.name, command, args, env, secrets: uses, permission };
+    return { kind: 'stdio', name: conn.name, command, args, env, ...workDir(conn), secrets: uses, permission };
   }
 
   const remote = preset.remote!;
@@ -182,6 +182,12 @@ function connLocation(env: NodeJS.ProcessEnv, home: string): Record<string, stri
   const out: Record<string, string> = env.CONN_HOME ? { CONN_HOME: home } : {};
   for (const key of ['CONN_KEYCHAIN_SERVICE', 'CONN_SECRET_STORE'] as const) if (env[key]) out[key] = env[key]!;
   return out;
+}
+
+/** The working directory a stdio connection names on purpose (its `cwd` setting), if any. */
+function workDir(conn: Connection): { cwd?: string } {
+  const cwd = conn.settings?.cwd;
+  return cwd ? { cwd } : {};
 }
 
 /** `env.X` fields of a connection: extra variables for its server. */

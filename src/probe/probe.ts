@@ -114,6 +114,7 @@ async function probeStdio(spec: StdioSpec, opts: ProbeOptions, ctx: Ctx): Promis
     command: spec.command,
     args: spec.args,
     env: spec.env,
+    cwd: spec.cwd,
     graceMs: opts.graceMs,
   });
   try {
