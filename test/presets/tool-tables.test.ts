@@ -212,6 +212,40 @@ const FROM_SOURCE: Record<string, SourceList> = {
   },
   // bytebase/dbhub src/tools/builtin-tools.ts (commit d91080f, v1.2.1): two default tools, two opt-in.
   postgres: { repo: 'bytebase/dbhub', read: ['search_objects', 'explain_sql', 'health_check'], write: [], destructive: ['execute_sql'] },
+  // The resend-mcp 2.22.0 package from npm (resend/resend-mcp src/tools/, built): 105 registerTool calls; a few
+  // reads carry readOnlyHint, nothing else is annotated. manage-events creates and removes event definitions.
+  resend: {
+    repo: 'resend/resend-mcp',
+    read: [
+      'get-automation', 'get-automation-runs', 'get-broadcast', 'get-contact', 'get-contact-import',
+      'get-contact-property', 'get-domain', 'get-domain-claim', 'get-email', 'get-email-metrics', 'get-log',
+      'get-received-email', 'get-received-email-attachment', 'get-segment', 'get-sent-email-attachment',
+      'get-suppression', 'get-template', 'get-tiptap-json-content', 'get-topic', 'get-webhook', 'get-webhook-event',
+      'list-api-keys', 'list-broadcast-clicked-links', 'list-broadcast-recipients', 'list-broadcasts',
+      'list-contact-imports', 'list-contact-properties', 'list-contact-segments', 'list-contact-topics',
+      'list-contacts', 'list-domains', 'list-emails', 'list-logs', 'list-oauth-grants',
+      'list-received-email-attachments', 'list-received-emails', 'list-segments', 'list-sent-email-attachments',
+      'list-suppressions', 'list-templates', 'list-topics', 'list-webhook-event-attempts', 'list-webhook-events',
+      'list-webhooks',
+    ],
+    write: [
+      'add-contact-to-segment', 'add-suppression', 'batch-add-suppressions', 'compose-broadcast', 'compose-template',
+      'connect-to-editor', 'create-api-key', 'create-automation', 'create-broadcast', 'create-contact',
+      'create-contact-import', 'create-contact-property', 'create-domain', 'create-domain-claim', 'create-segment',
+      'create-template', 'create-topic', 'create-webhook', 'disconnect-from-editor', 'duplicate-automation',
+      'duplicate-broadcast', 'duplicate-template', 'publish-template', 'replay-webhook-event', 'send-batch-emails',
+      'send-broadcast', 'send-email', 'send-event', 'share-email', 'update-api-key', 'update-automation',
+      'update-broadcast', 'update-contact', 'update-contact-property', 'update-contact-topics', 'update-domain',
+      'update-email', 'update-segment', 'update-template', 'update-topic', 'update-webhook', 'verify-domain',
+      'verify-domain-claim',
+    ],
+    destructive: [
+      'batch-remove-suppressions', 'cancel-broadcast', 'cancel-email', 'manage-events', 'remove-api-key',
+      'remove-automation', 'remove-broadcast', 'remove-contact', 'remove-contact-from-segment',
+      'remove-contact-property', 'remove-domain', 'remove-segment', 'remove-suppression', 'remove-template',
+      'remove-topic', 'remove-webhook', 'revoke-oauth-grant', 'rotate-webhook-signing-secret',
+    ],
+  },
   // Google's Maps Grounding Lite MCP reference (developers.google.com/maps/ai/grounding-lite/reference).
   'google-maps': {
     repo: 'developers.google.com/maps/ai/grounding-lite',
