@@ -1,6 +1,7 @@
 // The one place a connection becomes runnable, as a pure function of values: no keychain, no
 // network, no file. The values come from the credentials port (src/credentials/), or, for a render
 // that writes references, from `referenceValues` below.
+import { isAbsolute } from 'node:path';
 import type { Connection, Permission } from '../catalog/model.js';
 import { isHeaderValue } from '../catalog/fields.js';
 import { OperationError } from '../errors.js';
@@ -184,10 +185,15 @@ function connLocation(env: NodeJS.ProcessEnv, home: string): Record<string, stri
   return out;
 }
 
-/** The working directory a stdio connection names on purpose (its `cwd` setting), if any. */
+/**
+ * The working directory a stdio connection names on purpose (its `cwd` setting), if conn can start a
+ * server there itself: an absolute path (`--cwd` stores one). An imported relative one (`./server`) or
+ * one holding an agent's variable (`${workspaceFolder}/tools`) means something only to that agent: it is
+ * written back for it, and conn's own spawns keep to conn's own directory.
+ */
 function workDir(conn: Connection): { cwd?: string } {
   const cwd = conn.settings?.cwd;
-  return cwd ? { cwd } : {};
+  return cwd && isAbsolute(cwd) && !cwd.includes('${') ? { cwd } : {};
 }
 
 /** `env.X` fields of a connection: extra variables for its server. */

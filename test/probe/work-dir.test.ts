@@ -136,6 +136,23 @@ describe('a connection may name the directory its server starts in', () => {
     const written = JSON.parse(readFileSync(join(repo, '.mcp.json'), 'utf8')) as { mcpServers: Record<string, { cwd?: string }> };
     expect(written.mcpServers.where?.cwd).toBe(dir);
   });
+
+  it('an imported cwd that only the agent can resolve (relative, ${workspaceFolder}) is written back, not used by conn', async () => {
+    const repo = world.gitRepo('rel');
+    // Two launches that differ (an argument the fixture ignores), so import keeps both.
+    const entry = (cwd: string, arg: string) => ({ command: NODE, args: [fixture('where.mjs'), arg], cwd });
+    writeFileSync(join(repo, '.mcp.json'), JSON.stringify({ mcpServers: { rel: entry('./server', 'a'), vars: entry('${workspaceFolder}/tools', 'b') } }));
+    const imp = await world.conn(['import', '.mcp.json', '--yes', '--rewrite'], { cwd: repo });
+    expect(imp.code, imp.stderr).toBe(0);
+    expect(catalog().connections.rel?.settings?.cwd).toBe('./server');
+    // conn test starts both where it starts every server (neither directory exists from here).
+    expect((await testedDir('rel', repo)).startsWith(world.home)).toBe(true);
+    expect((await testedDir('vars', repo)).startsWith(world.home)).toBe(true);
+    expect((await world.conn(['render', '--agent', 'claude-code'], { cwd: repo })).code).toBe(0);
+    const written = JSON.parse(readFileSync(join(repo, '.mcp.json'), 'utf8')) as { mcpServers: Record<string, { cwd?: string }> };
+    expect(written.mcpServers.rel?.cwd).toBe('./server');
+    expect(written.mcpServers.vars?.cwd).toBe('${workspaceFolder}/tools');
+  });
 });
 
 describe('catalog shape', () => {
