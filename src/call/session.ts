@@ -26,7 +26,7 @@ export async function openSession(spec: LaunchSpec, opts: OpenOptions): Promise<
     throw new OperationError(`${spec.name} is an HTTP API connection, not an MCP server`, `conn serve ${spec.name} gives it an MCP face`);
   }
   if (spec.kind === 'stdio') {
-    const transport = new StdioProcessTransport({ command: spec.command, args: spec.args, env: spec.env });
+    const transport = new StdioProcessTransport({ command: spec.command, args: spec.args, env: spec.env, cwd: spec.cwd });
     const client = newClient(opts.capabilities);
     opts.setup?.(client);
     try {

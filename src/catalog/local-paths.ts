@@ -1,9 +1,10 @@
 // A relative path stored in a connection would later resolve against whatever directory the agent
 // starts its servers in: conn resolves it once, at add time, against the directory the user typed
 // it in, and says so.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { expandHome } from '../access/repo.js';
+import { UsageError } from '../errors.js';
 import type { Preset } from '../presets/schema.js';
 
 export interface ResolvedPath {
@@ -45,4 +46,20 @@ export function resolveCommandPaths(command: string[], cwd: string): ResolvedPat
     changes.push({ what: i === 0 ? 'command' : `argument ${i}`, from: arg, to });
   });
   return changes;
+}
+
+/**
+ * The working directory a connection names on purpose (`--cwd DIR`): resolved against where the
+ * command runs, stored absolute, and it must be a directory now.
+ */
+export function resolveWorkDir(value: string, cwd: string): string {
+  if (value === '') throw new UsageError('--cwd needs a directory', 'or --no-cwd to start the server in conn\'s own empty directory');
+  const to = resolve(cwd, expandHome(value));
+  if (!statSync(to, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--cwd ${value}: ${to} is not a directory`);
+  return to;
+}
+
+/** Whether connections of this preset start a local server (the only ones a working directory applies to). */
+export function startsLocalServer(preset: Preset, command?: string[]): boolean {
+  return preset.kind === 'stdio' || preset.id === 'custom' || Boolean(command?.length);
 }

@@ -33,6 +33,8 @@ export interface AddOptions {
   command?: string[];
   /** The entry key agents see, when not the name. */
   key?: string;
+  /** `--cwd DIR`: the directory its server starts in, as typed (resolved by run). */
+  cwd?: string;
   /** Registry servers (src/registry/): which version, package or remote; --yes = consent to run it. */
   registry?: { version?: string; package?: string; remote?: string; yes: boolean };
 }
@@ -51,6 +53,7 @@ interface AddFlags {
   strict?: boolean;
   matchPreset?: boolean;
   key?: string;
+  cwd?: string;
   json?: boolean;
 }
 
@@ -70,6 +73,7 @@ export function parseAdd(preset: string, command: string[], flags: AddFlags): Ad
     matchPreset: flags.matchPreset !== false,
     command: command.length ? command : undefined,
     ...(flags.key === undefined ? {} : { key: checkKey(flags.key) }),
+    ...(flags.cwd === undefined ? {} : { cwd: flags.cwd }),
     registry: { version: flags.version, package: flags.package, remote: flags.remote, yes: Boolean(flags.yes) },
   };
 }
@@ -85,6 +89,12 @@ export async function run(opts: AddOptions, deps: Deps): Promise<void> {
     throw new UsageError('custom needs the server command after --', 'conn add custom --name my-server -- npx -y my-mcp-server');
   }
   if (preset.id !== 'custom' && opts.command) throw new UsageError(`only custom takes a command after -- (preset ${preset.id} has its own)`);
+  let workDir: string | undefined;
+  if (opts.cwd !== undefined) {
+    const { resolveWorkDir, startsLocalServer } = await import('../catalog/local-paths.js');
+    if (!startsLocalServer(preset, opts.command)) throw new UsageError(`--cwd is for connections that start a local server; ${preset.id} is ${preset.kind}`);
+    workDir = resolveWorkDir(opts.cwd, process.cwd());
+  }
 
   const fields = { ...opts.set };
   let matched: string | undefined;
@@ -145,6 +155,7 @@ export async function run(opts: AddOptions, deps: Deps): Promise<void> {
     enabled: !opts.disabled,
     matchedPreset: matched,
     key: opts.key,
+    ...(workDir ? { settings: { cwd: workDir } } : {}),
   };
   const conn = await commitNewConnection(deps.catalog, () => deps.secrets(), registry, draft, deps.clock());
   const after = await deps.catalog.read();
@@ -157,6 +168,7 @@ export async function run(opts: AddOptions, deps: Deps): Promise<void> {
 
 async function addRegistryServer(opts: AddOptions, deps: Deps): Promise<void> {
   if (opts.command) throw new UsageError('a registry server has its own command: nothing goes after --');
+  if (opts.cwd !== undefined) throw new UsageError('--cwd is not taken when adding a registry server', 'add it, then: conn edit NAME --cwd DIR');
   if (opts.registry?.package && opts.registry.remote) throw new UsageError('--package and --remote exclude each other');
   const { addFromRegistry } = await import('../registry/add.js');
   const { describeRun } = await import('../registry/consent.js');
@@ -187,6 +199,7 @@ export function register(program: Command, deps: DepsFactory): void {
     .option('--test', 'test the connection right after adding it')
     .option('--strict', 'refuse values that do not match the field pattern instead of warning')
     .option('--key <key>', 'the entry key agents see (tool names, permission rules) when it is not the name, e.g. github')
+    .option('--cwd <dir>', 'start its server in DIR (stored absolute) instead of conn\'s own empty directory: the server then sees DIR\'s node_modules and .npmrc')
     .option('--no-match-preset', 'remote: keep a URL that matches a preset generic')
     .option('--json', 'print the new connection as JSON')
     .option('--version <v>', 'registry server: this version instead of the latest')
@@ -200,6 +213,7 @@ Examples:
   $ conn add notion --name "Team Notion" --secret NOTION_TOKEN
   $ conn add remote --set url=https://mcp.linear.app/mcp --secret-stdin token < token.txt
   $ conn add custom --name my-server --set env.LOG=debug -- node ./server.js --stdio
+  $ conn add custom --name tool --cwd . -- node server.js   # starts in this directory, on purpose
   $ conn add custom --name xcode --key XcodeBuildMCP -- npx -y xcodebuildmcp@latest
   $ conn add http-api --name billing --set url=https://api.example.com --set auth=bearer --secret-stdin token
   $ conn add io.github.brave/brave-search-mcp-server --secret BRAVE_API_KEY   # from the MCP Registry

@@ -22,6 +22,8 @@ export interface EditOptions {
   strict: boolean;
   /** Confirms sending a stored token to the new origin of a moved URL. */
   yes: boolean;
+  /** `--cwd DIR` (as typed; resolved by run) or `--no-cwd` (false): the server's working directory. */
+  cwd?: string | false;
 }
 
 interface EditFlags {
@@ -33,6 +35,7 @@ interface EditFlags {
   key?: string;
   strict?: boolean;
   yes?: boolean;
+  cwd?: string | boolean;
   json?: boolean;
 }
 
@@ -49,6 +52,7 @@ export function parseEdit(name: string, flags: EditFlags): EditOptions {
     ...(flags.key === undefined ? {} : { key: checkKey(flags.key, true) }),
     strict: Boolean(flags.strict),
     yes: Boolean(flags.yes),
+    ...(typeof flags.cwd === 'string' ? { cwd: flags.cwd } : flags.cwd === false ? { cwd: false as const } : {}),
   };
 }
 
@@ -57,7 +61,7 @@ export async function run(opts: EditOptions, deps: Deps): Promise<void> {
   const registry = await deps.presets();
   const current = requireConnection(await deps.catalog.read(), opts.name);
   const preset = registry.require(current.preset);
-  const noFlags = !Object.keys(opts.set).length && !opts.unset.length && !Object.keys(opts.secrets).length && !opts.secretStdin && !opts.rename && opts.key === undefined;
+  const noFlags = !Object.keys(opts.set).length && !opts.unset.length && !Object.keys(opts.secrets).length && !opts.secretStdin && !opts.rename && opts.key === undefined && opts.cwd === undefined;
   const fields = { ...opts.set };
   const secrets: Record<string, string> = {};
   for (const [k, v] of Object.entries(opts.secrets)) if (v !== undefined) secrets[k] = v;
@@ -68,7 +72,7 @@ export async function run(opts: EditOptions, deps: Deps): Promise<void> {
   }
   const toPrompt = Object.keys(opts.secrets).filter((k) => opts.secrets[k] === undefined);
   if (noFlags) {
-    if (!io.canPrompt) throw new UsageError('nothing to change', 'pass --set, --unset, --secret, --secret-stdin or --rename');
+    if (!io.canPrompt) throw new UsageError('nothing to change', 'pass --set, --unset, --secret, --secret-stdin, --rename or --cwd');
     // Interactive: every field, current values as defaults; an empty secret keeps the stored one.
     for (const field of preset.fields) {
       const value = field.secret
@@ -91,7 +95,12 @@ export async function run(opts: EditOptions, deps: Deps): Promise<void> {
     if (!(key in current.fields) && !current.secrets.includes(key)) throw new UsageError(`${opts.name} has no value for ${key}`);
   }
   assertNoProblems(checkDraftValues(preset, fields, secrets), opts.strict, (t) => io.warn(t));
-  const { resolvePathFields } = await import('../catalog/local-paths.js');
+  const { resolvePathFields, resolveWorkDir, startsLocalServer } = await import('../catalog/local-paths.js');
+  let workDir: string | false | undefined;
+  if (opts.cwd !== undefined) {
+    if (opts.cwd !== false && !startsLocalServer(preset, current.command)) throw new UsageError(`--cwd is for connections that start a local server; ${opts.name} is ${preset.kind}`);
+    workDir = opts.cwd === false ? false : resolveWorkDir(opts.cwd, process.cwd());
+  }
   for (const r of resolvePathFields(preset, fields, process.cwd())) io.err(`${r.what}: ${r.from} → ${r.to} (relative paths are resolved when set)`);
   const { values, refs } = splitRefs(secrets);
   const newName = opts.rename ?? opts.name;
@@ -148,6 +157,12 @@ export async function run(opts: EditOptions, deps: Deps): Promise<void> {
     for (const f of Object.keys(values)) if (conn.secretRefs) delete conn.secretRefs[f];
     if (Object.keys(refs).length) conn.secretRefs = { ...conn.secretRefs, ...refs };
     conn.secrets = [...new Set([...conn.secrets, ...Object.keys(values), ...Object.keys(refs)])].sort();
+    if (workDir) conn.settings = { ...conn.settings, cwd: workDir };
+    else if (workDir === false && conn.settings?.cwd !== undefined) {
+      const { cwd: _dropped, ...rest } = conn.settings;
+      if (Object.keys(rest).length) conn.settings = rest;
+      else delete conn.settings;
+    }
     if (opts.key !== undefined) {
       if (opts.key === '' || opts.key === newName) delete conn.key;
       else conn.key = opts.key;
@@ -159,7 +174,7 @@ export async function run(opts: EditOptions, deps: Deps): Promise<void> {
       c.connections[opts.rename] = conn;
       for (const a of c.assignments) if (a.connection === opts.name) a.connection = opts.rename;
     }
-    return { name: conn.name, changed: [...Object.keys(fields), ...Object.keys(secrets), ...opts.unset, ...(opts.key !== undefined ? ['key'] : [])], renamedFrom: opts.rename ? opts.name : undefined };
+    return { name: conn.name, changed: [...Object.keys(fields), ...Object.keys(secrets), ...opts.unset, ...(opts.key !== undefined ? ['key'] : []), ...(opts.cwd !== undefined ? ['cwd'] : [])], renamedFrom: opts.rename ? opts.name : undefined };
   });
   // Old keychain items go only after the catalog points at the new ones.
   if (opts.rename && opts.rename !== opts.name) {
@@ -188,6 +203,8 @@ export function register(program: Command, deps: DepsFactory): void {
     .option('--secret-stdin <field>', 'read this secret from standard input')
     .option('--rename <new>', 'rename the connection (keychain items and assignments move with it)')
     .option('--key <key>', 'the entry key agents see (tool names, permission rules), when not the name; "" for the name')
+    .option('--cwd <dir>', 'start its server in DIR (stored absolute) instead of conn\'s own empty directory')
+    .option('--no-cwd', 'start its server in conn\'s own empty directory again (the default)')
     .option('--strict', 'refuse values that do not match the field pattern')
     .option('-y, --yes', "when --set url= moves to another origin, send the stored token there without asking")
     .option('--json', 'print JSON')
@@ -198,6 +215,8 @@ Examples:
   $ conn edit github --set GITHUB_TOOLSETS=repos,issues
   $ conn edit notion --rename team-notion
   $ conn edit my-remote --set url=https://mcp.example.org/mcp --yes   # another origin: OAuth sign-in dropped, token sent there
+  $ conn edit memory --cwd ~/src/api      # its server starts there (and sees that folder's node_modules, .npmrc)
+  $ conn edit memory --no-cwd             # back to conn's own empty directory
   $ conn edit github-2 --key github         # agents see it as "github" (mcp__github__*)`)
     .action(async (name: string, flags: EditFlags) => run(parseEdit(name, flags), await deps({ json: flags.json })));
 }

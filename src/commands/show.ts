@@ -47,7 +47,7 @@ export async function run(opts: ShowOptions, deps: Deps): Promise<void> {
     if (v.command) rows.push(['command:', v.command.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')]);
     for (const [k, value] of Object.entries(v.fields)) rows.push([`${k}:`, value]);
     for (const [k, state] of Object.entries(v.secrets)) rows.push([`${k}:`, state]);
-    for (const [k, value] of Object.entries(v.settings ?? {})) if (k !== 'inputs') rows.push([`${k}:`, `${typeof value === 'string' ? value : JSON.stringify(value)} (entry setting)`]);
+    for (const [k, value] of Object.entries(v.settings ?? {})) if (k !== 'inputs') rows.push([`${k}:`, `${typeof value === 'string' ? stripControl(value) : JSON.stringify(value)} (${k === 'cwd' ? 'its server starts here, on purpose' : 'entry setting'})`]);
     if (v.tools) rows.push(['tools:', `${v.tools.length} (${v.tools.slice(0, 8).map((t) => stripControl(t)).join(', ')}${v.tools.length > 8 ? ', …' : ''})`]);
     rows.push(['assignments:', v.assignments === 0 ? 'none (global: every repo and agent, full)' : String(v.assignments)]);
     const lines = [`${v.name}`, table(rows.map(([k, val]) => [`  ${k}`, val!]), 1)];

@@ -1,6 +1,7 @@
 // The one place a connection becomes runnable, as a pure function of values: no keychain, no
 // network, no file. The values come from the credentials port (src/credentials/), or, for a render
 // that writes references, from `referenceValues` below.
+import { isAbsolute } from 'node:path';
 import type { Connection, Permission } from '../catalog/model.js';
 import { isHeaderValue } from '../catalog/fields.js';
 import { OperationError } from '../errors.js';
@@ -91,7 +92,7 @@ export function launchSpec(conn: Connection, preset: Preset, permission: Permiss
     if (!command) throw new OperationError(`connection ${conn.name} has no command`, `conn edit ${conn.name}`);
     const env = fieldEnv(conn);
     Object.assign(env, secrets);
-    return { kind: 'stdio', name: conn.name, command, args, env, secrets: uses, permission };
+    return { kind: 'stdio', name: conn.name, command, args, env, ...workDir(conn), secrets: uses, permission };
   }
 
   if (preset.kind === 'stdio') {
@@ -101,7 +102,7 @@ export function launchSpec(conn: Connection, preset: Preset, permission: Permiss
     const args = [...launch.args, ...(mapping.args ?? [])].map(expand).filter((a): a is string => a !== undefined);
     const env = expandMap({ ...launch.env, ...mapping.env }, expand);
     Object.assign(env, fieldEnv(conn));
-    return { kind: 'stdio', name: conn.name, command, args, env, secrets: uses, permission };
+    return { kind: 'stdio', name: conn.name, command, args, env, ...workDir(conn), secrets: uses, permission };
   }
 
   const remote = preset.remote!;
@@ -182,6 +183,17 @@ function connLocation(env: NodeJS.ProcessEnv, home: string): Record<string, stri
   const out: Record<string, string> = env.CONN_HOME ? { CONN_HOME: home } : {};
   for (const key of ['CONN_KEYCHAIN_SERVICE', 'CONN_SECRET_STORE'] as const) if (env[key]) out[key] = env[key]!;
   return out;
+}
+
+/**
+ * The working directory a stdio connection names on purpose (its `cwd` setting), if conn can start a
+ * server there itself: an absolute path (`--cwd` stores one). An imported relative one (`./server`) or
+ * one holding an agent's variable (`${workspaceFolder}/tools`) means something only to that agent: it is
+ * written back for it, and conn's own spawns keep to conn's own directory.
+ */
+function workDir(conn: Connection): { cwd?: string } {
+  const cwd = conn.settings?.cwd;
+  return cwd && isAbsolute(cwd) && !cwd.includes('${') ? { cwd } : {};
 }
 
 /** `env.X` fields of a connection: extra variables for its server. */

@@ -27,6 +27,11 @@ export interface StdioSpec {
    * environment need to be told (Codex `env_vars`).
    */
   passEnv?: string[];
+  /**
+   * The directory the connection names on purpose (`conn add … --cwd`, an imported `cwd`): the server
+   * starts there. Unset: conn's own empty directory (`serverWorkDir()`), never the caller's.
+   */
+  cwd?: string;
   secrets: SecretUse[];
   permission: Permission;
 }

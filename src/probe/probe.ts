@@ -116,6 +116,7 @@ async function probeStdio(spec: StdioSpec, opts: ProbeOptions, ctx: Ctx): Promis
     command: spec.command,
     args: spec.args,
     env: spec.env,
+    cwd: spec.cwd,
     graceMs: opts.graceMs,
   });
   try {

@@ -2,6 +2,7 @@
 // the SDK's client on top) and `conn serve` (which reads and writes raw messages through it).
 // Only types come from the SDK here: `conn serve` must not load it.
 import type { ChildProcess } from 'node:child_process';
+import { statSync } from 'node:fs';
 import type { JSONRPCMessage, Transport, TransportSendOptions } from '@modelcontextprotocol/client';
 import { exitReason, LineTail, spawnServer, killTree, type ExitInfo, type SpawnServerOptions } from './spawn.js';
 import { DEFAULT_GRACE_MS } from './tree.js';
@@ -161,6 +162,15 @@ export class StdioProcessTransport implements Transport {
   private spawn(): Promise<void> {
     return new Promise((resolve, reject) => {
       let spawned: ReturnType<typeof spawnServer>;
+      // A working directory the connection names that is gone: Node would report ENOENT, read as
+      // "command not found".
+      const cwd = this.opts.cwd;
+      if (cwd !== undefined && !statSync(cwd, { throwIfNoEntry: false })?.isDirectory()) {
+        this.failure = new SpawnError(this.opts.command, undefined, `its working directory ${cwd} is not a directory (conn edit NAME --cwd DIR, or --no-cwd)`);
+        reject(this.failure);
+        this.notifyClosed();
+        return;
+      }
       try {
         spawned = spawnServer(this.opts);
       } catch (err) {

@@ -7,7 +7,7 @@ import { toMessage } from './jsonrpc.js';
 
 export function launchStdio(spec: StdioSpec, graceMs?: number): StdioProcessTransport {
   // Messages are passed on as they are, so a light check will do (and spares loading the SDK's schema).
-  const transport = new StdioProcessTransport({ command: spec.command, args: spec.args, env: spec.env, graceMs, check: toMessage });
+  const transport = new StdioProcessTransport({ command: spec.command, args: spec.args, env: spec.env, cwd: spec.cwd, graceMs, check: toMessage });
   // A failure to spawn surfaces when the client connects (start() reports it).
   void transport.launch();
   return transport;

@@ -161,6 +161,124 @@ describe('atlassian tool classes', () => {
   });
 });
 
+// Each server's tool list as its source (or, for a hosted server, its vendor's reference) gives it, by the
+// class conn should give each tool. None of these is in devDependencies (uvx, or npx with a token), so the
+// lists are encoded here from the source the preset's note cites.
+interface SourceList {
+  repo: string;
+  read: string[];
+  write: string[];
+  destructive: string[];
+  /** Tools the table keeps for older versions of the server (not in the cited source). */
+  older?: string[];
+}
+const FROM_SOURCE: Record<string, SourceList> = {
+  // modelcontextprotocol/servers src/git/src/mcp_server_git/server.py (commit 76d64c8, 0.6.2), GitTools + annotations.
+  git: {
+    repo: 'modelcontextprotocol/servers',
+    read: ['git_status', 'git_diff_unstaged', 'git_diff_staged', 'git_diff', 'git_log', 'git_show', 'git_branch'],
+    write: ['git_commit', 'git_add', 'git_create_branch', 'git_checkout'],
+    destructive: ['git_reset'],
+    older: ['git_init'],
+  },
+  // src/fetch/src/mcp_server_fetch/server.py (0.6.3): one tool, unannotated.
+  fetch: { repo: 'modelcontextprotocol/servers', read: ['fetch'], write: [], destructive: [] },
+  // src/time/src/mcp_server_time/server.py (0.6.2): TimeTools, both readOnlyHint.
+  time: { repo: 'modelcontextprotocol/servers', read: ['get_current_time', 'convert_time'], write: [], destructive: [] },
+  // src/sequentialthinking/index.ts (0.6.2): readOnlyHint.
+  'sequential-thinking': { repo: 'modelcontextprotocol/servers', read: ['sequentialthinking'], write: [], destructive: [] },
+  // zencoderai/slack-mcp-server index.ts (commit 460899c): 8 registerTool calls, unannotated.
+  slack: {
+    repo: 'zencoderai/slack-mcp-server',
+    read: ['slack_list_channels', 'slack_get_channel_history', 'slack_get_thread_replies', 'slack_get_users', 'slack_get_user_profile'],
+    write: ['slack_post_message', 'slack_reply_to_thread', 'slack_add_reaction'],
+    destructive: [],
+  },
+  // GongRzhe/Gmail-MCP-Server src/index.ts (commit a890d19, v1.1.11): 19 tools in ListTools, unannotated.
+  gmail: {
+    repo: 'GongRzhe/Gmail-MCP-Server',
+    read: ['read_email', 'search_emails', 'list_email_labels', 'list_filters', 'get_filter'],
+    write: ['send_email', 'draft_email', 'modify_email', 'batch_modify_emails', 'create_label', 'update_label',
+      'get_or_create_label', 'create_filter', 'create_filter_from_template', 'download_attachment'],
+    destructive: ['delete_email', 'batch_delete_emails', 'delete_label', 'delete_filter'],
+  },
+  // brave/brave-search-mcp-server src/tools/index.ts (commit 471532c): 9 tools, openWorldHint only.
+  'brave-search': {
+    repo: 'brave/brave-search-mcp-server',
+    read: ['brave_web_search', 'brave_local_search', 'brave_video_search', 'brave_image_search', 'brave_news_search',
+      'brave_summarizer', 'brave_llm_context', 'brave_place_search', 'brave_answers'],
+    write: [],
+    destructive: [],
+  },
+  // bytebase/dbhub src/tools/builtin-tools.ts (commit d91080f, v1.2.1): two default tools, two opt-in.
+  postgres: { repo: 'bytebase/dbhub', read: ['search_objects', 'explain_sql', 'health_check'], write: [], destructive: ['execute_sql'] },
+  // The resend-mcp 2.22.0 package from npm (resend/resend-mcp src/tools/, built): 105 registerTool calls; a few
+  // reads carry readOnlyHint, nothing else is annotated. manage-events creates and removes event definitions.
+  resend: {
+    repo: 'resend/resend-mcp',
+    read: [
+      'get-automation', 'get-automation-runs', 'get-broadcast', 'get-contact', 'get-contact-import',
+      'get-contact-property', 'get-domain', 'get-domain-claim', 'get-email', 'get-email-metrics', 'get-log',
+      'get-received-email', 'get-received-email-attachment', 'get-segment', 'get-sent-email-attachment',
+      'get-suppression', 'get-template', 'get-tiptap-json-content', 'get-topic', 'get-webhook', 'get-webhook-event',
+      'list-api-keys', 'list-broadcast-clicked-links', 'list-broadcast-recipients', 'list-broadcasts',
+      'list-contact-imports', 'list-contact-properties', 'list-contact-segments', 'list-contact-topics',
+      'list-contacts', 'list-domains', 'list-emails', 'list-logs', 'list-oauth-grants',
+      'list-received-email-attachments', 'list-received-emails', 'list-segments', 'list-sent-email-attachments',
+      'list-suppressions', 'list-templates', 'list-topics', 'list-webhook-event-attempts', 'list-webhook-events',
+      'list-webhooks',
+    ],
+    write: [
+      'add-contact-to-segment', 'add-suppression', 'batch-add-suppressions', 'compose-broadcast', 'compose-template',
+      'connect-to-editor', 'create-api-key', 'create-automation', 'create-broadcast', 'create-contact',
+      'create-contact-import', 'create-contact-property', 'create-domain', 'create-domain-claim', 'create-segment',
+      'create-template', 'create-topic', 'create-webhook', 'disconnect-from-editor', 'duplicate-automation',
+      'duplicate-broadcast', 'duplicate-template', 'publish-template', 'replay-webhook-event', 'send-batch-emails',
+      'send-broadcast', 'send-email', 'send-event', 'share-email', 'update-api-key', 'update-automation',
+      'update-broadcast', 'update-contact', 'update-contact-property', 'update-contact-topics', 'update-domain',
+      'update-email', 'update-segment', 'update-template', 'update-topic', 'update-webhook', 'verify-domain',
+      'verify-domain-claim',
+    ],
+    destructive: [
+      'batch-remove-suppressions', 'cancel-broadcast', 'cancel-email', 'manage-events', 'remove-api-key',
+      'remove-automation', 'remove-broadcast', 'remove-contact', 'remove-contact-from-segment',
+      'remove-contact-property', 'remove-domain', 'remove-segment', 'remove-suppression', 'remove-template',
+      'remove-topic', 'remove-webhook', 'revoke-oauth-grant', 'rotate-webhook-signing-secret',
+    ],
+  },
+  // Google's Maps Grounding Lite MCP reference (developers.google.com/maps/ai/grounding-lite/reference).
+  'google-maps': {
+    repo: 'developers.google.com/maps/ai/grounding-lite',
+    read: ['search_places', 'lookup_weather', 'compute_routes', 'resolve_names', 'resolve_maps_urls'],
+    write: [],
+    destructive: [],
+  },
+};
+
+describe('tool tables checked against each server\'s source', () => {
+  it.each(Object.keys(FROM_SOURCE))('%s: the table holds exactly the source\'s tools, in their classes', (id) => {
+    const src = FROM_SOURCE[id]!;
+    const table = presets.require(id).tools;
+    expect(table).toBeDefined();
+    const expected: Record<string, string> = {};
+    for (const cls of ['read', 'write', 'destructive'] as const) for (const name of src[cls]) expected[name] = cls;
+    const { older = [] } = src;
+    const current = Object.fromEntries(Object.entries(table!).filter(([name]) => !older.includes(name)));
+    expect(current).toEqual(expected);
+    for (const name of older) expect(Object.hasOwn(table!, name), name).toBe(true);
+  });
+
+  it.each(Object.keys(FROM_SOURCE))('%s: read denies every write and delete, readwrite only deletes, full nothing', (id) => {
+    const src = FROM_SOURCE[id]!;
+    const table = presets.require(id).tools;
+    // As the server lists them: no annotation, or none that would give these classes without the table.
+    const listed: Tool[] = [...src.read, ...src.write, ...src.destructive].map((name) => ({ name }));
+    expect(deniedTools(listed, 'read', table).sort()).toEqual([...src.write, ...src.destructive].sort());
+    expect(deniedTools(listed, 'readwrite', table).sort()).toEqual([...src.destructive].sort());
+    expect(deniedTools(listed, 'full', table)).toEqual([]);
+  });
+});
+
 // Servers whose own annotations are right, so they need no table (README "Permission levels").
 // nspady/google-calendar-mcp src/tools/registry.ts and src/server.ts (commit 0f2c9c5, v2.6.1).
 const RO = { readOnlyHint: true };
@@ -191,6 +309,7 @@ describe('README "Permission levels" names each handled preset and its source', 
   it.each([
     ['github', 'github/github-mcp-server'], ['playwright', 'microsoft/playwright-mcp'],
     ['atlassian', 'sooperset/mcp-atlassian'], ['google-calendar', 'nspady/google-calendar-mcp'],
+    ...Object.entries(FROM_SOURCE).map(([id, src]): [string, string] => [id, src.repo]),
   ])('%s: %s', (id, repo) => {
     expect(readme).toContain(repo);
     expect(presets.require(id).notes!.some((n) => n.startsWith('Tool classes:') && n.includes(repo))).toBe(true);
