@@ -18,6 +18,7 @@ import type { Preset } from '../presets/schema.js';
 import { resolveAccess, type Decision } from '../access/resolve.js';
 import { hasLists, hasWildcard, selectTools } from '../access/tool-list.js';
 import { TOOL_LIMITS } from '../access/tool-budget.js';
+import { canDisable } from './agents/settings.js';
 import { CLAUDE_SETTINGS_FILE, mergeClaudeDeny, readClaudeDeny, writerFor, type RenderedEntry } from './agents/index.js';
 import { readState, writeState, type RenderState, type SecretsMode, type SkippedEntry } from './state.js';
 import { formatError } from '../errors.js';
@@ -131,6 +132,11 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: Rend
   const keyOwner = new Map<string, string>();
   for (const { decision, conn, preset } of chosen) {
     const permission = decision.permission as Permission;
+    // Switched off in the agent file it came from: written switched off where the agent has a switch.
+    if (conn.settings?.disabled && !canDisable(opts.agent)) {
+      warnings.push(`${conn.name}: switched off in the file it was imported from, and ${opts.agent} has no per-entry switch: left out (conn enable ${conn.name} turns it on everywhere)`);
+      continue;
+    }
     let spec: LaunchSpec;
     try {
       if (viaProxy(conn, opts.secrets)) spec = proxySpec(conn, permission, place);

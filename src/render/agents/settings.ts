@@ -4,13 +4,20 @@ import type { Agent } from '../../catalog/constants.js';
 import type { RenderedEntry } from './types.js';
 
 /** Which agents write each setting, and under which key: what `conn import` tells the user it keeps. */
-export const SETTING_KEYS: Record<'cwd' | 'envFile' | 'timeout' | 'autoApprove' | 'oauth', Partial<Record<Agent, string>>> = {
+export const SETTING_KEYS: Record<'cwd' | 'envFile' | 'timeout' | 'autoApprove' | 'oauth' | 'disabled', Partial<Record<Agent, string>>> = {
   cwd: { 'claude-code': 'cwd', cursor: 'cwd', vscode: 'cwd', gemini: 'cwd', codex: 'cwd', kiro: 'cwd' },
   envFile: { cursor: 'envFile', vscode: 'envFile' },
   timeout: { gemini: 'timeout', opencode: 'timeout', codex: 'tool_timeout_sec' },
   autoApprove: { kiro: 'autoApprove' },
   oauth: { opencode: 'oauth' },
+  // The entry switched off: `disabled: true` where the key is `disabled`, `enabled: false` where it is `enabled`.
+  disabled: { kiro: 'disabled', roo: 'disabled', crush: 'disabled', opencode: 'enabled', codex: 'enabled', goose: 'enabled' },
 };
+
+/** Whether `agent`'s file can hold an entry switched off (see EntrySettings.disabled). */
+export function canDisable(agent: Agent): boolean {
+  return SETTING_KEYS.disabled[agent] !== undefined;
+}
 
 /** The settings `agent` writes into a `kind` entry, keyed as that agent names them. */
 export function entrySettings(agent: Agent, entry: RenderedEntry, kind: 'stdio' | 'remote'): Record<string, unknown> {
@@ -28,5 +35,6 @@ export function entrySettings(agent: Agent, entry: RenderedEntry, kind: 'stdio' 
   if (s.timeout !== undefined) put('timeout', agent === 'codex' ? Math.max(1, Math.ceil(s.timeout / 1000)) : s.timeout);
   if (s.autoApprove?.length) put('autoApprove', [...s.autoApprove]);
   if (kind === 'remote') put('oauth', s.oauth);
+  if (s.disabled) put('disabled', SETTING_KEYS.disabled[agent] === 'enabled' ? false : true);
   return out;
 }
