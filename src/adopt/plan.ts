@@ -11,7 +11,7 @@ import { matchRemoteUrl } from '../presets/match.js';
 import type { PresetRegistry } from '../presets/registry.js';
 import type { Preset } from '../presets/schema.js';
 import { secretAccount } from '../secrets/store.js';
-import { canDisable as agentCanDisable, SETTING_KEYS } from '../render/agents/settings.js';
+import { canDisable as agentCanDisable, DEFAULT_SYNTAX, SETTING_KEYS } from '../render/agents/settings.js';
 import { argValues, containsReference, detectSecret, inputReference, reference, referencedVar, type DetectContext } from './secrets-detect.js';
 import type { RawServer, Source, SourceFile } from './sources.js';
 import { templateFields, WHOLE_TEMPLATE_REF } from '../presets/template.js';
@@ -233,6 +233,9 @@ function placeSecret(item: ImportItem, field: string, value: string, reason: str
     const to = ref.fallback === undefined ? `env:${ref.name}` : `env:${ref.name}:-${ref.fallback}`;
     item.secretRefs[field] = to;
     item.secretPlan.push({ field, store: 'reference', ref: to, reason: `already a reference (${value.trim()})` });
+    if (ref.fallback !== undefined) {
+      item.notes.push(`${ref.name}'s default is written back only for ${DEFAULT_SYNTAX.join(', ')}; for other agents conn env / conn exec set an unset ${ref.name} to it`);
+    }
   } else if (input) {
     item.missing.push(field);
     (item.settings.inputs ??= {})[field] = input;

@@ -14,6 +14,23 @@ export const SETTING_KEYS: Record<'cwd' | 'envFile' | 'timeout' | 'autoApprove' 
   disabled: { kiro: 'disabled', roo: 'disabled', crush: 'disabled', opencode: 'enabled', codex: 'enabled', goose: 'enabled' },
 };
 
+/**
+ * Agents whose reference syntax takes a default, `${VAR:-default}`, so an imported default is written
+ * back: Claude Code (its MCP docs, "Environment variable expansion in .mcp.json") and Gemini CLI
+ * (`resolveEnvVarsInString` in @google/gemini-cli 0.61.0 reads `${VAR:-default}`). None of the others
+ * has one: Qwen Code 0.24.4 reads `${VAR}` only (`${VAR:-x}` names a variable `VAR:-x`), Cursor,
+ * VS Code and Roo take `${env:VAR}`, opencode `{env:VAR}`, Continue `${{ secrets.VAR }}`, and Codex
+ * expands nothing. There the file names VAR alone, and `conn env` / `conn exec` set VAR to its default
+ * when it is unset (render says so).
+ */
+export const DEFAULT_SYNTAX: readonly Agent[] = ['claude-code', 'gemini'];
+
+/** `${VAR}`, or `${VAR:-default}` where the entry carries a default for VAR (DEFAULT_SYNTAX agents). */
+export function dollarRef(entry: RenderedEntry): (envVar: string) => string {
+  const defaults = entry.defaults ?? {};
+  return (v) => (v in defaults ? `\${${v}:-${defaults[v]}}` : `\${${v}}`);
+}
+
 /** Whether `agent`'s file can hold an entry switched off (see EntrySettings.disabled). */
 export function canDisable(agent: Agent): boolean {
   return SETTING_KEYS.disabled[agent] !== undefined;

@@ -5,7 +5,8 @@ import { parse as parseToml } from 'smol-toml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AGENTS } from '../../../src/catalog/constants.js';
 import { writerFor } from '../../../src/render/agents/index.js';
-import { canDisable, SETTING_KEYS } from '../../../src/render/agents/settings.js';
+import { canDisable, DEFAULT_SYNTAX, SETTING_KEYS } from '../../../src/render/agents/settings.js';
+import { secretPlaceholder } from '../../../src/launch/types.js';
 import type { RenderedEntry } from '../../../src/render/agents/types.js';
 import { notionInline } from './entries.js';
 
@@ -44,5 +45,34 @@ describe('an entry switched off in the agent file', () => {
     expect(AGENTS.filter(canDisable).sort()).toEqual(Object.keys(SETTING_KEYS.disabled).sort());
     expect(canDisable('claude-code')).toBe(false);
     expect(canDisable('vscode')).toBe(false);
+  });
+});
+
+describe('an imported ${VAR:-default} in each writer', () => {
+  const db: RenderedEntry = {
+    name: 'db',
+    spec: {
+      kind: 'stdio',
+      name: 'db',
+      command: 'db-mcp',
+      args: [],
+      env: { DATABASE_URL: secretPlaceholder('DATABASE_URL') },
+      secrets: [{ field: 'DATABASE_URL', envVar: 'DATABASE_URL' }],
+      permission: 'full',
+    },
+    deniedTools: [],
+    defaults: { DATABASE_URL: 'postgres://localhost/dev' },
+  };
+  const referencing = AGENTS.filter((a) => writerFor(a).expandsEnv !== false && writerFor(a).scope !== 'user');
+
+  it.each(referencing)('%s writes the default only when its syntax has one', (agent) => {
+    const text = writerFor(agent).merge(null, [db], []);
+    expect(text).toContain('DATABASE_URL');
+    if (DEFAULT_SYNTAX.includes(agent)) expect(text).toContain('${DATABASE_URL:-postgres://localhost/dev}');
+    else expect(text).not.toContain('postgres://localhost/dev');
+  });
+
+  it('Claude Code and Gemini are the agents with a default syntax', () => {
+    expect([...DEFAULT_SYNTAX].sort()).toEqual(['claude-code', 'gemini']);
   });
 });
