@@ -4,13 +4,14 @@
 import { checkDraftValues, defaultName } from '../catalog/connections.js';
 import { checkUrl, ENV_KEY } from '../catalog/fields.js';
 import { ENTRY_KEY, type Catalog, type Connection, type EntrySettings } from '../catalog/model.js';
+import { AGENTS, type Agent } from '../catalog/constants.js';
 import { slugify } from '../catalog/names.js';
 import { launchSpec } from '../launch/build.js';
 import { matchRemoteUrl } from '../presets/match.js';
 import type { PresetRegistry } from '../presets/registry.js';
 import type { Preset } from '../presets/schema.js';
 import { secretAccount } from '../secrets/store.js';
-import { SETTING_KEYS } from '../render/agents/settings.js';
+import { canDisable as agentCanDisable, DEFAULT_SYNTAX, SETTING_KEYS } from '../render/agents/settings.js';
 import { argValues, containsReference, detectSecret, inputReference, reference, referencedVar, type DetectContext } from './secrets-detect.js';
 import type { RawServer, Source, SourceFile } from './sources.js';
 import { templateFields, WHOLE_TEMPLATE_REF } from '../presets/template.js';
@@ -232,6 +233,9 @@ function placeSecret(item: ImportItem, field: string, value: string, reason: str
     const to = ref.fallback === undefined ? `env:${ref.name}` : `env:${ref.name}:-${ref.fallback}`;
     item.secretRefs[field] = to;
     item.secretPlan.push({ field, store: 'reference', ref: to, reason: `already a reference (${value.trim()})` });
+    if (ref.fallback !== undefined) {
+      item.notes.push(`${ref.name}'s default is written back only for ${DEFAULT_SYNTAX.join(', ')}; for other agents conn env / conn exec set an unset ${ref.name} to it`);
+    }
   } else if (input) {
     item.missing.push(field);
     (item.settings.inputs ??= {})[field] = input;
@@ -255,12 +259,19 @@ function blankItem(file: SourceFile, server: RawServer, preset: Preset): ImportI
     secrets: {},
     secretRefs: {},
     secretPlan: [],
-    enabled: !server.disabled,
-    settings: structuredClone(server.settings),
+    // Switched off in the file: kept as the entry's own switch where the agent has one (written back
+    // switched off); otherwise the connection is imported disabled (`conn disable`) and the entry stays.
+    enabled: !server.disabled || canDisable(file.source),
+    settings: { ...structuredClone(server.settings), ...(server.disabled && canDisable(file.source) ? { disabled: true as const } : {}) },
     missing: [],
     ...(server.transport === 'sse' ? { transport: 'sse' as const } : {}),
     notes: settingNotes(file.source, server),
   };
+}
+
+/** Whether entries of a `source` file can come back switched off (sources that are no agent cannot). */
+function canDisable(source: Source): boolean {
+  return (AGENTS as readonly string[]).includes(source) && agentCanDisable(source as Agent);
 }
 
 /** What the plan says about an entry's own settings: those conn cannot keep, and where kept ones go. */
@@ -268,6 +279,7 @@ function settingNotes(source: Source, server: RawServer): string[] {
   const notes = server.dropped.map((k) => `${k} is not kept: conn has no such setting`);
   const s = server.settings;
   const kept = (['cwd', 'envFile', 'timeout', 'autoApprove', 'oauth'] as const).filter((k) => s[k] !== undefined);
+  if (server.disabled && canDisable(source)) notes.push(`switched off: written back switched off for ${Object.keys(SETTING_KEYS.disabled).join(', ')}; left out for other agents`);
   for (const k of kept) {
     const agents = Object.keys(SETTING_KEYS[k]);
     if (!agents.includes(source)) notes.push(`${k} is kept, but written back only for ${agents.join(', ')}`);

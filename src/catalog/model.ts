@@ -76,6 +76,13 @@ export const EntrySettingsSchema = z.object({
   authScheme: z.string().regex(/^[A-Za-z][A-Za-z0-9-]*$/).optional(),
   /** Secret field → the VS Code input id it was imported from (`${input:github_token}`): `--secrets prompt` keeps that id. */
   inputs: z.record(z.string(), z.string()).optional(),
+  /**
+   * The entry was switched off in the agent's own file (Kiro/Roo/Crush `disabled: true`, opencode and
+   * Goose `enabled: false`, Codex `enabled = false`): written back switched off by the agents that have
+   * such a switch, left out (with a warning) by the others. Not `conn disable`, which renders the
+   * connection for no agent and makes `conn serve` refuse it.
+   */
+  disabled: z.literal(true).optional(),
 });
 export type EntrySettings = z.infer<typeof EntrySettingsSchema>;
 

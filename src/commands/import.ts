@@ -187,7 +187,8 @@ export async function run(opts: ImportOptions, deps: Deps): Promise<void> {
         continue;
       }
       // Entries from ~/.claude.json's per-project section live elsewhere in that file: never touched here.
-      // A disabled entry stays as it is: conn renders no disabled connection, and the agent keeps showing it off.
+      // An entry switched off where the agent has a switch is removed too: the render writes it back
+      // switched off. One imported disabled (no such switch: `conn disable`) stays as it is.
       const names = list.filter((i) => !i.where.startsWith('projects[') && i.enabled).map((i) => i.entry);
       const inputs = list.filter((i) => i.enabled).flatMap((i) => Object.values(i.settings.inputs ?? {}));
       // Check first that `conn render` can write the replacements, so the file is never left emptied.
@@ -284,7 +285,7 @@ export function planText(items: ImportItem[], shown: (p: string) => string): str
       lines.push(`  ${item.entry}: skipped: ${item.skip}`);
       continue;
     }
-    lines.push(`  ${item.entry} → ${item.name}  [${describeTarget(item)}]${item.enabled ? '' : ' (disabled)'}`);
+    lines.push(`  ${item.entry} → ${item.name}  [${describeTarget(item)}]${item.enabled ? (item.settings.disabled ? ' (switched off)' : '') : ' (disabled)'}`);
     if (item.key) lines.push(`      key ${JSON.stringify(item.key)} kept: agents still see the entry under its name`);
     if (item.transport) lines.push(`      transport ${item.transport} kept`);
     for (const [k, v] of Object.entries(item.settings)) if (k !== 'inputs') lines.push(`      ${k} = ${typeof v === 'string' ? v : JSON.stringify(v)}`);

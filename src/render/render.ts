@@ -18,6 +18,7 @@ import type { Preset } from '../presets/schema.js';
 import { resolveAccess, type Decision } from '../access/resolve.js';
 import { hasLists, hasWildcard, selectTools } from '../access/tool-list.js';
 import { TOOL_LIMITS } from '../access/tool-budget.js';
+import { canDisable, DEFAULT_SYNTAX } from './agents/settings.js';
 import { CLAUDE_SETTINGS_FILE, mergeClaudeDeny, readClaudeDeny, writerFor, type RenderedEntry } from './agents/index.js';
 import { readState, writeState, type RenderState, type SecretsMode, type SkippedEntry } from './state.js';
 import { formatError } from '../errors.js';
@@ -131,6 +132,11 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: Rend
   const keyOwner = new Map<string, string>();
   for (const { decision, conn, preset } of chosen) {
     const permission = decision.permission as Permission;
+    // Switched off in the agent file it came from: written switched off where the agent has a switch.
+    if (conn.settings?.disabled && !canDisable(opts.agent)) {
+      warnings.push(`${conn.name}: switched off in the file it was imported from, and ${opts.agent} has no per-entry switch: left out (conn enable ${conn.name} turns it on everywhere)`);
+      continue;
+    }
     let spec: LaunchSpec;
     try {
       if (viaProxy(conn, opts.secrets)) spec = proxySpec(conn, permission, place);
@@ -172,6 +178,11 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: Rend
       ...(conn.settings && !viaProxy(conn, opts.secrets) ? { settings: conn.settings } : {}),
       ...(inline || viaProxy(conn, opts.secrets) ? {} : refDefaults(conn)),
     });
+    const refDefault = inline || viaProxy(conn, opts.secrets) ? {} : refDefaults(conn);
+    if (refDefault.defaults && !DEFAULT_SYNTAX.includes(opts.agent)) {
+      const vars = Object.keys(refDefault.defaults).join(', ');
+      warnings.push(`${conn.name}: ${opts.agent} has no \${VAR:-default} syntax, so its file names ${vars} without the default: start the agent with conn exec --agent ${opts.agent} -- CMD (or eval "$(conn env --agent ${opts.agent})"), which sets an unset ${vars} to its default`);
+    }
     if (opts.secrets === 'prompt') warnings.push(...envOnlyWarnings(conn, spec, opts.agent));
     warnings.push(...enforcementWarnings(conn, preset, permission, opts, writer.toolFilter, denied));
   }

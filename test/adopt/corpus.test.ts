@@ -147,10 +147,12 @@ describe('agents and their settings', () => {
       autoApprove: ['list_repos', 'get_issue'],
       disabledTools: ['delete_repo'],
     });
-    // A disabled entry stays in the file as it was (conn renders no disabled connection); imported disabled.
-    expect(servers['aws-docs']).toEqual(original['aws-docs']);
+    // A disabled entry comes back disabled (written by render; an empty autoApprove is no setting);
+    // the connection stays enabled: the switch is the entry's, not `conn disable`.
+    const { autoApprove: _empty, ...awsDocs } = original['aws-docs'];
+    expect(servers['aws-docs']).toEqual(awsDocs);
     const list = JSON.parse((await ok(['list', '--json'])).stdout) as { name: string; enabled: boolean }[];
-    expect(list.find((c) => c.name === 'aws-docs')).toMatchObject({ enabled: false });
+    expect(list.find((c) => c.name === 'aws-docs')).toMatchObject({ enabled: true });
   });
 
   it('VS Code: ${input:id} becomes a secret to provide, prompt mode writes the same input back; envFile, cwd, sse and X-MCP-Toolsets kept', async () => {

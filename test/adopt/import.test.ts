@@ -187,7 +187,7 @@ describe('conn import from agent config files', () => {
       ['~/.config/opencode/opencode.jsonc', 'user'],
     ]);
     expect(out.items[0]).toMatchObject({ name: 'stripe', preset: 'stripe', secrets: { STRIPE_SECRET_KEY: { ref: 'env:STRIPE_SECRET_KEY' } } });
-    expect(out.items[1]).toMatchObject({ name: 'brave', preset: 'brave-search', enabled: false });
+    expect(out.items[1]).toMatchObject({ name: 'brave', preset: 'brave-search', enabled: true, settings: { disabled: true } });
     expect(r.stderr).toMatch(/user file: --rewrite changes project files only/);
     expect(readFileSync(userFile, 'utf8')).toBe(before);
     expect(keychainItems(w.service)).toEqual({ 'brave/BRAVE_API_KEY': 'canary-brave-key-value' });

@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { CONN_BIN, makeWorld, requireKeychain, ROOT, type World } from '../helpers/world.js';
 import { fixture, startHttpFixture, type HttpFixture } from '../probe/helpers.js';
 import { findAgentCli, runAgent } from './agent-clis.js';
+import { spawnProgramPty } from '../helpers/pty.js';
 
 const MEM_SERVER = join(ROOT, 'node_modules/@modelcontextprotocol/server-memory/dist/index.js');
 const NEEDS_TOKEN = join(ROOT, 'test/fixtures/render/needs-token.mjs');
@@ -174,8 +175,8 @@ describe.skipIf(!amp.bin)(`Amp: amp mcp approve, amp mcp doctor ${amp.skip}`, { 
 });
 
 // ---------------------------------------------------------------------------------------------
-// Copilot CLI connects servers only in its interactive screen (which needs a terminal); offline,
-// `copilot mcp list --json` shows what it read from the project's .mcp.json, after the trust step.
+// Copilot CLI connects servers only in its interactive screen (which needs a terminal: see the pty
+// tests below); `copilot mcp list --json` shows what it read from the project's .mcp.json, after the trust step.
 const copilot = findAgentCli('copilot');
 describe.skipIf(!copilot.bin)(`Copilot CLI: copilot mcp list --json ${copilot.skip}`, () => {
   const list = async (trusted: boolean) => {
@@ -205,4 +206,70 @@ describe.skipIf(!copilot.bin)(`Copilot CLI: copilot mcp list --json ${copilot.sk
     expect((servers.web!.args as string[]).slice(-2)).toEqual(['--agent', 'copilot']);
     expect((servers.mem!.args as string[]).slice(-2)).toEqual(['--agent', 'claude-code']);
   });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Copilot CLI's interactive screen, through a pty: `/mcp list` works before login (offline, no
+// network but loopback) and shows each server of the trusted folder's .mcp.json as connected or
+// failed. Servers still starting are asked for again once the answer is on screen (no sleeps).
+describe.skipIf(!copilot.bin)(`Copilot CLI: interactive /mcp list through a pty ${copilot.skip}`, () => {
+  const NAMES = Object.keys(EXPECTED);
+  // `• web (Everything Reference Server) — connected`: the server's own title may follow the name.
+  const LINE = /^• (?<name>[\w-]+)(?: \([^)\n]*\))? — (?<status>[a-z]+)/;
+
+  /** A wait on the screen with a generous deadline, failing with what the screen showed. */
+  function seen(s: ReturnType<typeof spawnProgramPty>, text: string | RegExp, from?: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`copilot: ${String(text)} not shown within 60 s; screen:\n${s.output().slice(-3000)}`)), 60_000);
+    });
+    return Promise.race([s.waitFor(text, from), deadline]).finally(() => clearTimeout(timer));
+  }
+
+  async function mcpList(viaConnExec: boolean): Promise<Status> {
+    mkdirSync(join(w.env.HOME!, '.copilot'), { recursive: true });
+    writeFileSync(join(w.env.HOME!, '.copilot/config.json'), JSON.stringify({ trustedFolders: [repo] }));
+    const [file, argv] = viaConnExec ? viaExec('copilot', copilot.bin!, []) : [copilot.bin!, []];
+    const s = spawnProgramPty(file, argv, { cwd: repo, env: w.env, cols: 220, rows: 60, plain: true, label: 'copilot', term: 'xterm-256color' });
+    try {
+      await seen(s, '/ commands');
+      for (let ask = 0; ask < 30; ask++) {
+        const from = s.output().length;
+        s.write('/mcp list');
+        await seen(s, '/mcp list', from);
+        s.write('\r');
+        // The answer, once every server has a line with a status word.
+        await seen(s, new RegExp(`MCP Servers:${NAMES.map((n) => `(?=[\\s\\S]*• ${n}(?: \\([^)\\n]*\\))? — [a-z]+)`).join('')}`), from);
+        const answer = s.output().slice(from);
+        const status: Record<string, string> = {};
+        for (const line of answer.slice(answer.lastIndexOf('MCP Servers:')).split('\n')) {
+          const m = LINE.exec(line.trim());
+          // `failed: …` (did not start), `not connected` (a remote it could not connect to), `connected`.
+          if (m?.groups) status[m.groups.name!] = m.groups.status === 'not' ? 'failed' : m.groups.status!;
+        }
+        if (NAMES.every((n) => status[n] === 'connected' || status[n] === 'failed')) return status as Status;
+      }
+      throw new Error(`copilot /mcp list: servers still starting after 30 asks; screen:\n${s.output().slice(-3000)}`);
+    } finally {
+      // The whole group (conn exec and copilot under it), and wait: copilot writes into ~/.copilot until it exits.
+      try {
+        process.kill(-s.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+      await s.exit;
+    }
+  }
+
+  it('connects the stdio and the bearer-protected HTTP servers of an inline render', async () => {
+    await conn(['render', '--agent', 'copilot']);
+    expect(await mcpList(false)).toEqual(EXPECTED);
+  }, 180_000);
+
+  it('connects them from an env render when started through conn exec, and not without it', async () => {
+    await conn(['render', '--agent', 'copilot', '--secrets', 'env']);
+    expect(await mcpList(true)).toEqual(EXPECTED);
+    // Started bare, the references stay unresolved: the secret-holding servers do not connect.
+    expect(await mcpList(false)).toEqual({ broken: 'failed', locked: 'failed', mem: 'connected', web: 'failed' });
+  }, 240_000);
 });

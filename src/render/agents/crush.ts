@@ -14,8 +14,9 @@ export const crush = jsonWriter({
   toolFilter: 'entry',
   entry(entry) {
     const spec = withReferences(writableSpec(entry), (v) => `\${${v}}`);
+    const off = entry.settings?.disabled ? { disabled: true } : {};
     const disabled = nonEmptyList('disabled_tools', entry.deniedTools);
-    if (spec.kind === 'stdio') return { type: 'stdio', command: spec.command, args: spec.args, ...nonEmpty('env', spec.env), ...disabled };
-    return { type: remoteType(spec), url: spec.url, ...nonEmpty('headers', spec.headers), ...disabled };
+    if (spec.kind === 'stdio') return { type: 'stdio', command: spec.command, args: spec.args, ...nonEmpty('env', spec.env), ...disabled, ...off };
+    return { type: remoteType(spec), url: spec.url, ...nonEmpty('headers', spec.headers), ...disabled, ...off };
   },
 });

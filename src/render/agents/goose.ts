@@ -48,7 +48,7 @@ export const goose: AgentWriter = {
 
 export function gooseEntry(entry: RenderedEntry): Record<string, unknown> {
   const spec = withoutReferences(writableSpec(entry), 'goose', entry.name);
-  const common = { name: entry.name, enabled: true, timeout: 300 };
+  const common = { name: entry.name, enabled: entry.settings?.disabled !== true, timeout: 300 };
   if (spec.kind === 'stdio') return { ...common, type: 'stdio', cmd: spec.command, args: spec.args, envs: spec.env };
   return { ...common, type: spec.transport === 'sse' ? 'sse' : 'streamable_http', uri: spec.url, ...nonEmpty('headers', spec.headers) };
 }

@@ -14,8 +14,9 @@ export const roo = jsonWriter({
   toolFilter: 'entry',
   entry(entry) {
     const spec = withReferences(writableSpec(entry), (v) => `\${env:${v}}`);
+    const off = entry.settings?.disabled ? { disabled: true } : {};
     const disabled = nonEmptyList('disabledTools', entry.deniedTools);
-    if (spec.kind === 'stdio') return { command: spec.command, args: spec.args, ...nonEmpty('env', spec.env), ...disabled };
-    return { type: spec.transport === 'sse' ? 'sse' : 'streamable-http', url: spec.url, ...nonEmpty('headers', spec.headers), ...disabled };
+    if (spec.kind === 'stdio') return { command: spec.command, args: spec.args, ...nonEmpty('env', spec.env), ...disabled, ...off };
+    return { type: spec.transport === 'sse' ? 'sse' : 'streamable-http', url: spec.url, ...nonEmpty('headers', spec.headers), ...disabled, ...off };
   },
 });
