@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 import { ROOT, type RunResult } from '../helpers/world.js';
 
 export const INSTALL_HINT =
-  'npm install --prefix /tmp/agentclis @anthropic-ai/claude-code @google/gemini-cli opencode-ai @openai/codex @github/copilot @qwen-code/qwen-code @sourcegraph/amp @kilocode/cli';
+  'npm install --prefix /tmp/agentclis @anthropic-ai/claude-code @google/gemini-cli opencode-ai @openai/codex @github/copilot @qwen-code/qwen-code @sourcegraph/amp @kilocode/cli @continuedev/cli';
 
 function binDirs(): string[] {
   const override = process.env.CONN_AGENT_CLIS_DIR;

@@ -273,3 +273,71 @@ describe.skipIf(!copilot.bin)(`Copilot CLI: interactive /mcp list through a pty 
     expect(await mcpList(false)).toEqual({ broken: 'failed', locked: 'failed', mem: 'connected', web: 'failed' });
   }, 240_000);
 });
+
+// ---------------------------------------------------------------------------------------------
+// Continue CLI (`cn`) loads no workspace block by itself, and refuses a block with more than one
+// server when a config names it with `uses:` ("mcpServers: Array must contain exactly 1
+// element(s)"). The file conn renders is also a whole config (name, version, schema, mcpServers), so
+// the CLI is given it with --config; with no model it never calls one. The interactive `/mcp`
+// screen, driven through a pty, shows each server with the number of tools it listed once
+// connected; the selection is moved (redrawing it) while one is still starting. `${{ secrets.VAR }}` is
+// filled from the environment.
+const cn = findAgentCli('cn');
+describe.skipIf(!cn.bin)(`Continue CLI: the /mcp screen through a pty ${cn.skip}`, () => {
+  const CONNECTED = ['locked', 'mem', 'web'];
+  // `🟢 web (🔧13 📝4)`: tools, then prompts.
+  const tools = (name: string) => new RegExp(`${name} \\(🔧[1-9]\\d*[^)\\n]*\\)`);
+
+  async function mcpScreen(viaConnExec: boolean): Promise<string> {
+    const args = ['--config', join(repo, '.continue/mcpServers/conn.yaml')];
+    const [file, argv] = viaConnExec ? viaExec('continue', cn.bin!, args) : [cn.bin!, args];
+    const s = spawnProgramPty(file, argv, { cwd: repo, env: w.env, cols: 160, rows: 60, plain: true, label: 'cn', term: 'xterm-256color' });
+    const seen = (text: string | RegExp, from?: number) => {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`cn: ${String(text)} not shown within 60 s; screen:\n${s.output().slice(-4000)}`)), 60_000);
+      });
+      return Promise.race([s.waitFor(text, from), deadline]).finally(() => clearTimeout(timer));
+    };
+    try {
+      // The start screen lists the servers it loaded.
+      await seen(/MCP Servers:[\s\S]*- web/);
+      const open = s.output().length;
+      s.write('/mcp');
+      await seen('● /mcp', open);
+      s.write('\r');
+      // The panel is drawn again on each key: move the selection (down arrow) until every server
+      // that should connect shows its tool count.
+      for (let look = 0, from = open; look < 30; look++) {
+        await seen(/MCP Servers[\s\S]*Back/, from);
+        // Everything the panel has shown since it opened (a redraw may rewrite only changed lines).
+        const panel = s.output().slice(open);
+        if (CONNECTED.every((n) => tools(n).test(panel))) return panel;
+        from = s.output().length;
+        s.write('\x1b[B');
+      }
+      throw new Error(`cn: servers still starting after 30 looks; screen:\n${s.output().slice(-3000)}`);
+    } finally {
+      try {
+        process.kill(-s.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+      await s.exit;
+    }
+  }
+
+  it('connects the stdio and the bearer-protected HTTP servers of an inline render', async () => {
+    await conn(['render', '--agent', 'continue']);
+    const panel = await mcpScreen(false);
+    for (const name of CONNECTED) expect(panel).toMatch(tools(name));
+    expect(panel).toMatch(/broken/);
+    expect(panel).not.toMatch(tools('broken'));
+  }, 240_000);
+
+  it('connects them from an env render (${{ secrets.VAR }}) started through conn exec', async () => {
+    await conn(['render', '--agent', 'continue', '--secrets', 'env']);
+    const panel = await mcpScreen(true);
+    for (const name of CONNECTED) expect(panel).toMatch(tools(name));
+  }, 240_000);
+});
