@@ -4,7 +4,8 @@
 // check of each message: that is what made every call cost most of a millisecond more than a
 // direct one. What the gate needs is still done here: tools/list is filtered, a call of a hidden
 // tool is refused, a changed tool list is fetched again before the next call is checked.
-import type { JSONRPCMessage, RequestId, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/server';
+import type { ServerCapabilities } from './upstream.js';
 import type { AgentSide } from './agent-stdio.js';
 import { ServeError } from './errors.js';
 import type { ListedTool, ToolGate } from './gate.js';
@@ -55,7 +56,7 @@ const MAX_INPUT_ROUNDS = 8;
 const MAX_TOOL_PAGES = 100;
 
 /** Server notifications the agent receives as they are, with the capability each needs. */
-const FORWARDED_NOTIFICATIONS: Record<string, keyof ServerCapabilities | undefined> = {
+const FORWARDED_NOTIFICATIONS: Record<string, 'resources' | 'prompts' | 'logging' | undefined> = {
   // Always: conn announces tools.listChanged whatever the server does.
   'notifications/tools/list_changed': undefined,
   'notifications/resources/list_changed': 'resources',

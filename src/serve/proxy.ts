@@ -2,7 +2,7 @@
 // permission level, calls of hidden tools refused, everything else forwarded as it is (lane.ts).
 // What is left is answered here as the SDK's server would: initialize (with the real server's name,
 // version and capabilities), ping, and "Method not found" for the rest.
-import type { JSONRPCMessage, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, ServerCapabilities } from '@modelcontextprotocol/server';
 import type { AgentSide } from './agent-stdio.js';
 import type { ToolGate } from './gate.js';
 import { answerError, ErrorCode, isObject, isRequestId, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS, type Raw } from './jsonrpc.js';
