@@ -35,7 +35,20 @@ interface Pending {
   rounds?: number;
   /** Turns the server's result into the agent's (tools/list: filtered by the gate). */
   reshape?: (result: unknown) => unknown;
+  /** A 2026-07-28 agent's capabilities (its request's `_meta`): what a 2025 server may ask it. */
+  agentCaps?: Raw;
+  /** A 2025 server's requests for a 2026 agent's request, oldest first: each goes to the agent as input_required. */
+  asks?: { serverId: RequestId; method: string; params?: unknown }[];
+  /** The requestState of the input_required the agent holds: its retry carries the answer. */
+  parkedAs?: string;
+  /** The server's answer that came while the agent still held an input_required: given to its retry. */
+  held?: Raw;
 }
+
+/** The agent capability each of a server's requests needs. */
+export const ASKS: Record<string, string> = { 'elicitation/create': 'elicitation', 'sampling/createMessage': 'sampling', 'roots/list': 'roots' };
+/** The key of a bridged request in inputRequests / inputResponses. */
+const INPUT_KEY = 'server-request';
 
 export interface LaneOptions {
   link: UpstreamLink;
@@ -94,6 +107,9 @@ export class Lane {
   /** tools/list_changed notifications so far: a refresh that saw one start over stays stale. */
   private changes = 0;
   private refreshing: Promise<void> | undefined;
+  /** 2026 agents' requests answered with input_required, by requestState, until they are retried. */
+  private readonly parked = new Map<string, Pending>();
+  private parkCount = 0;
 
   constructor(private readonly opts: LaneOptions) {
     this.forwarded = forwardedMethods(opts.caps);
@@ -109,7 +125,8 @@ export class Lane {
     if (!('id' in value)) return value.method === 'notifications/cancelled' && this.cancel(value);
     if (!isRequestId(value.id) || (value.params !== undefined && !isObject(value.params))) return false;
     const req = value as AgentRequest;
-    if (req.method === 'tools/call') this.callTool(req);
+    if (typeof req.params?.requestState === 'string' && this.parked.has(req.params.requestState)) this.retried(req);
+    else if (req.method === 'tools/call') this.callTool(req);
     else if (req.method === 'tools/list') this.listTools(req);
     else if (this.forwarded.has(req.method)) this.forward(this.track(req), req);
     else return false;
@@ -191,6 +208,10 @@ export class Lane {
     if (typeof value.id !== 'number' || !('result' in value || 'error' in value)) return false;
     const pending = this.byServer.get(value.id);
     if (!pending) return false;
+    if (pending.parkedAs) {
+      pending.held = value;
+      return true;
+    }
     if (pending.retry && isObject(value.result) && value.result.resultType === 'input_required') {
       this.byServer.delete(value.id);
       this.inputRound(pending, value.result);
@@ -268,6 +289,8 @@ export class Lane {
     if (this.opts.era === '2026' && !(meta && typeof meta['io.modelcontextprotocol/protocolVersion'] === 'string')) pending.retry = req;
     if (meta && this.opts.era !== '2026' && typeof meta['io.modelcontextprotocol/protocolVersion'] === 'string') {
       pending.bridged = req.method.endsWith('/list') ? 'list' : true;
+      const caps = meta['io.modelcontextprotocol/clientCapabilities'];
+      if (isObject(caps)) pending.agentCaps = caps;
     }
     this.byAgent.set(req.id, pending);
     if (pending.token !== undefined) this.byToken.set(pending.token, pending);
@@ -301,6 +324,60 @@ export class Lane {
       },
       (err: unknown) => this.fail(pending, err),
     );
+  }
+
+  /**
+   * A 2025 server's request (elicitation/create, sampling/createMessage, roots/list) while a 2026-07-28
+   * agent's request waits on it: that agent gets it the 2026 way, as an input_required result, and its
+   * retry brings the answer, sent to the server as the response. Over stdio a request names no request
+   * of the agent's: it goes with the newest one waiting. False when no 2026 request declared the
+   * capability (the caller then asks or declines as for a 2025 agent).
+   */
+  serverAsks(message: Raw): boolean {
+    if (typeof message.method !== 'string' || !isRequestId(message.id) || !Object.hasOwn(ASKS, message.method)) return false;
+    const need = ASKS[message.method]!;
+    const waiting = [...this.byServer.values()].filter((p) => p.bridged && !p.settled && p.agentCaps?.[need] !== undefined);
+    const pending = waiting.at(-1);
+    if (!pending) return false;
+    (pending.asks ??= []).push({ serverId: message.id, method: message.method, ...(message.params !== undefined ? { params: message.params } : {}) });
+    if (!pending.parkedAs) this.askInput(pending);
+    return true;
+  }
+
+  private askInput(pending: Pending): void {
+    const ask = pending.asks![0]!;
+    const state = `conn-input-${++this.parkCount}`;
+    pending.parkedAs = state;
+    this.parked.set(state, pending);
+    if (this.byAgent.get(pending.agentId) === pending) this.byAgent.delete(pending.agentId);
+    if (pending.token !== undefined && this.byToken.get(pending.token) === pending) this.byToken.delete(pending.token);
+    const inputRequests = { [INPUT_KEY]: { method: ask.method, ...(ask.params !== undefined ? { params: ask.params } : {}) } };
+    this.toAgent({ jsonrpc: '2.0', id: pending.agentId, result: { resultType: 'input_required', inputRequests, requestState: state } });
+  }
+
+  /** A 2026 agent's retry of a request answered with input_required: its answer goes to the server. */
+  private retried(req: AgentRequest): void {
+    const state = req.params!.requestState as string;
+    const pending = this.parked.get(state)!;
+    this.parked.delete(state);
+    pending.parkedAs = undefined;
+    const ask = pending.asks!.shift()!;
+    const responses = isObject(req.params!.inputResponses) ? req.params!.inputResponses : {};
+    const answer = responses[INPUT_KEY];
+    const body = answer !== undefined ? { result: answer } : { error: { code: ErrorCode.InvalidParams, message: `the agent gave no answer to ${ask.method}` } };
+    this.opts.link.sendRaw({ jsonrpc: '2.0', id: ask.serverId, ...body }).catch((err: unknown) => this.opts.log(`cannot answer the server: ${String(err)}`));
+    // The retry stands for the original request from now on: its id gets the server's answer.
+    pending.agentId = req.id;
+    this.byAgent.set(req.id, pending);
+    const token = isObject(req.params!._meta) ? req.params!._meta.progressToken : undefined;
+    pending.token = isRequestId(token) ? token : undefined;
+    if (pending.token !== undefined) this.byToken.set(pending.token, pending);
+    if (pending.asks!.length) this.askInput(pending);
+    else if (pending.held) {
+      const held = pending.held;
+      pending.held = undefined;
+      this.fromServer(held);
+    }
   }
 
   /** Sends the agent's request on with the server's id in place of the agent's. */

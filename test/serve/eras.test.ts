@@ -11,10 +11,11 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ElicitRequestSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CONN_BIN, makeWorld, type World } from '../helpers/world.js';
+import { CONN_BIN, ROOT, makeWorld, type World } from '../helpers/world.js';
 import { MEMORY, NODE, SERVER_FIXTURES, pollUntil, serve, text, type Session } from './helpers.js';
 
 const MODERN = join(SERVER_FIXTURES, 'modern-bridge.mjs');
+const EVERYTHING = join(ROOT, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
 
 let w: World;
 const closers: (() => Promise<unknown>)[] = [];
@@ -41,11 +42,15 @@ async function agent2025(args: string[]): Promise<Session> {
 }
 
 /** A 2026-07-28 agent: the v2 SDK client pinned to that revision, launching conn serve over stdio. */
-async function agent2026(args: string[]): Promise<ModernClient> {
+async function agent2026(args: string[], setup: { capabilities?: object; ready?: (client: ModernClient) => void } = {}): Promise<ModernClient> {
   const transport = new ModernStdio({ command: NODE, args: [CONN_BIN, 'serve', ...args], env: w.env, cwd: w.tmp, stderr: 'pipe' });
   let stderr = '';
   transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-  const client = new ModernClient({ name: 'modern-agent', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } } as never);
+  const client = new ModernClient(
+    { name: 'modern-agent', version: '1.0.0' },
+    { versionNegotiation: { mode: { pin: '2026-07-28' } }, ...(setup.capabilities ? { capabilities: setup.capabilities } : {}) } as never,
+  );
+  setup.ready?.(client);
   try {
     await client.connect(transport);
   } catch (err) {
@@ -130,6 +135,31 @@ describe('a 2026-07-28 agent (SDK v2) through conn serve', () => {
     expect(names((await client.listTools()).tools)).toEqual(['open_nodes', 'read_graph', 'search_nodes']);
     expect(text(await client.callTool({ name: 'read_graph', arguments: {} }))).toContain('"entities": []');
     await expect(client.callTool({ name: 'create_entities', arguments: { entities: [] } })).rejects.toThrow('tool create_entities is not allowed at permission read');
+  });
+
+  it('in front of a 2025 server: its elicitation/create reaches the agent as input_required, and the answer in the retry goes back', async () => {
+    const r = await w.conn(['add', 'custom', '--name', 'every', '--', NODE, EVERYTHING, 'stdio']);
+    expect(r.code, r.stderr).toBe(0);
+    const asked: string[] = [];
+    const client = await agent2026(['every', '--permission', 'full'], {
+      capabilities: { elicitation: { form: {} } },
+      ready: (c) =>
+        c.setRequestHandler('elicitation/create', async (req) => {
+          asked.push((req.params as { message: string }).message);
+          return { action: 'accept', content: { name: 'Ada Lovelace', check: true } };
+        }),
+    });
+    const result = text(await client.callTool({ name: 'trigger-elicitation-request', arguments: {} }));
+    expect(asked).toEqual(['Please provide inputs for the following fields:']);
+    expect(result).toContain('User provided the requested information');
+    expect(result).toContain('Ada Lovelace');
+  });
+
+  it('in front of a 2025 server: an agent without elicitation has it declined, as a 2025 agent would', async () => {
+    const r = await w.conn(['add', 'custom', '--name', 'every', '--', NODE, EVERYTHING, 'stdio']);
+    expect(r.code, r.stderr).toBe(0);
+    const client = await agent2026(['every', '--permission', 'full']);
+    expect(text(await client.callTool({ name: 'trigger-elicitation-request', arguments: {} }))).toContain('User declined');
   });
 
   it('in front of a 2026 server: the same era on both sides', async () => {
