@@ -78,6 +78,14 @@ const FORWARDED_NOTIFICATIONS: Record<string, 'resources' | 'prompts' | 'logging
   'notifications/message': 'logging',
 };
 
+/** The subscriptions/listen filter member each list change needs. */
+const LISTEN_FILTERS: Record<string, 'toolsListChanged' | 'promptsListChanged' | 'resourcesListChanged'> = {
+  'notifications/tools/list_changed': 'toolsListChanged',
+  'notifications/prompts/list_changed': 'promptsListChanged',
+  'notifications/resources/list_changed': 'resourcesListChanged',
+};
+const SUBSCRIPTION_ID = 'io.modelcontextprotocol/subscriptionId';
+
 /** Requests forwarded as they are, each only where the server declared it. */
 function forwardedMethods(caps: ServerCapabilities): Set<string> {
   const methods = new Set<string>();
@@ -110,6 +118,8 @@ export class Lane {
   /** 2026 agents' requests answered with input_required, by requestState, until they are retried. */
   private readonly parked = new Map<string, Pending>();
   private parkCount = 0;
+  /** A 2026 agent's open subscriptions/listen requests: the list changes each takes, by its id. */
+  private readonly listeners = new Map<RequestId, Partial<Record<'toolsListChanged' | 'promptsListChanged' | 'resourcesListChanged', true>>>();
 
   constructor(private readonly opts: LaneOptions) {
     this.forwarded = forwardedMethods(opts.caps);
@@ -128,6 +138,7 @@ export class Lane {
     if (typeof req.params?.requestState === 'string' && this.parked.has(req.params.requestState)) this.retried(req);
     else if (req.method === 'tools/call') this.callTool(req);
     else if (req.method === 'tools/list') this.listTools(req);
+    else if (req.method === 'subscriptions/listen') this.listen(req);
     else if (this.forwarded.has(req.method)) this.forward(this.track(req), req);
     else return false;
     return true;
@@ -190,6 +201,7 @@ export class Lane {
   /** notifications/cancelled from the agent, for a request of the lane's: passed on with the server's id. */
   private cancel(note: Raw): boolean {
     const params = isObject(note.params) ? note.params : undefined;
+    if (isRequestId(params?.requestId) && this.listeners.delete(params.requestId)) return true;
     const pending = isRequestId(params?.requestId) ? this.byAgent.get(params.requestId) : undefined;
     if (!pending) return false;
     this.settle(pending);
@@ -248,8 +260,35 @@ export class Lane {
     }
     const needs = FORWARDED_NOTIFICATIONS[method];
     if (needs && !this.opts.caps[needs]) this.opts.log(`cannot forward ${method}: the server did not declare ${needs}`);
+    else if (this.listeners.size && Object.hasOwn(LISTEN_FILTERS, method)) this.toListeners(note, LISTEN_FILTERS[method]!);
     else this.toAgent(note);
     return true;
+  }
+
+  /**
+   * A 2026-07-28 agent's subscriptions/listen, whatever the server's era: conn gets the server's list
+   * changes anyway (a 2025 server sends them, a 2026 one on conn's own stream), so it acknowledges
+   * the ones it can deliver and sends each on that stream, with its subscription id. The request
+   * stays open until the agent cancels it. Resource subscriptions are not taken (not acknowledged).
+   */
+  private listen(req: AgentRequest): void {
+    const asked = isObject(req.params?.notifications) ? req.params.notifications : {};
+    const { caps } = this.opts;
+    const honored = {
+      ...(asked.toolsListChanged === true ? { toolsListChanged: true as const } : {}),
+      ...(asked.promptsListChanged === true && caps.prompts?.listChanged ? { promptsListChanged: true as const } : {}),
+      ...(asked.resourcesListChanged === true && caps.resources?.listChanged ? { resourcesListChanged: true as const } : {}),
+    };
+    this.listeners.set(req.id, honored);
+    this.toAgent({ jsonrpc: '2.0', method: 'notifications/subscriptions/acknowledged', params: { notifications: honored, _meta: { [SUBSCRIPTION_ID]: req.id } } });
+  }
+
+  private toListeners(note: Raw, filter: 'toolsListChanged' | 'promptsListChanged' | 'resourcesListChanged'): void {
+    const params = isObject(note.params) ? note.params : {};
+    const meta = isObject(params._meta) ? params._meta : {};
+    for (const [id, honored] of this.listeners) {
+      if (honored[filter]) this.toAgent({ jsonrpc: '2.0', method: note.method, params: { ...params, _meta: { ...meta, [SUBSCRIPTION_ID]: id } } });
+    }
   }
 
   /** The server is gone: every request still waiting fails now, as the SDK client would fail it. */

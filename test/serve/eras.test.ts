@@ -12,7 +12,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { ElicitRequestSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CONN_BIN, ROOT, makeWorld, type World } from '../helpers/world.js';
-import { MEMORY, NODE, SERVER_FIXTURES, pollUntil, serve, text, type Session } from './helpers.js';
+import { MEMORY, NODE, SERVER_FIXTURES, SERVE_FIXTURES, pollUntil, serve, text, type Session } from './helpers.js';
 
 const MODERN = join(SERVER_FIXTURES, 'modern-bridge.mjs');
 const EVERYTHING = join(ROOT, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
@@ -160,6 +160,21 @@ describe('a 2026-07-28 agent (SDK v2) through conn serve', () => {
     expect(r.code, r.stderr).toBe(0);
     const client = await agent2026(['every', '--permission', 'full']);
     expect(text(await client.callTool({ name: 'trigger-elicitation-request', arguments: {} }))).toContain('User declined');
+  });
+
+  it('in front of a 2025 server: its own subscriptions/listen gets the server’s tools/list_changed, and the list re-filtered', async () => {
+    const r = await w.conn(['add', 'custom', '--name', 'chg', '--', NODE, join(SERVE_FIXTURES, 'changing-server.mjs')]);
+    expect(r.code, r.stderr).toBe(0);
+    const client = await agent2026(['chg', '--permission', 'read']);
+    let changed = 0;
+    client.setNotificationHandler('notifications/tools/list_changed', () => void changed++);
+    const sub = await client.listen({ toolsListChanged: true, promptsListChanged: true });
+    expect(sub.honoredFilter).toEqual({ toolsListChanged: true, promptsListChanged: true });
+    expect(names((await client.listTools()).tools)).toEqual(['grow']);
+    await client.callTool({ name: 'grow', arguments: {} });
+    expect(await pollUntil(() => changed > 0, 10_000)).toBe(true);
+    expect(names((await client.listTools()).tools)).toEqual(['grow', 'late_read']);
+    await sub.close();
   });
 
   it('in front of a 2026 server: the same era on both sides', async () => {
