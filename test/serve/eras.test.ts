@@ -15,6 +15,7 @@ import { CONN_BIN, ROOT, makeWorld, type World } from '../helpers/world.js';
 import { MEMORY, NODE, SERVER_FIXTURES, SERVE_FIXTURES, pollUntil, serve, text, type Session } from './helpers.js';
 
 const MODERN = join(SERVER_FIXTURES, 'modern-bridge.mjs');
+const EXTRAS = join(SERVER_FIXTURES, 'bridge-extras.mjs');
 const EVERYTHING = join(ROOT, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
 
 let w: World;
@@ -205,5 +206,66 @@ describe('a 2026-07-28 agent (SDK v2) through conn serve', () => {
     closers.push(() => client.close());
     expect(names((await client.listTools()).tools)).toEqual(['open_nodes', 'read_graph', 'search_nodes']);
     await expect(client.callTool({ name: 'create_entities', arguments: { entities: [] } })).rejects.toThrow('not allowed at permission read');
+  });
+});
+
+/** What both directions of the bridge must carry besides tools, driven the same way by either client. */
+interface Agent {
+  complete(value: string): Promise<string[]>;
+  /** The progress values a call of countdown reported. */
+  progress(): Promise<number[]>;
+  /** Calls wait and cancels it once the server says it started: the rejection's message. */
+  cancelWait(): Promise<string>;
+  call(name: string): Promise<string>;
+}
+
+async function extras(agent: Agent): Promise<void> {
+  expect(await agent.complete('ap')).toEqual(['apple', 'apricot']);
+  expect(await agent.progress()).toEqual([1, 2]);
+  expect(await agent.call('was_cancelled')).toBe('no');
+  expect(await agent.cancelWait()).toMatch(/abort|cancel/i);
+  // The server saw the cancellation: its wait ended (asked again until it says so, for up to 10 s).
+  let answer = 'no';
+  for (const end = Date.now() + 10_000; answer !== 'yes' && Date.now() < end; ) answer = await agent.call('was_cancelled');
+  expect(answer).toBe('yes');
+}
+
+function cancelOnStart(call: (opts: { signal: AbortSignal; onprogress: () => void }) => Promise<unknown>): Promise<string> {
+  const ac = new AbortController();
+  return call({ signal: ac.signal, onprogress: () => ac.abort('cancelled by the test') }).then(
+    () => 'not cancelled',
+    (err: unknown) => String((err as Error).message ?? err),
+  );
+}
+
+describe('completion, progress and cancellation across the bridge', () => {
+  it('a 2025 agent (SDK v1) in front of a 2026-07-28 server', async () => {
+    await add('extras', EXTRAS, '--era', '2026');
+    const { client } = await agent2025(['extras', '--permission', 'read']);
+    await extras({
+      complete: async (value) => (await client.complete({ ref: { type: 'ref/prompt', name: 'pick' }, argument: { name: 'fruit', value } })).completion.values,
+      progress: async () => {
+        const seen: number[] = [];
+        await client.callTool({ name: 'countdown', arguments: {} }, undefined, { onprogress: (p) => void seen.push(p.progress) });
+        return seen;
+      },
+      cancelWait: () => cancelOnStart((opts) => client.callTool({ name: 'wait', arguments: {} }, undefined, opts)),
+      call: async (name) => text(await client.callTool({ name, arguments: {} })),
+    });
+  });
+
+  it('a 2026-07-28 agent (SDK v2) in front of a 2025 server', async () => {
+    await add('extras', EXTRAS);
+    const client = await agent2026(['extras', '--permission', 'read']);
+    await extras({
+      complete: async (value) => (await client.complete({ ref: { type: 'ref/prompt', name: 'pick' }, argument: { name: 'fruit', value } })).completion.values,
+      progress: async () => {
+        const seen: number[] = [];
+        await client.callTool({ name: 'countdown', arguments: {} }, { onprogress: (p) => void seen.push(p.progress) });
+        return seen;
+      },
+      cancelWait: () => cancelOnStart((opts) => client.callTool({ name: 'wait', arguments: {} }, opts)),
+      call: async (name) => text(await client.callTool({ name, arguments: {} })),
+    });
   });
 });
