@@ -293,6 +293,8 @@ export class Lane {
 
   /** The server is gone: every request still waiting fails now, as the SDK client would fail it. */
   private serverGone(): void {
+    // An input_required the agent still holds: its retry is then sent on like any request, and fails.
+    this.parked.clear();
     for (const pending of [...this.byAgent.values()]) this.fail(pending, new ServeError(ErrorCode.ConnectionClosed, 'Connection closed'));
   }
 
