@@ -178,6 +178,19 @@ describe('a 2026-07-28 agent (SDK v2) through conn serve', () => {
     await sub.close();
   });
 
+  it('in front of a 2026 server: its subscriptions/listen gets the list changes conn hears on its own stream', async () => {
+    await add('modern', MODERN);
+    const client = await agent2026(['modern', '--permission', 'read']);
+    let changed = 0;
+    client.setNotificationHandler('notifications/tools/list_changed', () => void changed++);
+    const sub = await client.listen({ toolsListChanged: true });
+    expect(sub.honoredFilter).toEqual({ toolsListChanged: true });
+    await client.callTool({ name: 'grow', arguments: {} });
+    expect(await pollUntil(() => changed > 0, 10_000)).toBe(true);
+    expect(names((await client.listTools()).tools)).toEqual(['ask', 'grow', 'late_read', 'look']);
+    await sub.close();
+  });
+
   it('in front of a 2026 server: the same era on both sides', async () => {
     await add('modern', MODERN);
     const client = await agent2026(['modern', '--permission', 'read']);
