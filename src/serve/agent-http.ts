@@ -7,7 +7,7 @@
 // stream open. Guarded by a bearer token and by Host/Origin checks (DNS rebinding).
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import type { AgentSide } from './agent-stdio.js';
 import { isObject, isRequestId, type Raw } from './jsonrpc.js';
 

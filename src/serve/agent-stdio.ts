@@ -2,8 +2,8 @@
 // speaks it, without loading the SDK. The proxy takes every message as parsed JSON (intercept);
 // the http-api bridge, an SDK server, gets them checked against the SDK's schema (check). Requests
 // not yet answered are counted, so that the end of input can wait for their answers.
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { Transport } from '@modelcontextprotocol/server';
+import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/server';
 import { isRequestId } from './jsonrpc.js';
 
 /** The SDK's limit for a line not yet ended. */

@@ -1,19 +1,15 @@
 // The http-api bridge: a plain REST API exposed as MCP tools (http_get … http_delete), only those
 // the permission level allows, with the connection's auth header added by us and never by the agent.
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import {
-  CallToolRequestSchema,
-  ErrorCode,
-  ListToolsRequestSchema,
-  type CallToolResult,
-  type Tool as McpTool,
-} from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolErrorCode, Server, type CallToolResult, type JSONValue, type Tool as McpTool } from '@modelcontextprotocol/server';
 import type { Permission } from '../catalog/model.js';
 import { permissionRank } from '../access/tool-class.js';
 import type { HttpApiSpec } from '../launch/types.js';
 import { ApiPathError, resolveApiUrl } from './api-url.js';
 import { ServeError } from './errors.js';
 import { readBoundedBody } from '../bounded-body.js';
+import { networkError } from '../error-text.js';
+import { redactSecrets, secretsInSpec } from '../redact-secrets.js';
+import { CONN_VERSION } from '../version.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
@@ -61,11 +57,6 @@ const SHOWN_HEADERS = [
 ];
 const SHOWN_PREFIXES = ['x-ratelimit-', 'ratelimit'];
 
-/** The bridge tools a permission level shows. */
-export function bridgeToolNames(permission: Permission): string[] {
-  return TOOLS.filter((t) => permissionRank(t.level) <= permissionRank(permission)).map((t) => t.name);
-}
-
 export function createHttpApiServer(spec: HttpApiSpec, opts: HttpApiOptions = {}): Server {
   const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const timeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
@@ -74,23 +65,23 @@ export function createHttpApiServer(spec: HttpApiSpec, opts: HttpApiOptions = {}
   const where = `${base.origin}${base.pathname}`;
   const allowed = TOOLS.filter((t) => permissionRank(t.level) <= permissionRank(spec.permission));
   const reserved = new Set([...RESERVED_HEADERS, ...Object.keys(spec.headers).map((h) => h.toLowerCase())]);
-  const secrets = secretValues(spec.headers);
+  const secrets = secretsInSpec(spec);
 
   const server = new Server(
-    { name: `conn-http-api-${spec.name}`, version: '0.1.0' },
+    { name: `conn-http-api-${spec.name}`, version: CONN_VERSION },
     {
       capabilities: { tools: {} },
       instructions: `Calls the HTTP API at ${where}. Paths are relative to it; credentials are added by conn. Permission: ${spec.permission}.`,
     },
   );
 
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: allowed.map((t) => toolDefinition(t, where)) }));
+  server.setRequestHandler('tools/list', async () => ({ tools: allowed.map((t) => toolDefinition(t, where)) }));
 
-  server.setRequestHandler(CallToolRequestSchema, async (req, extra): Promise<CallToolResult> => {
+  server.setRequestHandler('tools/call', async (req, ctx): Promise<CallToolResult> => {
     const tool = TOOLS.find((t) => t.name === req.params.name);
     if (!tool || !allowed.includes(tool)) {
       log(`refused tools/call ${req.params.name}: not allowed at permission ${spec.permission}`);
-      throw new ServeError(ErrorCode.InvalidParams, tool ? `tool ${tool.name} is not allowed at permission ${spec.permission}` : `unknown tool: ${req.params.name}`);
+      throw new ServeError(ProtocolErrorCode.InvalidParams, tool ? `tool ${tool.name} is not allowed at permission ${spec.permission}` : `unknown tool: ${req.params.name}`);
     }
     const args = (req.params.arguments ?? {}) as Record<string, unknown>;
     let request: { url: URL; method: Method; headers: Headers; body?: string };
@@ -100,7 +91,7 @@ export function createHttpApiServer(spec: HttpApiSpec, opts: HttpApiOptions = {}
       if (err instanceof ApiPathError) return failure(`refused: ${err.message}`);
       throw err;
     }
-    const signal = AbortSignal.any([extra.signal, AbortSignal.timeout(timeoutMs)]);
+    const signal = AbortSignal.any([ctx.mcpReq.signal, AbortSignal.timeout(timeoutMs)]);
     let res: Response;
     try {
       res = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body, redirect: 'manual', signal });
@@ -115,7 +106,7 @@ export function createHttpApiServer(spec: HttpApiSpec, opts: HttpApiOptions = {}
 }
 
 function toolDefinition(tool: BridgeTool, where: string): McpTool {
-  const properties: Record<string, object> = {
+  const properties: Record<string, JSONValue> = {
     path: { type: 'string', description: `Path relative to ${where} (e.g. "users/42"); it cannot leave that base` },
     query: {
       type: 'object',
@@ -218,7 +209,7 @@ function present(
   maxBody: number,
   secrets: string[],
 ): CallToolResult {
-  const redact = (text: string) => secrets.reduce((t, s) => t.split(s).join('[redacted]'), text);
+  const redact = (text: string) => redactSecrets(text, secrets);
   const headers: Record<string, string> = {};
   for (const [name, value] of res.headers) {
     if (SHOWN_HEADERS.includes(name) || SHOWN_PREFIXES.some((p) => name.startsWith(p))) headers[name] = redact(value);
@@ -252,29 +243,10 @@ function failure(message: string): CallToolResult {
   return { content: [{ type: 'text', text: message }], isError: true };
 }
 
-/** The credential values in our headers (a bearer token also on its own), for redaction. */
-function secretValues(headers: Record<string, string>): string[] {
-  const values = new Set<string>();
-  for (const value of Object.values(headers)) {
-    if (value.length >= 6) values.add(value);
-    const token = /^[A-Za-z][A-Za-z0-9-]*\s+(\S{6,})$/.exec(value)?.[1];
-    if (token) values.add(token);
-  }
-  return [...values].sort((a, b) => b.length - a.length);
-}
-
 function networkReason(err: unknown, timeoutMs: number): string {
   if (err instanceof Error && (err.name === 'TimeoutError' || (err.name === 'AbortError' && /timeout/i.test(String(err.message))))) {
     return `no answer within ${Math.round(timeoutMs / 1000)} s`;
   }
   if (err instanceof Error && err.name === 'AbortError') return 'cancelled';
-  for (let e: unknown = err, depth = 0; e && depth < 5; depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (code === 'ECONNREFUSED') return 'connection refused';
-    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found';
-    if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'connection reset';
-    if (typeof code === 'string') return code;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return err instanceof Error ? err.message.split('\n')[0]!.slice(0, 200) : String(err);
+  return networkError(err);
 }

@@ -1,7 +1,7 @@
 // JSON-RPC as `conn serve` speaks it on the stdio path, without the MCP SDK: loading the SDK (zod
 // and several hundred schemas) takes ~70 ms of CPU, which the real server, starting at the same
 // moment, would feel. Only what the proxy needs: shapes, error codes, the protocol versions.
-import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/server';
 import { ServeError } from './errors.js';
 
 export type Raw = Record<string, unknown>;

@@ -4,7 +4,8 @@
 // check of each message: that is what made every call cost most of a millisecond more than a
 // direct one. What the gate needs is still done here: tools/list is filtered, a call of a hidden
 // tool is refused, a changed tool list is fetched again before the next call is checked.
-import type { JSONRPCMessage, RequestId, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/server';
+import type { ServerCapabilities } from './upstream.js';
 import type { AgentSide } from './agent-stdio.js';
 import { ServeError } from './errors.js';
 import type { ListedTool, ToolGate } from './gate.js';
@@ -34,7 +35,20 @@ interface Pending {
   rounds?: number;
   /** Turns the server's result into the agent's (tools/list: filtered by the gate). */
   reshape?: (result: unknown) => unknown;
+  /** A 2026-07-28 agent's capabilities (its request's `_meta`): what a 2025 server may ask it. */
+  agentCaps?: Raw;
+  /** A 2025 server's requests for a 2026 agent's request, oldest first: each goes to the agent as input_required. */
+  asks?: { serverId: RequestId; method: string; params?: unknown }[];
+  /** The requestState of the input_required the agent holds: its retry carries the answer. */
+  parkedAs?: string;
+  /** The server's answer that came while the agent still held an input_required: given to its retry. */
+  held?: Raw;
 }
+
+/** The agent capability each of a server's requests needs. */
+export const ASKS: Record<string, string> = { 'elicitation/create': 'elicitation', 'sampling/createMessage': 'sampling', 'roots/list': 'roots' };
+/** The key of a bridged request in inputRequests / inputResponses. */
+const INPUT_KEY = 'server-request';
 
 export interface LaneOptions {
   link: UpstreamLink;
@@ -55,7 +69,7 @@ const MAX_INPUT_ROUNDS = 8;
 const MAX_TOOL_PAGES = 100;
 
 /** Server notifications the agent receives as they are, with the capability each needs. */
-const FORWARDED_NOTIFICATIONS: Record<string, keyof ServerCapabilities | undefined> = {
+const FORWARDED_NOTIFICATIONS: Record<string, 'resources' | 'prompts' | 'logging' | undefined> = {
   // Always: conn announces tools.listChanged whatever the server does.
   'notifications/tools/list_changed': undefined,
   'notifications/resources/list_changed': 'resources',
@@ -63,6 +77,14 @@ const FORWARDED_NOTIFICATIONS: Record<string, keyof ServerCapabilities | undefin
   'notifications/prompts/list_changed': 'prompts',
   'notifications/message': 'logging',
 };
+
+/** The subscriptions/listen filter member each list change needs. */
+const LISTEN_FILTERS: Record<string, 'toolsListChanged' | 'promptsListChanged' | 'resourcesListChanged'> = {
+  'notifications/tools/list_changed': 'toolsListChanged',
+  'notifications/prompts/list_changed': 'promptsListChanged',
+  'notifications/resources/list_changed': 'resourcesListChanged',
+};
+const SUBSCRIPTION_ID = 'io.modelcontextprotocol/subscriptionId';
 
 /** Requests forwarded as they are, each only where the server declared it. */
 function forwardedMethods(caps: ServerCapabilities): Set<string> {
@@ -93,6 +115,11 @@ export class Lane {
   /** tools/list_changed notifications so far: a refresh that saw one start over stays stale. */
   private changes = 0;
   private refreshing: Promise<void> | undefined;
+  /** 2026 agents' requests answered with input_required, by requestState, until they are retried. */
+  private readonly parked = new Map<string, Pending>();
+  private parkCount = 0;
+  /** A 2026 agent's open subscriptions/listen requests: the list changes each takes, by its id. */
+  private readonly listeners = new Map<RequestId, Partial<Record<'toolsListChanged' | 'promptsListChanged' | 'resourcesListChanged', true>>>();
 
   constructor(private readonly opts: LaneOptions) {
     this.forwarded = forwardedMethods(opts.caps);
@@ -108,8 +135,10 @@ export class Lane {
     if (!('id' in value)) return value.method === 'notifications/cancelled' && this.cancel(value);
     if (!isRequestId(value.id) || (value.params !== undefined && !isObject(value.params))) return false;
     const req = value as AgentRequest;
-    if (req.method === 'tools/call') this.callTool(req);
+    if (typeof req.params?.requestState === 'string' && this.parked.has(req.params.requestState)) this.retried(req);
+    else if (req.method === 'tools/call') this.callTool(req);
     else if (req.method === 'tools/list') this.listTools(req);
+    else if (req.method === 'subscriptions/listen') this.listen(req);
     else if (this.forwarded.has(req.method)) this.forward(this.track(req), req);
     else return false;
     return true;
@@ -172,6 +201,7 @@ export class Lane {
   /** notifications/cancelled from the agent, for a request of the lane's: passed on with the server's id. */
   private cancel(note: Raw): boolean {
     const params = isObject(note.params) ? note.params : undefined;
+    if (isRequestId(params?.requestId) && this.listeners.delete(params.requestId)) return true;
     const pending = isRequestId(params?.requestId) ? this.byAgent.get(params.requestId) : undefined;
     if (!pending) return false;
     this.settle(pending);
@@ -190,6 +220,10 @@ export class Lane {
     if (typeof value.id !== 'number' || !('result' in value || 'error' in value)) return false;
     const pending = this.byServer.get(value.id);
     if (!pending) return false;
+    if (pending.parkedAs) {
+      pending.held = value;
+      return true;
+    }
     if (pending.retry && isObject(value.result) && value.result.resultType === 'input_required') {
       this.byServer.delete(value.id);
       this.inputRound(pending, value.result);
@@ -226,12 +260,41 @@ export class Lane {
     }
     const needs = FORWARDED_NOTIFICATIONS[method];
     if (needs && !this.opts.caps[needs]) this.opts.log(`cannot forward ${method}: the server did not declare ${needs}`);
+    else if (this.listeners.size && Object.hasOwn(LISTEN_FILTERS, method)) this.toListeners(note, LISTEN_FILTERS[method]!);
     else this.toAgent(note);
     return true;
   }
 
+  /**
+   * A 2026-07-28 agent's subscriptions/listen, whatever the server's era: conn gets the server's list
+   * changes anyway (a 2025 server sends them, a 2026 one on conn's own stream), so it acknowledges
+   * the ones it can deliver and sends each on that stream, with its subscription id. The request
+   * stays open until the agent cancels it. Resource subscriptions are not taken (not acknowledged).
+   */
+  private listen(req: AgentRequest): void {
+    const asked = isObject(req.params?.notifications) ? req.params.notifications : {};
+    const { caps } = this.opts;
+    const honored = {
+      ...(asked.toolsListChanged === true ? { toolsListChanged: true as const } : {}),
+      ...(asked.promptsListChanged === true && caps.prompts?.listChanged ? { promptsListChanged: true as const } : {}),
+      ...(asked.resourcesListChanged === true && caps.resources?.listChanged ? { resourcesListChanged: true as const } : {}),
+    };
+    this.listeners.set(req.id, honored);
+    this.toAgent({ jsonrpc: '2.0', method: 'notifications/subscriptions/acknowledged', params: { notifications: honored, _meta: { [SUBSCRIPTION_ID]: req.id } } });
+  }
+
+  private toListeners(note: Raw, filter: 'toolsListChanged' | 'promptsListChanged' | 'resourcesListChanged'): void {
+    const params = isObject(note.params) ? note.params : {};
+    const meta = isObject(params._meta) ? params._meta : {};
+    for (const [id, honored] of this.listeners) {
+      if (honored[filter]) this.toAgent({ jsonrpc: '2.0', method: note.method, params: { ...params, _meta: { ...meta, [SUBSCRIPTION_ID]: id } } });
+    }
+  }
+
   /** The server is gone: every request still waiting fails now, as the SDK client would fail it. */
   private serverGone(): void {
+    // An input_required the agent still holds: its retry is then sent on like any request, and fails.
+    this.parked.clear();
     for (const pending of [...this.byAgent.values()]) this.fail(pending, new ServeError(ErrorCode.ConnectionClosed, 'Connection closed'));
   }
 
@@ -267,6 +330,8 @@ export class Lane {
     if (this.opts.era === '2026' && !(meta && typeof meta['io.modelcontextprotocol/protocolVersion'] === 'string')) pending.retry = req;
     if (meta && this.opts.era !== '2026' && typeof meta['io.modelcontextprotocol/protocolVersion'] === 'string') {
       pending.bridged = req.method.endsWith('/list') ? 'list' : true;
+      const caps = meta['io.modelcontextprotocol/clientCapabilities'];
+      if (isObject(caps)) pending.agentCaps = caps;
     }
     this.byAgent.set(req.id, pending);
     if (pending.token !== undefined) this.byToken.set(pending.token, pending);
@@ -300,6 +365,60 @@ export class Lane {
       },
       (err: unknown) => this.fail(pending, err),
     );
+  }
+
+  /**
+   * A 2025 server's request (elicitation/create, sampling/createMessage, roots/list) while a 2026-07-28
+   * agent's request waits on it: that agent gets it the 2026 way, as an input_required result, and its
+   * retry brings the answer, sent to the server as the response. Over stdio a request names no request
+   * of the agent's: it goes with the newest one waiting. False when no 2026 request declared the
+   * capability (the caller then asks or declines as for a 2025 agent).
+   */
+  serverAsks(message: Raw): boolean {
+    if (typeof message.method !== 'string' || !isRequestId(message.id) || !Object.hasOwn(ASKS, message.method)) return false;
+    const need = ASKS[message.method]!;
+    const waiting = [...this.byServer.values()].filter((p) => p.bridged && !p.settled && p.agentCaps?.[need] !== undefined);
+    const pending = waiting.at(-1);
+    if (!pending) return false;
+    (pending.asks ??= []).push({ serverId: message.id, method: message.method, ...(message.params !== undefined ? { params: message.params } : {}) });
+    if (!pending.parkedAs) this.askInput(pending);
+    return true;
+  }
+
+  private askInput(pending: Pending): void {
+    const ask = pending.asks![0]!;
+    const state = `conn-input-${++this.parkCount}`;
+    pending.parkedAs = state;
+    this.parked.set(state, pending);
+    if (this.byAgent.get(pending.agentId) === pending) this.byAgent.delete(pending.agentId);
+    if (pending.token !== undefined && this.byToken.get(pending.token) === pending) this.byToken.delete(pending.token);
+    const inputRequests = { [INPUT_KEY]: { method: ask.method, ...(ask.params !== undefined ? { params: ask.params } : {}) } };
+    this.toAgent({ jsonrpc: '2.0', id: pending.agentId, result: { resultType: 'input_required', inputRequests, requestState: state } });
+  }
+
+  /** A 2026 agent's retry of a request answered with input_required: its answer goes to the server. */
+  private retried(req: AgentRequest): void {
+    const state = req.params!.requestState as string;
+    const pending = this.parked.get(state)!;
+    this.parked.delete(state);
+    pending.parkedAs = undefined;
+    const ask = pending.asks!.shift()!;
+    const responses = isObject(req.params!.inputResponses) ? req.params!.inputResponses : {};
+    const answer = responses[INPUT_KEY];
+    const body = answer !== undefined ? { result: answer } : { error: { code: ErrorCode.InvalidParams, message: `the agent gave no answer to ${ask.method}` } };
+    this.opts.link.sendRaw({ jsonrpc: '2.0', id: ask.serverId, ...body }).catch((err: unknown) => this.opts.log(`cannot answer the server: ${String(err)}`));
+    // The retry stands for the original request from now on: its id gets the server's answer.
+    pending.agentId = req.id;
+    this.byAgent.set(req.id, pending);
+    const token = isObject(req.params!._meta) ? req.params!._meta.progressToken : undefined;
+    pending.token = isRequestId(token) ? token : undefined;
+    if (pending.token !== undefined) this.byToken.set(pending.token, pending);
+    if (pending.asks!.length) this.askInput(pending);
+    else if (pending.held) {
+      const held = pending.held;
+      pending.held = undefined;
+      this.fromServer(held);
+    }
   }
 
   /** Sends the agent's request on with the server's id in place of the agent's. */

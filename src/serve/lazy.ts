@@ -3,7 +3,7 @@
 // prompts, completion). An agent with 20 proxied connections is then ready as fast as with one.
 // Once the server is up, its live tool list is held against the record: a difference is drift, and
 // the agent gets notifications/tools/list_changed (the lane filters the new list as always).
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import type { Tool } from '../catalog/model.js';
 import type { AgentStdioTransport } from './agent-stdio.js';
 import type { ToolGate } from './gate.js';

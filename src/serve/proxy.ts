@@ -2,11 +2,11 @@
 // permission level, calls of hidden tools refused, everything else forwarded as it is (lane.ts).
 // What is left is answered here as the SDK's server would: initialize (with the real server's name,
 // version and capabilities), ping, and "Method not found" for the rest.
-import type { JSONRPCMessage, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, ServerCapabilities } from '@modelcontextprotocol/server';
 import type { AgentSide } from './agent-stdio.js';
 import type { ToolGate } from './gate.js';
 import { answerError, ErrorCode, isObject, isRequestId, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS, type Raw } from './jsonrpc.js';
-import { Lane } from './lane.js';
+import { ASKS, Lane } from './lane.js';
 import { MODERN_PROTOCOL_VERSION, type Upstream } from './upstream.js';
 
 export function openProxy(upstream: Pick<Upstream, 'link' | 'server'>, agent: AgentSide, gate: ToolGate, log: (line: string) => void): void {
@@ -25,8 +25,6 @@ export function openProxy(upstream: Pick<Upstream, 'link' | 'server'>, agent: Ag
   /** Requests sent to the agent for the server, by our id: what to do with the agent's answer. */
   const asked = new Map<string, (answer: Raw) => void>();
   let nextAsk = 0;
-  /** Which capability of the agent's each request for the server needs. */
-  const ASKS: Record<string, string> = { 'elicitation/create': 'elicitation', 'sampling/createMessage': 'sampling', 'roots/list': 'roots' };
   /** The agent's answer (result or error member) to `method`; an elicitation it cannot take is declined. */
   const askAgent = (method: string, params: unknown, settle: (answer: Raw) => void): void => {
     if (!Object.hasOwn(ASKS, method) || agentCaps[ASKS[method]!] === undefined) {
@@ -39,6 +37,8 @@ export function openProxy(upstream: Pick<Upstream, 'link' | 'server'>, agent: Ag
     agent.send({ jsonrpc: '2.0', id, method, ...(params !== undefined ? { params } : {}) } as unknown as JSONRPCMessage).catch((err: unknown) => log(`cannot ask the agent: ${String(err)}`));
   };
   upstream.link.serverRequest = (message) => {
+    // A 2026 agent's request waiting on it: the agent gets it as input_required.
+    if (lane.serverAsks(message)) return true;
     if (typeof message.method !== 'string' || !isRequestId(message.id) || !Object.hasOwn(ASKS, message.method)) return false;
     const serverId = message.id;
     askAgent(message.method, message.params, (answer) => {

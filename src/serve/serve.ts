@@ -4,6 +4,7 @@
 // The proxy never loads the MCP SDK (see upstream.ts); the http-api bridge, an SDK server, does.
 import type { Tool, ToolClass } from '../catalog/model.js';
 import { OperationError } from '../errors.js';
+import { delay } from '../error-text.js';
 import type { HttpApiSpec, LaunchSpec } from '../launch/types.js';
 import type { StdioProcessTransport } from '../process/transport.js';
 import { AgentStdioTransport } from './agent-stdio.js';
@@ -162,16 +163,12 @@ async function startHttpApi(
   onerror: (err: Error) => void,
   onclose: () => void,
 ): Promise<() => Promise<void>> {
-  const [{ createHttpApiServer }, { JSONRPCMessageSchema }] = await Promise.all([import('./http-api.js'), import('@modelcontextprotocol/sdk/types.js')]);
-  transport.check = (value) => JSONRPCMessageSchema.parse(value);
+  const [{ createHttpApiServer }, { parseJSONRPCMessage }] = await Promise.all([import('./http-api.js'), import('@modelcontextprotocol/server')]);
+  transport.check = parseJSONRPCMessage;
   const server = createHttpApiServer(spec, { maxBodyBytes: opts.maxBodyBytes, log: opts.log });
   opts.log(`serving HTTP API ${new URL(spec.url).origin} at permission ${spec.permission}`);
   server.onerror = onerror;
   server.onclose = onclose;
   await server.connect(transport);
   return () => server.close();
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms).unref());
 }

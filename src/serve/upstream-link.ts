@@ -3,8 +3,8 @@
 // for a remote server the SDK client (which does that handshake) uses it as its transport. Every
 // request to the server gets its id here, from one counter: the server sees one client whose ids
 // never clash.
-import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { Transport, TransportSendOptions } from '@modelcontextprotocol/server';
+import type { JSONRPCMessage, MessageExtraInfo, RequestId } from '@modelcontextprotocol/server';
 import { ServeError } from './errors.js';
 import { answerError, ErrorCode, isObject, type Raw } from './jsonrpc.js';
 

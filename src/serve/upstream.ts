@@ -2,7 +2,7 @@
 // process tree owned by us), or a remote one dialled with its auth headers (upstream-remote.ts).
 // The stdio path does its MCP handshake itself and never loads the MCP SDK: the server is starting
 // at the same moment, and ~70 ms of our CPU for the SDK would slow its start-up on a small machine.
-import type { Implementation, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import type { Implementation } from '@modelcontextprotocol/server';
 import type { RemoteSpec, StdioSpec } from '../launch/types.js';
 import { OperationError } from '../errors.js';
 import { redactSecrets, secretsInSpec } from '../redact-secrets.js';
@@ -11,11 +11,28 @@ import type { StdioProcessTransport } from '../process/transport.js';
 import { exitReason } from '../process/spawn.js';
 import { isObject, isRequestId, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS, ErrorCode, UNSUPPORTED_PROTOCOL_VERSION, type Raw } from './jsonrpc.js';
 import { launchStdio } from './start-server.js';
+import { delay, firstLine } from '../error-text.js';
+import { CONN_VERSION } from '../version.js';
 import { UpstreamLink } from './upstream-link.js';
 
-export const CLIENT_INFO = { name: 'conn-serve', version: '0.1.0' };
+export const CLIENT_INFO = { name: 'conn-serve', version: CONN_VERSION };
+// upstream-remote.ts takes it from here.
+export { firstLine };
 /** How long a server whose pipe broke gets to report its exit status. */
 const EXIT_WAIT_MS = 1000;
+
+/**
+ * The capabilities conn reads off a server's handshake (the rest passes as it came): as loose as the
+ * wire, so the v1 client's reading on the remote path (upstream-remote.ts) fits as well as ours.
+ */
+export interface ServerCapabilities {
+  tools?: { listChanged?: boolean };
+  resources?: { subscribe?: boolean; listChanged?: boolean };
+  prompts?: { listChanged?: boolean };
+  completions?: object;
+  logging?: object;
+  [capability: string]: unknown;
+}
 
 /** What the server said about itself in the handshake. */
 export interface ServerSide {
@@ -75,7 +92,7 @@ async function connectStdio(spec: StdioSpec, opts: UpstreamOptions): Promise<Ups
     // A server that exits at once (started early, while we loaded) can break the pipe under the
     // first write before its exit is seen: its exit status is the better reason, so wait for it.
     if ((err as { code?: unknown } | undefined)?.code === 'EPIPE') await Promise.race([transport.exited, delay(EXIT_WAIT_MS)]);
-    const why = transport.failure?.message ?? exitReason(transport.exitInfo) ?? firstLine(err);
+    const why = transport.failure?.message ?? exitReason(transport.exitInfo) ?? (firstLine(err) || 'unknown error');
     await transport.close();
     const tail = cleanTail(transport.stderrTail(), spec);
     throw new OperationError(
@@ -121,7 +138,7 @@ async function handshake(link: UpstreamLink, timeoutMs: number): Promise<ServerS
   }
   link.setProtocolVersion(result.protocolVersion);
   await link.sendRaw({ jsonrpc: '2.0', method: 'notifications/initialized' });
-  const info = isObject(result.serverInfo) && typeof result.serverInfo.name === 'string' ? (result.serverInfo as unknown as Implementation) : { name: 'conn-serve', version: '0.1.0' };
+  const info = isObject(result.serverInfo) && typeof result.serverInfo.name === 'string' ? (result.serverInfo as unknown as Implementation) : CLIENT_INFO;
   return {
     era: '2025',
     protocolVersion: result.protocolVersion,
@@ -162,7 +179,7 @@ async function discover(link: UpstreamLink, timeoutMs: number): Promise<ServerSi
   return {
     era: '2026',
     protocolVersion: MODERN_PROTOCOL_VERSION,
-    info: isObject(serverInfo) && typeof serverInfo.name === 'string' ? (serverInfo as unknown as Implementation) : { name: 'conn-serve', version: '0.1.0' },
+    info: isObject(serverInfo) && typeof serverInfo.name === 'string' ? (serverInfo as unknown as Implementation) : CLIENT_INFO,
     capabilities: caps,
     ...(typeof r.instructions === 'string' ? { instructions: r.instructions } : {}),
   };
@@ -185,13 +202,4 @@ function stdioEndReason(transport: StdioProcessTransport, spec: StdioSpec): stri
 function cleanTail(lines: string[], spec: StdioSpec): string[] {
   const secrets = secretsInSpec(spec);
   return lines.slice(-5).map((l) => stripControl(redactSecrets(l, secrets)));
-}
-
-export function firstLine(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return (message.split('\n')[0] ?? '').trim().slice(0, 300) || 'unknown error';
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
