@@ -40,7 +40,7 @@ export function parseConnect(name: string, flags: ConnectFlags): ConnectOptions 
 export interface ConnectView {
   name: string;
   state: 'connected';
-  flow: 'browser' | 'device';
+  flow: 'browser' | 'device' | 'client_credentials';
   authorizationServer: string;
   scope: string | null;
   expiresAt: string | null;
@@ -66,7 +66,16 @@ export async function run(opts: ConnectOptions, deps: Deps): Promise<void> {
   const values = templateValues(conn, preset, own.values(conn.name));
   const serverUrl = expandTemplate(remote.url, values);
   if (!serverUrl) throw new UsageError(`${opts.name} has no url`, `conn edit ${opts.name} --set url=https://…`);
-  const presetClient = remote.oauth && expandClient(opts.name, remote.oauth, values, expandTemplate);
+  const presetClient = withOwnClient(remote.oauth ? expandClient(opts.name, remote.oauth, values, expandTemplate) : {}, values);
+  if (presetClient.grant === 'client_credentials' && !presetClient.clientId) {
+    throw new UsageError(`${opts.name} uses grant=client_credentials but has no client_id`, `conn edit ${opts.name} --set client_id=…`);
+  }
+  if (presetClient.grant === 'client_credentials' && !presetClient.clientSecret && !presetClient.privateKey) {
+    throw new UsageError(
+      `${opts.name} uses grant=client_credentials but has neither client_secret nor private_key`,
+      `conn edit ${opts.name} --secret-stdin client_secret < secret.txt`,
+    );
+  }
 
   const { runConnectFlow } = await import('../oauth/flow.js');
   const result = await runConnectFlow({
@@ -128,6 +137,31 @@ function expandClient(
   };
   return { clientId: one(client.clientId, 'client id'), clientSecret: one(client.clientSecret, 'client secret'), ...(client.scopes ? { scopes: client.scopes } : {}) };
 }
+
+/**
+ * The connection's own OAuth client fields (remote preset: client_id, client_secret, client_metadata_url,
+ * grant, private_key, signing_alg, scope) win over the preset's client: a configured client id is the
+ * pre-registered client; else the metadata document URL; else dynamic registration.
+ */
+function withOwnClient(preset: { clientId?: string; clientSecret?: string; scopes?: string[] }, values: Record<string, string>): PresetClient {
+  const own = (key: string): string | undefined => (values[key]?.trim() ? values[key].trim() : undefined);
+  const clientId = own('client_id') ?? preset.clientId;
+  const scope = own('scope');
+  const grant = own('grant');
+  if (grant !== undefined && grant !== 'authorization_code' && grant !== 'client_credentials') {
+    throw new UsageError(`grant must be authorization_code or client_credentials, got ${grant}`);
+  }
+  return {
+    ...(clientId ? { clientId } : {}),
+    ...((own('client_id') ? own('client_secret') : (own('client_secret') ?? preset.clientSecret)) ? { clientSecret: own('client_secret') ?? preset.clientSecret } : {}),
+    ...(scope ? { scopes: scope.split(/\s+/) } : preset.scopes ? { scopes: preset.scopes } : {}),
+    ...(own('client_metadata_url') ? { clientMetadataUrl: own('client_metadata_url') } : {}),
+    ...(grant ? { grant } : {}),
+    ...(own('private_key') ? { privateKey: own('private_key'), signingAlg: own('signing_alg') ?? 'RS256' } : {}),
+  };
+}
+
+type PresetClient = import('../oauth/flow.js').PresetClient;
 
 export function register(program: Command, deps: DepsFactory): void {
   program

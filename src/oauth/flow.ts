@@ -26,8 +26,8 @@ export interface ConnectFlowOptions {
   name: string;
   /** The MCP endpoint (the protected resource). */
   serverUrl: string;
-  /** The preset's pre-registered client, if it has one. */
-  presetClient?: { clientId?: string; clientSecret?: string; scopes?: string[] };
+  /** The pre-registered client (the connection's own fields, else the preset's), if any. */
+  presetClient?: PresetClient;
   store: SecretStore;
   device: boolean;
   browser: boolean;
@@ -38,10 +38,22 @@ export interface ConnectFlowOptions {
   now(): number;
 }
 
+export interface PresetClient {
+  clientId?: string;
+  clientSecret?: string;
+  scopes?: string[];
+  /** CIMD: used as the client id where the authorization server supports client ID metadata documents. */
+  clientMetadataUrl?: string;
+  grant?: 'authorization_code' | 'client_credentials';
+  /** PEM, for private_key_jwt with the client_credentials grant. */
+  privateKey?: string;
+  signingAlg?: string;
+}
+
 export interface ConnectFlowResult {
   tokens: StoredTokens;
   client: StoredClient;
-  flow: 'browser' | 'device';
+  flow: 'browser' | 'device' | 'client_credentials';
 }
 
 const HTTP_TIMEOUT_MS = 15_000;
@@ -49,6 +61,10 @@ const HTTP_TIMEOUT_MS = 15_000;
 export async function runConnectFlow(opts: ConnectFlowOptions): Promise<ConnectFlowResult> {
   const fetchFn = timedFetch(HTTP_TIMEOUT_MS);
   const server = await discover(opts, fetchFn);
+  if (opts.presetClient?.grant === 'client_credentials') {
+    const { clientCredentials } = await import('./machine.js');
+    return clientCredentials(opts.name, opts.serverUrl, server, opts.presetClient, opts.now());
+  }
   if (opts.device) requireDeviceEndpoint(server.metadata, opts.name); // before any client is registered
   const stored = await readClient(opts.store, opts.name).catch(() => undefined);
   const port = opts.port ?? (stored && sameServer(stored, server.authorizationServerUrl) ? portOfRedirect(stored.redirect_uris[0]) : undefined) ?? loopbackPort(opts.name);
@@ -107,7 +123,7 @@ export async function runConnectFlow(opts: ConnectFlowOptions): Promise<ConnectF
 
 // ---------------------------------------------------------------------------------------------
 
-interface ServerInfo {
+export interface ServerInfo {
   authorizationServerUrl: string;
   metadata: AuthorizationServerMetadata;
   resource?: string;
@@ -129,6 +145,11 @@ async function discover(opts: ConnectFlowOptions, fetchFn: typeof fetch): Promis
   } catch (err) {
     throw new OperationError(`OAuth discovery for ${opts.name} (${url.origin}) failed: ${message(err)}`);
   }
+  if (!info.authorizationServerMetadata && hint.unauthorized && !info.resourceMetadata) {
+    // The 2025-03-26 rule: a server that asks for OAuth but publishes no metadata has its endpoints at
+    // default paths of its origin.
+    info = { ...info, authorizationServerUrl: url.origin, authorizationServerMetadata: legacyDefaultMetadata(url.origin) };
+  }
   if (!info.authorizationServerMetadata) {
     throw new OperationError(
       `${url.origin} does not advertise an OAuth authorization server (no protected-resource or authorization-server metadata)`,
@@ -149,7 +170,7 @@ async function discover(opts: ConnectFlowOptions, fetchFn: typeof fetch): Promis
 }
 
 /** An unauthenticated `initialize`: a server that wants OAuth answers 401 naming its metadata and scope. */
-async function unauthenticatedHint(url: URL, fetchFn: typeof fetch): Promise<{ resourceMetadataUrl?: URL; scope?: string }> {
+async function unauthenticatedHint(url: URL, fetchFn: typeof fetch): Promise<{ resourceMetadataUrl?: URL; scope?: string; unauthorized?: boolean }> {
   let res: Response;
   try {
     res = await fetchFn(url, {
@@ -168,7 +189,19 @@ async function unauthenticatedHint(url: URL, fetchFn: typeof fetch): Promise<{ r
   await res.body?.cancel().catch(() => undefined);
   if (res.status !== 401 && res.status !== 403) return {};
   const { resourceMetadataUrl, scope } = extractWWWAuthenticateParams(res);
-  return { resourceMetadataUrl, scope };
+  return { resourceMetadataUrl, scope, unauthorized: res.status === 401 };
+}
+
+/** The endpoints the 2025-03-26 authorization spec assumes when a server publishes no metadata. */
+function legacyDefaultMetadata(origin: string): AuthorizationServerMetadata {
+  return {
+    issuer: origin,
+    authorization_endpoint: `${origin}/authorize`,
+    token_endpoint: `${origin}/token`,
+    registration_endpoint: `${origin}/register`,
+    response_types_supported: ['code'],
+    code_challenge_methods_supported: ['S256'],
+  };
 }
 
 function sameServer(client: StoredClient, authorizationServerUrl: string): boolean {
@@ -202,6 +235,13 @@ async function ensureClient(
       dynamic: false,
       ...base,
     };
+    await writeClient(opts.store, opts.name, client);
+    return client;
+  }
+  const cimd = opts.presetClient?.clientMetadataUrl;
+  if (cimd && server.metadata.client_id_metadata_document_supported === true) {
+    // CIMD: the metadata document's URL is the client id; nothing to register.
+    const client: StoredClient = { client_id: cimd, redirect_uris: [redirectUri], dynamic: false, ...base };
     await writeClient(opts.store, opts.name, client);
     return client;
   }
