@@ -179,9 +179,16 @@ Examples:
   $ conn connect linear-app --no-browser      # print the URL only (open it on this machine)
   $ conn connect linear-app --device          # headless: enter a code on another device
   $ conn connect linear-app --port 51234 --timeout 600
+  $ conn add remote --name ci-api --set url=https://mcp.example.com/mcp --set grant=client_credentials --set client_id=conn-ci --secret-stdin client_secret < secret.txt
+  $ conn connect ci-api                       # machine-to-machine: no browser
 
-Discovery (RFC 9728, RFC 8414), dynamic client registration (or the preset's client id), PKCE S256
-and the resource parameter follow the MCP authorization spec. Tokens and the client registration
+The client identity (conn show NAME says which): client_id (pre-registered; client_secret in the
+keychain) wins over client_metadata_url (a client ID metadata document, where the authorization server
+supports them), which wins over dynamic registration. grant=client_credentials authenticates with
+client_secret (basic or post, as the server advertises) or private_key (PEM, secret) with signing_alg
+(private_key_jwt). scope adds scopes to what the server's challenge asks for.
+Discovery (RFC 9728, RFC 8414; the 2025-03-26 default endpoints when a server publishes none), PKCE
+S256 and the resource parameter follow the MCP authorization spec. Tokens and the client registration
 are stored in the keychain, never in the config file; conn test, render and serve refresh the
 access token when it expires within a minute.`)
     .action(async (name: string, flags: ConnectFlags) => run(parseConnect(name, flags), await deps({ json: flags.json })));
