@@ -190,6 +190,6 @@ client_secret (basic or post, as the server advertises) or private_key (PEM, sec
 Discovery (RFC 9728, RFC 8414; the 2025-03-26 default endpoints when a server publishes none), PKCE
 S256 and the resource parameter follow the MCP authorization spec. Tokens and the client registration
 are stored in the keychain, never in the config file; conn test, render and serve refresh the
-access token when it expires within a minute.`)
+access token when it expires within a minute (at most a quarter of its lifetime).`)
     .action(async (name: string, flags: ConnectFlags) => run(parseConnect(name, flags), await deps({ json: flags.json })));
 }

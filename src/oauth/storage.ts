@@ -16,6 +16,8 @@ export const StoredTokensSchema = z.object({
   scope: z.string().optional(),
   /** Epoch milliseconds; absent when the server did not say (treated as not expiring). */
   expires_at: z.number().optional(),
+  /** Epoch milliseconds when conn received the token (absent in items written before): bounds the refresh margin. */
+  issued_at: z.number().optional(),
 });
 export type StoredTokens = z.infer<typeof StoredTokensSchema>;
 
@@ -69,7 +71,7 @@ export function toStoredTokens(
     token_type: t.token_type ?? 'Bearer',
     ...(t.refresh_token ? { refresh_token: t.refresh_token } : {}),
     ...(t.scope ? { scope: t.scope } : {}),
-    ...(typeof t.expires_in === 'number' && Number.isFinite(t.expires_in) ? { expires_at: now + t.expires_in * 1000 } : {}),
+    ...(typeof t.expires_in === 'number' && Number.isFinite(t.expires_in) ? { expires_at: now + t.expires_in * 1000, issued_at: now } : {}),
   };
 }
 

@@ -11,11 +11,18 @@ import { OperationError } from '../errors.js';
 import type { SecretStore } from '../secrets/store.js';
 import { readClient, readTokens, tokensAccount, toStoredTokens, writeTokens, type StoredTokens } from './storage.js';
 
-/** A token expiring within this margin is refreshed before use. */
+/** A token expiring within this margin is refreshed before use… */
 export const REFRESH_MARGIN_MS = 60_000;
+/** …but never more than this fraction of its lifetime: a 4 s token must not look expired when fresh. */
+export const REFRESH_MARGIN_FRACTION = 0.25;
+
+export function refreshMargin(tokens: StoredTokens): number {
+  if (tokens.expires_at === undefined || tokens.issued_at === undefined) return REFRESH_MARGIN_MS;
+  return Math.min(REFRESH_MARGIN_MS, Math.max(0, tokens.expires_at - tokens.issued_at) * REFRESH_MARGIN_FRACTION);
+}
 
 export function expiresSoon(tokens: StoredTokens, now: number): boolean {
-  return tokens.expires_at !== undefined && tokens.expires_at - REFRESH_MARGIN_MS <= now;
+  return tokens.expires_at !== undefined && tokens.expires_at - refreshMargin(tokens) <= now;
 }
 
 /** A usable token and when it expires; or why there is none (and, for a dead grant, that it is dead). */
