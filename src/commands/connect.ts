@@ -11,6 +11,10 @@ export interface ConnectOptions {
   /** The loopback redirect port; default: the one registered before, else derived from the name. */
   port?: number;
   timeoutMs: number;
+  /** Scopes to ask for on top of the configured ones (a step-up's challenge). */
+  scope?: string;
+  /** No result output (a step-up inside another command). */
+  quiet?: boolean;
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_S = 300;
@@ -67,6 +71,7 @@ export async function run(opts: ConnectOptions, deps: Deps): Promise<void> {
   const serverUrl = expandTemplate(remote.url, values);
   if (!serverUrl) throw new UsageError(`${opts.name} has no url`, `conn edit ${opts.name} --set url=https://…`);
   const presetClient = withOwnClient(remote.oauth ? expandClient(opts.name, remote.oauth, values, expandTemplate) : {}, values);
+  if (opts.scope) presetClient.scopes = [...new Set([...(presetClient.scopes ?? []), ...opts.scope.split(/\s+/).filter(Boolean)])];
   if (presetClient.grant === 'client_credentials' && !presetClient.clientId) {
     throw new UsageError(`${opts.name} uses grant=client_credentials but has no client_id`, `conn edit ${opts.name} --set client_id=…`);
   }
@@ -115,7 +120,24 @@ export async function run(opts: ConnectOptions, deps: Deps): Promise<void> {
     scope: result.tokens.scope ?? null,
     expiresAt: expiresAt ?? null,
   };
+  if (opts.quiet) {
+    deps.io.err(`Signed in to ${opts.name} again with scope ${view.scope ?? opts.scope ?? ''}`);
+    return;
+  }
   deps.io.result(view, (v) => `Connected ${v.name} (signed in at ${v.authorizationServer}; tokens in the ${store.describe})`);
+}
+
+/**
+ * Step-up: a 403 insufficient_scope from the server → a new sign-in asking for the scopes granted so
+ * far plus the challenged ones (the browser flow of conn connect).
+ */
+export async function stepUp(name: string, challenged: string, deps: Deps): Promise<void> {
+  const store = await deps.secrets();
+  const { readTokens } = await import('../oauth/storage.js');
+  const granted = (await readTokens(store, name).catch(() => undefined))?.scope ?? '';
+  const scope = [...new Set(`${granted} ${challenged}`.split(/\s+/).filter(Boolean))].join(' ');
+  deps.io.err(`${name} asks for more OAuth scope (${challenged}): signing in again`);
+  await run({ name, device: false, browser: true, timeoutMs: DEFAULT_CONNECT_TIMEOUT_S * 1000, scope, quiet: true }, deps);
 }
 
 type Expand = (template: string, values: Record<string, string>) => string | undefined;

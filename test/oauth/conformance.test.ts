@@ -1,7 +1,7 @@
 // The official conformance suite's auth/* client scenarios with conn's CLI as the client
 // (test/fixtures/conformance/conn-client.mjs: `conn add remote`, `conn connect` with a stand-in browser
 // that follows the mock authorization server's redirect back to conn's 127.0.0.1 listener, then
-// `conn tools`). The runner needs Node >= 22 (fs.globSync): the one .ci/run installs under
+// `conn tools`, or `conn call` for the step-up scenarios). The runner needs Node >= 22 (fs.globSync): the one .ci/run installs under
 // ~/.cache/conn-nodes/22 (CONN_EXTRA_NODES_DIR to move it).
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -26,6 +26,7 @@ const AUTH_SCENARIOS = [
   'auth/scope-from-www-authenticate',
   'auth/scope-from-scopes-supported',
   'auth/scope-omitted-when-undefined',
+  'auth/scope-step-up',
   'auth/scope-retry-limit',
   'auth/token-endpoint-auth-basic',
   'auth/token-endpoint-auth-post',
