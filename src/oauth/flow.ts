@@ -88,7 +88,14 @@ export async function runConnectFlow(opts: ConnectFlowOptions): Promise<ConnectF
 
   const state = randomBytes(24).toString('base64url');
   // Listen before the URL is shown: the redirect can never arrive before conn is ready for it.
-  const listener = await listenForCallback({ name: opts.name, port, state, timeoutMs: opts.timeoutMs });
+  const listener = await listenForCallback({
+    name: opts.name,
+    port,
+    state,
+    timeoutMs: opts.timeoutMs,
+    ...(server.metadata.issuer ? { issuer: server.metadata.issuer } : {}),
+    requireIss: (server.metadata as Record<string, unknown>).authorization_response_iss_parameter_supported === true,
+  });
   try {
     const { authorizationUrl, codeVerifier } = await startAuthorization(server.authorizationServerUrl, {
       metadata: server.metadata,
