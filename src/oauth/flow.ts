@@ -63,7 +63,10 @@ export async function runConnectFlow(opts: ConnectFlowOptions): Promise<ConnectF
   const server = await discover(opts, fetchFn);
   if (opts.presetClient?.grant === 'client_credentials') {
     const { clientCredentials } = await import('./machine.js');
-    return clientCredentials(opts.name, opts.serverUrl, server, opts.presetClient, opts.now());
+    const result = await clientCredentials(opts.name, opts.serverUrl, server, opts.presetClient, opts.now());
+    // Kept with the tokens: an expired token is fetched again with these credentials (token.ts).
+    await writeClient(opts.store, opts.name, result.client);
+    return result;
   }
   if (opts.device) requireDeviceEndpoint(server.metadata, opts.name); // before any client is registered
   const stored = await readClient(opts.store, opts.name).catch(() => undefined);

@@ -40,6 +40,7 @@ export async function clientCredentials(
   const stored: StoredClient = {
     client_id: client.clientId!,
     ...(client.clientSecret ? { client_secret: client.clientSecret } : {}),
+    ...(client.privateKey ? { private_key: client.privateKey, signing_alg: client.signingAlg ?? 'RS256' } : {}),
     redirect_uris: [],
     grant_types: [CLIENT_CREDENTIALS],
     dynamic: false,

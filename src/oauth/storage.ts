@@ -36,6 +36,9 @@ export const StoredClientSchema = z.object({
   /** RFC 8707 resource indicator sent with every authorization and token request. */
   resource: z.string().optional(),
   scope: z.string().optional(),
+  /** client_credentials with private_key_jwt: the PEM key and algorithm (this item is in the secret store). */
+  private_key: z.string().optional(),
+  signing_alg: z.string().optional(),
 });
 export type StoredClient = z.infer<typeof StoredClientSchema>;
 

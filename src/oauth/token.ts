@@ -66,8 +66,24 @@ async function refreshHeld(name: string, store: SecretStore, now: () => number):
     await store.delete(tokensAccount(name)).catch(() => false);
     return { error: new OperationError(`refresh failed: ${reason} — run conn connect ${name}`), disconnected: `refresh failed: ${reason}` };
   };
-  if (!tokens.refresh_token) return disconnect('the access token expired and the server issued no refresh token');
   const client = await readClient(store, name);
+  if (!tokens.refresh_token && client?.grant_types?.includes('client_credentials')) {
+    // Machine credentials: a new token with the same credentials, no user involved.
+    const { clientCredentials } = await import('./machine.js');
+    try {
+      const server = { authorizationServerUrl: client.authorizationServerUrl, metadata: client.metadata as never, resource: client.resource, scope: client.scope };
+      const got = await clientCredentials(name, client.resource ?? client.authorizationServerUrl, server, {
+        clientId: client.client_id,
+        ...(client.client_secret ? { clientSecret: client.client_secret } : {}),
+        ...(client.private_key ? { privateKey: client.private_key, signingAlg: client.signing_alg ?? 'RS256' } : {}),
+      }, now());
+      await writeTokens(store, name, got.tokens);
+      return { token: got.tokens.access_token, ...expiry(got.tokens), refreshed: true };
+    } catch (err) {
+      return { error: new OperationError(`${(err as Error).message} — try again, or run conn connect ${name}`) };
+    }
+  }
+  if (!tokens.refresh_token) return disconnect('the access token expired and the server issued no refresh token');
   if (!client) return disconnect('the client registration is missing from the secret store');
   const { refreshAccessToken } = await import('./refresh.js');
   const result = await refreshAccessToken(client, tokens.refresh_token);

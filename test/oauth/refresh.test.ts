@@ -120,6 +120,28 @@ describe('token refresh before use', () => {
   });
 });
 
+describe('client_credentials tokens', () => {
+  it('an expired one is fetched again with the same credentials, no browser, no refresh token', async () => {
+    requireKeychain();
+    const w = (world = makeWorld());
+    const name = unique('m2m');
+    const add = await w.conn(['add', 'remote', '--name', name, '--set', `url=${fixture.mcpUrl}`, '--set', 'grant=client_credentials', '--set', 'client_id=conn-m2m', '--secret-stdin', 'client_secret'], { input: 'm2m-secret' });
+    expect(add.code, add.stderr).toBe(0);
+    const before = await fixture.stats();
+    const c = await w.conn(['connect', name, '--json']);
+    expect(c.code, c.stderr).toBe(0);
+    expect(JSON.parse(c.stdout)).toMatchObject({ flow: 'client_credentials' });
+    const first = storedOAuth(w, name).tokens!;
+    expect(first.refresh_token).toBeUndefined();
+    expect(await untilRejected(fixture.mcpUrl, first.access_token)).toBe(true);
+    const t = await w.conn(['test', name, '--json']);
+    expect(t.code, t.stdout + t.stderr).toBe(0);
+    expect(JSON.parse(t.stdout)[0]).toMatchObject({ status: 'healthy' });
+    expect(((await fixture.stats()).clientCredentialsGrants ?? 0) - (before.clientCredentialsGrants ?? 0)).toBe(2);
+    expect(storedOAuth(w, name).tokens!.access_token).not.toBe(first.access_token);
+  });
+});
+
 describe('the refresh margin (a fraction of a short token lifetime)', () => {
   it('uses a fresh 20 s token as is, and after expiry a parallel render and test spend one refresh', async () => {
     requireKeychain();
