@@ -212,6 +212,7 @@ Examples:
   $ printf %s "$TOKEN" | conn add github --secret-stdin GITHUB_PERSONAL_ACCESS_TOKEN
   $ conn add notion --name "Team Notion" --secret NOTION_TOKEN
   $ conn add remote --set url=https://mcp.linear.app/mcp --secret-stdin token < token.txt
+  $ conn add remote --name ci-api --set url=https://mcp.example.com/mcp --set grant=client_credentials --set client_id=conn-ci --secret-stdin client_secret < secret.txt
   $ conn add custom --name my-server --set env.LOG=debug -- node ./server.js --stdio
   $ conn add custom --name tool --cwd . -- node server.js   # starts in this directory, on purpose
   $ conn add custom --name xcode --key XcodeBuildMCP -- npx -y xcodebuildmcp@latest

@@ -21,6 +21,8 @@ export interface CallOptions {
   repo?: string;
   agent?: Agent;
   elicit?: 'accept-defaults';
+  /** false on the retry after a scope step-up: at most one new authorization per call. */
+  stepUp?: boolean;
 }
 
 interface CallFlags {
@@ -94,6 +96,7 @@ export async function run(opts: CallOptions, deps: Deps): Promise<void> {
         return opts.elicit === 'accept-defaults' ? elicit.acceptDefaults(params.requestedSchema) : { action: 'decline' };
       }),
   });
+  let stepUpScope: string | undefined;
   const session = await opening.catch((err: unknown) => {
     throw err instanceof OperationError ? new OperationError(redact(err.message, secrets), err.hint) : err;
   });
@@ -126,13 +129,30 @@ export async function run(opts: CallOptions, deps: Deps): Promise<void> {
         },
       );
     } catch (err) {
-      throw new OperationError(`${clean(tool.name)} failed: ${clean((err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '')}`);
+      const { InsufficientScopeError } = await import('@modelcontextprotocol/client');
+      if (err instanceof InsufficientScopeError && conn.kind === 'remote' && conn.oauth?.state === 'connected') {
+        // Step-up (MCP authorization, scope challenge): sign in again with the union of the granted and
+        // the challenged scopes, once; then the call is made again.
+        if (opts.stepUp === false || !err.requiredScope) {
+          throw new OperationError(`${clean(tool.name)} needs OAuth scope ${clean(err.requiredScope ?? '(unnamed)')} that ${conn.name} was not granted`, `conn connect ${conn.name}`);
+        }
+        stepUpScope = err.requiredScope;
+      } else {
+        throw new OperationError(`${clean(tool.name)} failed: ${clean((err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '')}`);
+      }
     }
-    const shown = secrets.length ? (JSON.parse(redact(JSON.stringify(result), secrets)) as typeof result) : result;
-    deps.io.result(shown, (r) => textOf(r as { content?: unknown[]; structuredContent?: unknown }, clean));
-    if (result.isError) throw new OperationError(`${clean(tool.name)} returned an error`);
+    if (stepUpScope === undefined && result !== undefined) {
+      const shown = secrets.length ? (JSON.parse(redact(JSON.stringify(result), secrets)) as typeof result) : result;
+      deps.io.result(shown, (r) => textOf(r as { content?: unknown[]; structuredContent?: unknown }, clean));
+      if (result.isError) throw new OperationError(`${clean(tool.name)} returned an error`);
+    }
   } finally {
     await session.close();
+  }
+  if (stepUpScope !== undefined) {
+    const { stepUp } = await import('./connect.js');
+    await stepUp(conn.name, stepUpScope, deps);
+    await run({ ...opts, stepUp: false }, deps);
   }
 }
 

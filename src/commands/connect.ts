@@ -11,6 +11,10 @@ export interface ConnectOptions {
   /** The loopback redirect port; default: the one registered before, else derived from the name. */
   port?: number;
   timeoutMs: number;
+  /** Scopes to ask for on top of the configured ones (a step-up's challenge). */
+  scope?: string;
+  /** No result output (a step-up inside another command). */
+  quiet?: boolean;
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_S = 300;
@@ -40,7 +44,7 @@ export function parseConnect(name: string, flags: ConnectFlags): ConnectOptions 
 export interface ConnectView {
   name: string;
   state: 'connected';
-  flow: 'browser' | 'device';
+  flow: 'browser' | 'device' | 'client_credentials';
   authorizationServer: string;
   scope: string | null;
   expiresAt: string | null;
@@ -66,7 +70,17 @@ export async function run(opts: ConnectOptions, deps: Deps): Promise<void> {
   const values = templateValues(conn, preset, own.values(conn.name));
   const serverUrl = expandTemplate(remote.url, values);
   if (!serverUrl) throw new UsageError(`${opts.name} has no url`, `conn edit ${opts.name} --set url=https://…`);
-  const presetClient = remote.oauth && expandClient(opts.name, remote.oauth, values, expandTemplate);
+  const presetClient = withOwnClient(remote.oauth ? expandClient(opts.name, remote.oauth, values, expandTemplate) : {}, values);
+  if (opts.scope) presetClient.scopes = [...new Set([...(presetClient.scopes ?? []), ...opts.scope.split(/\s+/).filter(Boolean)])];
+  if (presetClient.grant === 'client_credentials' && !presetClient.clientId) {
+    throw new UsageError(`${opts.name} uses grant=client_credentials but has no client_id`, `conn edit ${opts.name} --set client_id=…`);
+  }
+  if (presetClient.grant === 'client_credentials' && !presetClient.clientSecret && !presetClient.privateKey) {
+    throw new UsageError(
+      `${opts.name} uses grant=client_credentials but has neither client_secret nor private_key`,
+      `conn edit ${opts.name} --secret-stdin client_secret < secret.txt`,
+    );
+  }
 
   const { runConnectFlow } = await import('../oauth/flow.js');
   const result = await runConnectFlow({
@@ -106,7 +120,24 @@ export async function run(opts: ConnectOptions, deps: Deps): Promise<void> {
     scope: result.tokens.scope ?? null,
     expiresAt: expiresAt ?? null,
   };
+  if (opts.quiet) {
+    deps.io.err(`Signed in to ${opts.name} again with scope ${view.scope ?? opts.scope ?? ''}`);
+    return;
+  }
   deps.io.result(view, (v) => `Connected ${v.name} (signed in at ${v.authorizationServer}; tokens in the ${store.describe})`);
+}
+
+/**
+ * Step-up: a 403 insufficient_scope from the server → a new sign-in asking for the scopes granted so
+ * far plus the challenged ones (the browser flow of conn connect).
+ */
+export async function stepUp(name: string, challenged: string, deps: Deps): Promise<void> {
+  const store = await deps.secrets();
+  const { readTokens } = await import('../oauth/storage.js');
+  const granted = (await readTokens(store, name).catch(() => undefined))?.scope ?? '';
+  const scope = [...new Set(`${granted} ${challenged}`.split(/\s+/).filter(Boolean))].join(' ');
+  deps.io.err(`${name} asks for more OAuth scope (${challenged}): signing in again`);
+  await run({ name, device: false, browser: true, timeoutMs: DEFAULT_CONNECT_TIMEOUT_S * 1000, scope, quiet: true }, deps);
 }
 
 type Expand = (template: string, values: Record<string, string>) => string | undefined;
@@ -129,6 +160,31 @@ function expandClient(
   return { clientId: one(client.clientId, 'client id'), clientSecret: one(client.clientSecret, 'client secret'), ...(client.scopes ? { scopes: client.scopes } : {}) };
 }
 
+/**
+ * The connection's own OAuth client fields (remote preset: client_id, client_secret, client_metadata_url,
+ * grant, private_key, signing_alg, scope) win over the preset's client: a configured client id is the
+ * pre-registered client; else the metadata document URL; else dynamic registration.
+ */
+function withOwnClient(preset: { clientId?: string; clientSecret?: string; scopes?: string[] }, values: Record<string, string>): PresetClient {
+  const own = (key: string): string | undefined => (values[key]?.trim() ? values[key].trim() : undefined);
+  const clientId = own('client_id') ?? preset.clientId;
+  const scope = own('scope');
+  const grant = own('grant');
+  if (grant !== undefined && grant !== 'authorization_code' && grant !== 'client_credentials') {
+    throw new UsageError(`grant must be authorization_code or client_credentials, got ${grant}`);
+  }
+  return {
+    ...(clientId ? { clientId } : {}),
+    ...((own('client_id') ? own('client_secret') : (own('client_secret') ?? preset.clientSecret)) ? { clientSecret: own('client_secret') ?? preset.clientSecret } : {}),
+    ...(scope ? { scopes: scope.split(/\s+/) } : preset.scopes ? { scopes: preset.scopes } : {}),
+    ...(own('client_metadata_url') ? { clientMetadataUrl: own('client_metadata_url') } : {}),
+    ...(grant ? { grant } : {}),
+    ...(own('private_key') ? { privateKey: own('private_key'), signingAlg: own('signing_alg') ?? 'RS256' } : {}),
+  };
+}
+
+type PresetClient = import('../oauth/flow.js').PresetClient;
+
 export function register(program: Command, deps: DepsFactory): void {
   program
     .command('connect <name>')
@@ -145,10 +201,17 @@ Examples:
   $ conn connect linear-app --no-browser      # print the URL only (open it on this machine)
   $ conn connect linear-app --device          # headless: enter a code on another device
   $ conn connect linear-app --port 51234 --timeout 600
+  $ conn add remote --name ci-api --set url=https://mcp.example.com/mcp --set grant=client_credentials --set client_id=conn-ci --secret-stdin client_secret < secret.txt
+  $ conn connect ci-api                       # machine-to-machine: no browser
 
-Discovery (RFC 9728, RFC 8414), dynamic client registration (or the preset's client id), PKCE S256
-and the resource parameter follow the MCP authorization spec. Tokens and the client registration
+The client identity (conn show NAME says which): client_id (pre-registered; client_secret in the
+keychain) wins over client_metadata_url (a client ID metadata document, where the authorization server
+supports them), which wins over dynamic registration. grant=client_credentials authenticates with
+client_secret (basic or post, as the server advertises) or private_key (PEM, secret) with signing_alg
+(private_key_jwt). scope adds scopes to what the server's challenge asks for.
+Discovery (RFC 9728, RFC 8414; the 2025-03-26 default endpoints when a server publishes none), PKCE
+S256 and the resource parameter follow the MCP authorization spec. Tokens and the client registration
 are stored in the keychain, never in the config file; conn test, render and serve refresh the
-access token when it expires within a minute.`)
+access token when it expires within a minute (at most a quarter of its lifetime).`)
     .action(async (name: string, flags: ConnectFlags) => run(parseConnect(name, flags), await deps({ json: flags.json })));
 }

@@ -26,8 +26,8 @@ export interface ConnectFlowOptions {
   name: string;
   /** The MCP endpoint (the protected resource). */
   serverUrl: string;
-  /** The preset's pre-registered client, if it has one. */
-  presetClient?: { clientId?: string; clientSecret?: string; scopes?: string[] };
+  /** The pre-registered client (the connection's own fields, else the preset's), if any. */
+  presetClient?: PresetClient;
   store: SecretStore;
   device: boolean;
   browser: boolean;
@@ -38,10 +38,22 @@ export interface ConnectFlowOptions {
   now(): number;
 }
 
+export interface PresetClient {
+  clientId?: string;
+  clientSecret?: string;
+  scopes?: string[];
+  /** CIMD: used as the client id where the authorization server supports client ID metadata documents. */
+  clientMetadataUrl?: string;
+  grant?: 'authorization_code' | 'client_credentials';
+  /** PEM, for private_key_jwt with the client_credentials grant. */
+  privateKey?: string;
+  signingAlg?: string;
+}
+
 export interface ConnectFlowResult {
   tokens: StoredTokens;
   client: StoredClient;
-  flow: 'browser' | 'device';
+  flow: 'browser' | 'device' | 'client_credentials';
 }
 
 const HTTP_TIMEOUT_MS = 15_000;
@@ -49,6 +61,13 @@ const HTTP_TIMEOUT_MS = 15_000;
 export async function runConnectFlow(opts: ConnectFlowOptions): Promise<ConnectFlowResult> {
   const fetchFn = timedFetch(HTTP_TIMEOUT_MS);
   const server = await discover(opts, fetchFn);
+  if (opts.presetClient?.grant === 'client_credentials') {
+    const { clientCredentials } = await import('./machine.js');
+    const result = await clientCredentials(opts.name, opts.serverUrl, server, opts.presetClient, opts.now());
+    // Kept with the tokens: an expired token is fetched again with these credentials (token.ts).
+    await writeClient(opts.store, opts.name, result.client);
+    return result;
+  }
   if (opts.device) requireDeviceEndpoint(server.metadata, opts.name); // before any client is registered
   const stored = await readClient(opts.store, opts.name).catch(() => undefined);
   const port = opts.port ?? (stored && sameServer(stored, server.authorizationServerUrl) ? portOfRedirect(stored.redirect_uris[0]) : undefined) ?? loopbackPort(opts.name);
@@ -72,7 +91,14 @@ export async function runConnectFlow(opts: ConnectFlowOptions): Promise<ConnectF
 
   const state = randomBytes(24).toString('base64url');
   // Listen before the URL is shown: the redirect can never arrive before conn is ready for it.
-  const listener = await listenForCallback({ name: opts.name, port, state, timeoutMs: opts.timeoutMs });
+  const listener = await listenForCallback({
+    name: opts.name,
+    port,
+    state,
+    timeoutMs: opts.timeoutMs,
+    ...(server.metadata.issuer ? { issuer: server.metadata.issuer } : {}),
+    requireIss: (server.metadata as Record<string, unknown>).authorization_response_iss_parameter_supported === true,
+  });
   try {
     const { authorizationUrl, codeVerifier } = await startAuthorization(server.authorizationServerUrl, {
       metadata: server.metadata,
@@ -107,7 +133,7 @@ export async function runConnectFlow(opts: ConnectFlowOptions): Promise<ConnectF
 
 // ---------------------------------------------------------------------------------------------
 
-interface ServerInfo {
+export interface ServerInfo {
   authorizationServerUrl: string;
   metadata: AuthorizationServerMetadata;
   resource?: string;
@@ -129,6 +155,11 @@ async function discover(opts: ConnectFlowOptions, fetchFn: typeof fetch): Promis
   } catch (err) {
     throw new OperationError(`OAuth discovery for ${opts.name} (${url.origin}) failed: ${message(err)}`);
   }
+  if (!info.authorizationServerMetadata && hint.unauthorized && !info.resourceMetadata) {
+    // The 2025-03-26 rule: a server that asks for OAuth but publishes no metadata has its endpoints at
+    // default paths of its origin.
+    info = { ...info, authorizationServerUrl: url.origin, authorizationServerMetadata: legacyDefaultMetadata(url.origin) };
+  }
   if (!info.authorizationServerMetadata) {
     throw new OperationError(
       `${url.origin} does not advertise an OAuth authorization server (no protected-resource or authorization-server metadata)`,
@@ -149,7 +180,7 @@ async function discover(opts: ConnectFlowOptions, fetchFn: typeof fetch): Promis
 }
 
 /** An unauthenticated `initialize`: a server that wants OAuth answers 401 naming its metadata and scope. */
-async function unauthenticatedHint(url: URL, fetchFn: typeof fetch): Promise<{ resourceMetadataUrl?: URL; scope?: string }> {
+async function unauthenticatedHint(url: URL, fetchFn: typeof fetch): Promise<{ resourceMetadataUrl?: URL; scope?: string; unauthorized?: boolean }> {
   let res: Response;
   try {
     res = await fetchFn(url, {
@@ -168,7 +199,19 @@ async function unauthenticatedHint(url: URL, fetchFn: typeof fetch): Promise<{ r
   await res.body?.cancel().catch(() => undefined);
   if (res.status !== 401 && res.status !== 403) return {};
   const { resourceMetadataUrl, scope } = extractWWWAuthenticateParams(res);
-  return { resourceMetadataUrl, scope };
+  return { resourceMetadataUrl, scope, unauthorized: res.status === 401 };
+}
+
+/** The endpoints the 2025-03-26 authorization spec assumes when a server publishes no metadata. */
+function legacyDefaultMetadata(origin: string): AuthorizationServerMetadata {
+  return {
+    issuer: origin,
+    authorization_endpoint: `${origin}/authorize`,
+    token_endpoint: `${origin}/token`,
+    registration_endpoint: `${origin}/register`,
+    response_types_supported: ['code'],
+    code_challenge_methods_supported: ['S256'],
+  };
 }
 
 function sameServer(client: StoredClient, authorizationServerUrl: string): boolean {
@@ -202,6 +245,13 @@ async function ensureClient(
       dynamic: false,
       ...base,
     };
+    await writeClient(opts.store, opts.name, client);
+    return client;
+  }
+  const cimd = opts.presetClient?.clientMetadataUrl;
+  if (cimd && server.metadata.client_id_metadata_document_supported === true) {
+    // CIMD: the metadata document's URL is the client id; nothing to register.
+    const client: StoredClient = { client_id: cimd, redirect_uris: [redirectUri], dynamic: false, ...base };
     await writeClient(opts.store, opts.name, client);
     return client;
   }

@@ -12,6 +12,10 @@ export interface ListenOptions {
   port: number;
   state: string;
   timeoutMs: number;
+  /** RFC 9207: the authorization server's issuer; an `iss` in the redirect must equal it. */
+  issuer?: string;
+  /** The server advertises authorization_response_iss_parameter_supported: `iss` must be there. */
+  requireIss?: boolean;
 }
 
 const PAGE = (title: string, text: string) =>
@@ -53,6 +57,16 @@ export async function listenForCallback(opts: ListenOptions): Promise<CallbackLi
       finish(
         new OperationError(
           `the sign-in redirect for ${opts.name} carried a state that does not match the one conn sent (a stale tab or a forged request): nothing was stored — run conn connect ${opts.name} again`,
+        ),
+      );
+      return;
+    }
+    const iss = params.get('iss');
+    if ((iss !== null && opts.issuer !== undefined && iss !== opts.issuer) || (iss === null && opts.requireIss)) {
+      res.writeHead(400, { 'Content-Type': 'text/html; charset=utf-8' }).end(PAGE('Sign-in refused', 'The response came from another authorization server. Nothing was stored.'));
+      finish(
+        new OperationError(
+          `the sign-in redirect for ${opts.name} ${iss === null ? 'carried no iss' : `names issuer ${oneLine(iss)}`}, not ${opts.issuer ?? 'the authorization server conn asked'} (RFC 9207 mix-up protection): nothing was stored — run conn connect ${opts.name} again`,
         ),
       );
       return;

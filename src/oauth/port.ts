@@ -1,8 +1,13 @@
 import { createHash } from 'node:crypto';
 
-/** Ports 49152–65534 (IANA dynamic range) are where a connection's loopback redirect listener lives. */
-const PORT_BASE = 49152;
-const PORT_SPAN = 16383;
+/**
+ * Ports 24000–32767 are where a connection's loopback redirect listener lives: below every ephemeral
+ * range (Linux 32768–60999, macOS and Windows 49152–65535), so an outgoing connection's socket — or one
+ * in TIME-WAIT after a parallel sign-in — never holds the port. A client registered earlier keeps the
+ * port of its registered redirect URI (flow.ts).
+ */
+export const PORT_BASE = 24000;
+export const PORT_SPAN = 8768;
 
 /**
  * The loopback port for a connection's OAuth redirect, derived from its name so the redirect URI a

@@ -16,6 +16,8 @@ export const StoredTokensSchema = z.object({
   scope: z.string().optional(),
   /** Epoch milliseconds; absent when the server did not say (treated as not expiring). */
   expires_at: z.number().optional(),
+  /** Epoch milliseconds when conn received the token (absent in items written before): bounds the refresh margin. */
+  issued_at: z.number().optional(),
 });
 export type StoredTokens = z.infer<typeof StoredTokensSchema>;
 
@@ -34,6 +36,9 @@ export const StoredClientSchema = z.object({
   /** RFC 8707 resource indicator sent with every authorization and token request. */
   resource: z.string().optional(),
   scope: z.string().optional(),
+  /** client_credentials with private_key_jwt: the PEM key and algorithm (this item is in the secret store). */
+  private_key: z.string().optional(),
+  signing_alg: z.string().optional(),
 });
 export type StoredClient = z.infer<typeof StoredClientSchema>;
 
@@ -69,7 +74,7 @@ export function toStoredTokens(
     token_type: t.token_type ?? 'Bearer',
     ...(t.refresh_token ? { refresh_token: t.refresh_token } : {}),
     ...(t.scope ? { scope: t.scope } : {}),
-    ...(typeof t.expires_in === 'number' && Number.isFinite(t.expires_in) ? { expires_at: now + t.expires_in * 1000 } : {}),
+    ...(typeof t.expires_in === 'number' && Number.isFinite(t.expires_in) ? { expires_at: now + t.expires_in * 1000, issued_at: now } : {}),
   };
 }
 

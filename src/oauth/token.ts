@@ -11,11 +11,18 @@ import { OperationError } from '../errors.js';
 import type { SecretStore } from '../secrets/store.js';
 import { readClient, readTokens, tokensAccount, toStoredTokens, writeTokens, type StoredTokens } from './storage.js';
 
-/** A token expiring within this margin is refreshed before use. */
+/** A token expiring within this margin is refreshed before use… */
 export const REFRESH_MARGIN_MS = 60_000;
+/** …but never more than this fraction of its lifetime: a 4 s token must not look expired when fresh. */
+export const REFRESH_MARGIN_FRACTION = 0.25;
+
+export function refreshMargin(tokens: StoredTokens): number {
+  if (tokens.expires_at === undefined || tokens.issued_at === undefined) return REFRESH_MARGIN_MS;
+  return Math.min(REFRESH_MARGIN_MS, Math.max(0, tokens.expires_at - tokens.issued_at) * REFRESH_MARGIN_FRACTION);
+}
 
 export function expiresSoon(tokens: StoredTokens, now: number): boolean {
-  return tokens.expires_at !== undefined && tokens.expires_at - REFRESH_MARGIN_MS <= now;
+  return tokens.expires_at !== undefined && tokens.expires_at - refreshMargin(tokens) <= now;
 }
 
 /** A usable token and when it expires; or why there is none (and, for a dead grant, that it is dead). */
@@ -59,8 +66,24 @@ async function refreshHeld(name: string, store: SecretStore, now: () => number):
     await store.delete(tokensAccount(name)).catch(() => false);
     return { error: new OperationError(`refresh failed: ${reason} — run conn connect ${name}`), disconnected: `refresh failed: ${reason}` };
   };
-  if (!tokens.refresh_token) return disconnect('the access token expired and the server issued no refresh token');
   const client = await readClient(store, name);
+  if (!tokens.refresh_token && client?.grant_types?.includes('client_credentials')) {
+    // Machine credentials: a new token with the same credentials, no user involved.
+    const { clientCredentials } = await import('./machine.js');
+    try {
+      const server = { authorizationServerUrl: client.authorizationServerUrl, metadata: client.metadata as never, resource: client.resource, scope: client.scope };
+      const got = await clientCredentials(name, client.resource ?? client.authorizationServerUrl, server, {
+        clientId: client.client_id,
+        ...(client.client_secret ? { clientSecret: client.client_secret } : {}),
+        ...(client.private_key ? { privateKey: client.private_key, signingAlg: client.signing_alg ?? 'RS256' } : {}),
+      }, now());
+      await writeTokens(store, name, got.tokens);
+      return { token: got.tokens.access_token, ...expiry(got.tokens), refreshed: true };
+    } catch (err) {
+      return { error: new OperationError(`${(err as Error).message} — try again, or run conn connect ${name}`) };
+    }
+  }
+  if (!tokens.refresh_token) return disconnect('the access token expired and the server issued no refresh token');
   if (!client) return disconnect('the client registration is missing from the secret store');
   const { refreshAccessToken } = await import('./refresh.js');
   const result = await refreshAccessToken(client, tokens.refresh_token);

@@ -186,6 +186,7 @@ beforeAll(async () => {
   }
   const repo = join(userhome, 'src', 'api');
   writeFileSync(join(repo, 'token.txt'), SECRET);
+  writeFileSync(join(repo, 'secret.txt'), SECRET);
   writeFileSync(join(repo, 'server.js'), '');
   // A local server.json (`conn add ./server.json`): a real one, whose second package runs with docker.
   cpSync(join(ROOT, 'test/fixtures/registry/io.github.redis__mcp-redis.json'), join(repo, 'server.json'));
@@ -214,6 +215,7 @@ beforeAll(async () => {
     'conn add ./server.json --package 2 --yes --name brave-search-mcp-server',
     'conn add remote --name github-2 --set url=https://api.githubcopilot.com/mcp/',
     'conn add remote --name my-remote --set url=https://mcp.example.com/mcp',
+    'conn add remote --name ci-api --set url=https://mcp.example.com/mcp --set grant=client_credentials --set client_id=conn-ci --secret-stdin client_secret',
     'conn export --assignments > conn-catalog.json',
   ];
   for (const line of setup) {

@@ -153,6 +153,22 @@ describe('conn connect (browser flow)', () => {
     expect(storedOAuth(w, name).tokens).toBeUndefined();
   });
 
+  it('rejects a redirect naming another issuer (RFC 9207), and stores nothing', async () => {
+    const w = newWorld();
+    const name = unique('fx');
+    await addRemote(w, name, fixture.mcpUrl);
+    const before = await fixture.stats();
+    const running = startConn(w, ['connect', name, '--no-browser', '--timeout', '30']);
+    const [, url] = await running.waitForStderr(AUTH_URL);
+    const { status } = await browse(url!, (redirect) => redirect.searchParams.set('iss', 'https://evil.example.com'));
+    expect(status).toBe(400);
+    const r = await running.done;
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/names issuer https:\/\/evil\.example\.com, not /);
+    expect((await fixture.stats()).codeExchanges).toBe(before.codeExchanges);
+    expect(storedOAuth(w, name).tokens).toBeUndefined();
+  });
+
   it('times out with a clear message when nobody signs in', async () => {
     const w = newWorld();
     const name = unique('fx');

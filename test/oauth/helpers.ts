@@ -16,6 +16,7 @@ export interface FixtureStats {
   refreshFailures: number;
   deviceAuthorizations: number;
   deviceGrants: number;
+  clientCredentialsGrants?: number;
   mcpRequests: number;
   lastAuthorize: Record<string, string> | null;
   lastTokenResource: string | null;

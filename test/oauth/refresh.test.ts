@@ -5,7 +5,8 @@ import type { Connection } from '../../src/catalog/model.js';
 import { makeWorld, requireKeychain, type World } from '../helpers/world.js';
 import { addRemote, configText, connectViaBrowser, startConn, startOAuthFixture, storedOAuth, untilRejected, type OAuthFixture } from './helpers.js';
 
-// Access tokens live 2 s at this fixture: every use finds them expiring within conn's 60 s margin.
+// Access tokens live 2 s at this fixture. conn's refresh margin is at most a quarter of a token's
+// lifetime, so `connected()` waits until the fixture rejects the first token: every use then refreshes.
 let fixture: OAuthFixture;
 let world: World;
 
@@ -31,6 +32,7 @@ async function connected(): Promise<{ w: World; name: string }> {
   await addRemote(w, name, fixture.mcpUrl);
   const r = await connectViaBrowser(w, name);
   if (r.code !== 0) throw new Error(`connect failed: ${r.stderr}`);
+  if (!(await untilRejected(fixture.mcpUrl, storedOAuth(w, name).tokens!.access_token))) throw new Error('the first token never expired');
   return { w, name };
 }
 
@@ -115,6 +117,55 @@ describe('token refresh before use', () => {
     expect(after.refreshGrants - before.refreshGrants).toBe(1);
     expect(after.refreshFailures).toBe(before.refreshFailures);
     expect(connection(w, name).oauth?.state).toBe('connected');
+  });
+});
+
+describe('client_credentials tokens', () => {
+  it('an expired one is fetched again with the same credentials, no browser, no refresh token', async () => {
+    requireKeychain();
+    const w = (world = makeWorld());
+    const name = unique('m2m');
+    const add = await w.conn(['add', 'remote', '--name', name, '--set', `url=${fixture.mcpUrl}`, '--set', 'grant=client_credentials', '--set', 'client_id=conn-m2m', '--secret-stdin', 'client_secret'], { input: 'm2m-secret' });
+    expect(add.code, add.stderr).toBe(0);
+    const before = await fixture.stats();
+    const c = await w.conn(['connect', name, '--json']);
+    expect(c.code, c.stderr).toBe(0);
+    expect(JSON.parse(c.stdout)).toMatchObject({ flow: 'client_credentials' });
+    const first = storedOAuth(w, name).tokens!;
+    expect(first.refresh_token).toBeUndefined();
+    expect(await untilRejected(fixture.mcpUrl, first.access_token)).toBe(true);
+    const t = await w.conn(['test', name, '--json']);
+    expect(t.code, t.stdout + t.stderr).toBe(0);
+    expect(JSON.parse(t.stdout)[0]).toMatchObject({ status: 'healthy' });
+    expect(((await fixture.stats()).clientCredentialsGrants ?? 0) - (before.clientCredentialsGrants ?? 0)).toBe(2);
+    expect(storedOAuth(w, name).tokens!.access_token).not.toBe(first.access_token);
+  });
+});
+
+describe('the refresh margin (a fraction of a short token lifetime)', () => {
+  it('uses a fresh 20 s token as is, and after expiry a parallel render and test spend one refresh', async () => {
+    requireKeychain();
+    const w = (world = makeWorld());
+    const name = unique('short');
+    await fixture.setAccessTtl(20);
+    await addRemote(w, name, fixture.mcpUrl);
+    const before = await fixture.stats();
+    expect((await connectViaBrowser(w, name)).code).toBe(0);
+    // With a fixed 60 s margin this token would look expired at once and be refreshed.
+    const fresh = await w.conn(['test', name, '--json']);
+    expect(fresh.code, fresh.stderr).toBe(0);
+    expect((await fixture.stats()).refreshGrants - before.refreshGrants).toBe(0);
+
+    await fixture.setAccessTtl(2);
+    expect((await connectViaBrowser(w, name)).code).toBe(0);
+    expect(await untilRejected(fixture.mcpUrl, storedOAuth(w, name).tokens!.access_token)).toBe(true);
+    await fixture.setAccessTtl(3600);
+    const expired = await fixture.stats();
+    const repo = w.gitRepo('repo');
+    const [render, test] = await Promise.all([w.conn(['render', '--repo', repo, '--agent', 'claude-code']), w.conn(['test', name, '--json'])]);
+    expect(render.code, render.stderr).toBe(0);
+    expect(test.code, test.stderr).toBe(0);
+    expect((await fixture.stats()).refreshGrants - expired.refreshGrants).toBe(1);
   });
 });
 

@@ -188,6 +188,14 @@ describe('built-in presets', () => {
       ['url', true, false, null],
       ['header', false, false, 'Authorization'],
       ['token', false, true, null],
+      // The OAuth client identity (README, conn connect): secrets in the keychain, never plain fields.
+      ['client_id', false, false, null],
+      ['client_secret', false, true, null],
+      ['client_metadata_url', false, false, null],
+      ['grant', false, false, 'authorization_code'],
+      ['private_key', false, true, null],
+      ['signing_alg', false, false, 'RS256'],
+      ['scope', false, false, null],
     ]);
 
     const api = parsed.get('http-api')!;
