@@ -1,11 +1,13 @@
 // A remote server behind `conn serve`, dialled with its auth headers (Streamable HTTP first, legacy
 // SSE on 400/404/405, never on 401/403, as `conn test` does). The SDK's transports and client do
 // the talking here (the handshake; the lane forwards the rest over the same link).
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { Client } from '@modelcontextprotocol/client';
 import type { RemoteSpec } from '../launch/types.js';
 import { OperationError } from '../errors.js';
-import { bounded, endRemote, remoteKinds, remoteTransport, shouldTrySse } from '../probe/remote-v1.js';
-import { CLIENT_INFO, firstLine, type Upstream, type UpstreamOptions } from './upstream.js';
+import { networkError } from '../error-text.js';
+import { bounded, endRemote, httpStatus, remoteKinds, remoteTransport, shouldTrySse } from '../probe/remote.js';
+import { CONN_VERSION } from '../version.js';
+import { CLIENT_INFO, type Upstream, type UpstreamOptions } from './upstream.js';
 import { UpstreamLink } from './upstream-link.js';
 
 export async function connectRemote(spec: RemoteSpec, opts: UpstreamOptions): Promise<Upstream> {
@@ -40,7 +42,7 @@ export async function connectRemote(spec: RemoteSpec, opts: UpstreamOptions): Pr
       server: {
         era: '2025',
         protocolVersion: link.protocolVersion ?? 'unknown',
-        info: client.getServerVersion() ?? { name: 'conn-serve', version: '0.1.0' },
+        info: client.getServerVersion() ?? { name: 'conn-serve', version: CONN_VERSION },
         capabilities: client.getServerCapabilities() ?? {},
         ...(instructions ? { instructions } : {}),
       },
@@ -56,11 +58,8 @@ export async function connectRemote(spec: RemoteSpec, opts: UpstreamOptions): Pr
 }
 
 function remoteReason(err: unknown): string {
-  const code = (err as { code?: unknown } | undefined)?.code;
-  if (code === 401 || code === 403) return `HTTP ${code}, credentials rejected`;
-  if (typeof code === 'number' && code > 0) return `HTTP ${code}`;
-  const cause = (err as { cause?: { code?: unknown } } | undefined)?.cause?.code;
-  if (cause === 'ECONNREFUSED') return 'connection refused';
-  if (cause === 'ENOTFOUND' || cause === 'EAI_AGAIN') return 'host not found';
-  return firstLine(err);
+  const status = httpStatus(err);
+  if (status === 401 || status === 403) return `HTTP ${status}, credentials rejected`;
+  if (status !== undefined && status > 0) return `HTTP ${status}`;
+  return networkError(err);
 }

@@ -16,8 +16,6 @@ import { CONN_VERSION } from '../version.js';
 import { UpstreamLink } from './upstream-link.js';
 
 export const CLIENT_INFO = { name: 'conn-serve', version: CONN_VERSION };
-// upstream-remote.ts takes it from here.
-export { firstLine };
 /** How long a server whose pipe broke gets to report its exit status. */
 const EXIT_WAIT_MS = 1000;
 
