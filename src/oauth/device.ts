@@ -1,6 +1,6 @@
 // RFC 8628 device authorization grant: for machines without a browser. The SDK has no helper for it,
 // so the two requests are made here; client authentication follows the SDK's choice of method.
-import type { AuthorizationServerMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
+import type { AuthorizationServerMetadata, OAuthTokens } from '@modelcontextprotocol/client';
 import { OperationError } from '../errors.js';
 import { errorText } from './http.js';
 import type { StoredClient } from './storage.js';

@@ -3,15 +3,18 @@
 // exchange) plus the RFC 8628 device grant, which the SDK does not implement. Loads the SDK: import lazily.
 import { randomBytes } from 'node:crypto';
 import {
+  discoverOAuthProtectedResourceMetadata,
   discoverOAuthServerInfo,
+  IssuerMismatchError,
   exchangeAuthorization,
   extractWWWAuthenticateParams,
   registerClient,
   selectResourceURL,
   startAuthorization,
   type OAuthClientProvider,
-} from '@modelcontextprotocol/sdk/client/auth.js';
-import type { AuthorizationServerMetadata, OAuthClientInformationFull } from '@modelcontextprotocol/sdk/shared/auth.js';
+  type AuthorizationServerMetadata,
+  type OAuthClientInformationFull,
+} from '@modelcontextprotocol/client';
 import { OperationError, UsageError } from '../errors.js';
 import { CONN_VERSION } from '../version.js';
 import type { SecretStore } from '../secrets/store.js';
@@ -151,7 +154,16 @@ async function discover(opts: ConnectFlowOptions, fetchFn: typeof fetch): Promis
   const hint = await unauthenticatedHint(url, fetchFn);
   let info: Awaited<ReturnType<typeof discoverOAuthServerInfo>>;
   try {
-    info = await discoverOAuthServerInfo(url, { resourceMetadataUrl: hint.resourceMetadataUrl, fetchFn });
+    try {
+      info = await discoverOAuthServerInfo(url, { resourceMetadataUrl: hint.resourceMetadataUrl, fetchFn });
+    } catch (err) {
+      // The 2025-03-26 rule: with no protected-resource metadata, the server's origin is its own
+      // authorization server, and its metadata's issuer may name another path of that origin. Only
+      // then (same origin, no resource metadata) is the RFC 8414 issuer echo not required.
+      if (!(err instanceof IssuerMismatchError) || err.kind !== 'metadata' || !sameOrigin(err.received, url)) throw err;
+      if (await discoverOAuthProtectedResourceMetadata(url, { resourceMetadataUrl: hint.resourceMetadataUrl }, fetchFn).then(() => true, () => false)) throw err;
+      info = await discoverOAuthServerInfo(url, { resourceMetadataUrl: hint.resourceMetadataUrl, fetchFn, skipIssuerMetadataValidation: true });
+    }
   } catch (err) {
     throw new OperationError(`OAuth discovery for ${opts.name} (${url.origin}) failed: ${message(err)}`);
   }
@@ -307,4 +319,12 @@ async function ensureClient(
 
 function message(err: unknown): string {
   return errorText(err);
+}
+
+function sameOrigin(issuer: string | undefined, url: URL): boolean {
+  try {
+    return issuer !== undefined && new URL(issuer).origin === url.origin;
+  } catch {
+    return false;
+  }
 }

@@ -1,4 +1,4 @@
-import { OAuthError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
+import { OAuthError } from '@modelcontextprotocol/client';
 import { firstLine } from '../error-text.js';
 import { boundedResponse } from '../bounded-body.js';
 
@@ -19,7 +19,7 @@ export function timedFetch(timeoutMs: number, maxBodyBytes = OAUTH_MAX_BODY_BYTE
 
 /** One line for an OAuth or network failure: the OAuth error code first, never a token. */
 export function errorText(err: unknown): string {
-  if (err instanceof OAuthError) return `${err.errorCode}${err.message ? ` (${firstLine(err.message)})` : ''}`;
+  if (err instanceof OAuthError) return `${err.code}${err.message ? ` (${firstLine(err.message)})` : ''}`;
   if (err instanceof Error) {
     if (err.name === 'TimeoutError') return 'the authorization server did not answer in time';
     const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;

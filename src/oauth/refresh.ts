@@ -1,7 +1,5 @@
 // The refresh grant itself, through the SDK (loaded only when a token really needs refreshing).
-import { refreshAuthorization } from '@modelcontextprotocol/sdk/client/auth.js';
-import { OAuthError, ServerError, TemporarilyUnavailableError, TooManyRequestsError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
-import type { AuthorizationServerMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
+import { OAuthError, OAuthErrorCode, refreshAuthorization, type AuthorizationServerMetadata, type OAuthTokens } from '@modelcontextprotocol/client';
 import { errorText, timedFetch } from './http.js';
 import { toClientInformation, type StoredClient } from './storage.js';
 
@@ -23,8 +21,9 @@ export async function refreshAccessToken(client: StoredClient, refreshToken: str
     });
     return { ok: true, tokens };
   } catch (err) {
-    const rejected =
-      err instanceof OAuthError && !(err instanceof ServerError || err instanceof TemporarilyUnavailableError || err instanceof TooManyRequestsError);
+    /** The server could not answer now: the grant may still be good. */
+    const passing: string[] = [OAuthErrorCode.ServerError, OAuthErrorCode.TemporarilyUnavailable, OAuthErrorCode.TooManyRequests];
+    const rejected = err instanceof OAuthError && !passing.includes(err.code);
     return { ok: false, rejected, reason: errorText(err) };
   }
 }

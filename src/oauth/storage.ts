@@ -1,7 +1,7 @@
 // Where a connection's OAuth state lives in the secret store (never in the config file):
 //   <name>/oauth:tokens  the access and refresh token and the access token's expiry
 //   <name>/oauth:client  the client registration and the authorization server it belongs to
-import type { OAuthClientInformationFull } from '@modelcontextprotocol/sdk/shared/auth.js';
+import type { OAuthClientInformationFull } from '@modelcontextprotocol/client';
 import { z } from 'zod';
 import { OperationError } from '../errors.js';
 import type { SecretStore } from '../secrets/store.js';
