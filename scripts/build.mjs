@@ -152,7 +152,7 @@ await build({
 await build({
   ...commonjs,
   entryPoints: { render: 'src/render-entry.ts' },
-  external: ['@napi-rs/keyring', 'zod', '@modelcontextprotocol/sdk', '@modelcontextprotocol/client', '@modelcontextprotocol/server', 'proper-lockfile', '@inquirer/prompts', 'yaml'],
+  external: ['@napi-rs/keyring', 'zod', '@modelcontextprotocol/client', '@modelcontextprotocol/server', 'proper-lockfile', '@inquirer/prompts', 'yaml'],
   plugins: [builtins('cjs'), quietChalk, lazyWidth],
 });
 
@@ -161,7 +161,7 @@ await build({
 await build({
   ...commonjs,
   entryPoints: { serve: 'src/serve-entry.ts' },
-  external: ['@napi-rs/keyring', 'zod', '@modelcontextprotocol/sdk', '@modelcontextprotocol/client', '@modelcontextprotocol/server', 'proper-lockfile', '@inquirer/prompts'],
+  external: ['@napi-rs/keyring', 'zod', '@modelcontextprotocol/client', '@modelcontextprotocol/server', 'proper-lockfile', '@inquirer/prompts'],
   plugins: [builtins('cjs'), quietChalk, lazyWidth],
 });
 
