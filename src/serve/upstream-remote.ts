@@ -7,7 +7,7 @@ import { OperationError } from '../errors.js';
 import { networkError } from '../error-text.js';
 import { bounded, endRemote, httpStatus, remoteKinds, remoteTransport, shouldTrySse } from '../probe/remote.js';
 import { CONN_VERSION } from '../version.js';
-import { CLIENT_INFO, type Upstream, type UpstreamOptions } from './upstream.js';
+import { CLIENT_INFO, type Upstream, type UpstreamOptions } from './upstream-types.js';
 import { UpstreamLink } from './upstream-link.js';
 
 export async function connectRemote(spec: RemoteSpec, opts: UpstreamOptions): Promise<Upstream> {
