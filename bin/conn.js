@@ -43,7 +43,7 @@ if (args.length === 0 || (args.length === 1 && (args[0] === '--help' || args[0] 
  * Node 20: V8's code cache for the two large CommonJS files of dist/ (render.cjs, serve.cjs; the small
  * ones compile faster than a cache loads), kept in the user's own cache folder (never a shared temp
  * dir: a planted cache would be code run as the user). A cache V8 rejects (another Node, a rebuilt
- * file) is written again after the run, with the functions that ran compiled.
+ * file) is written again after a run that succeeded, with the functions that ran compiled.
  */
 function compileCache(Module) {
   const cached = new Set([join(dist, 'render.cjs'), join(dist, 'serve.cjs')]);
@@ -64,7 +64,9 @@ function compileCache(Module) {
     } catch {}
     const script = new vm.Script(Module.wrap(content), { filename, cachedData });
     if (!cachedData || script.cachedDataRejected) {
-      process.once('exit', () => {
+      // Only after a run that succeeded: a failed command leaves nothing behind, not even a cache.
+      process.once('exit', (code) => {
+        if (code !== 0) return;
         try {
           mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
           const tmp = `${file}.${process.pid}`;
