@@ -372,16 +372,23 @@ function codexServers(text: string, path: string): RawServer[] {
   return out;
 }
 
-/** Continue: a block file whose `mcpServers` is a list of `{ name, command, args, env }` or `{ name, type, url, requestOptions.headers }`. */
-function continueServers(text: string, path: string): RawServer[] {
+/** A YAML file's top-level mapping; undefined when the file is empty. */
+function yamlMapping(text: string, path: string): Record<string, unknown> | undefined {
   let data: unknown;
   try {
     data = parseYaml(text);
   } catch (err) {
     throw new SourceParseError(path, (err as Error).message.split('\n')[0]!);
   }
-  if (data === null || data === undefined) return [];
+  if (data === null || data === undefined) return undefined;
   if (!isObject(data)) throw new SourceParseError(path, 'the top level is not a mapping');
+  return data;
+}
+
+/** Continue: a block file whose `mcpServers` is a list of `{ name, command, args, env }` or `{ name, type, url, requestOptions.headers }`. */
+function continueServers(text: string, path: string): RawServer[] {
+  const data = yamlMapping(text, path);
+  if (!data) return [];
   const servers = data.mcpServers;
   if (servers === undefined || servers === null) return [];
   if (!Array.isArray(servers)) throw new SourceParseError(path, '"mcpServers" is not a list');
@@ -410,14 +417,8 @@ function continueServers(text: string, path: string): RawServer[] {
 
 /** Goose: `extensions.NAME` with `type` stdio (`cmd`, `args`, `envs`) or streamable_http/sse (`uri`, `headers`); builtins skipped. */
 function gooseServers(text: string, path: string): RawServer[] {
-  let data: unknown;
-  try {
-    data = parseYaml(text);
-  } catch (err) {
-    throw new SourceParseError(path, (err as Error).message.split('\n')[0]!);
-  }
-  if (data === null || data === undefined) return [];
-  if (!isObject(data)) throw new SourceParseError(path, 'the top level is not a mapping');
+  const data = yamlMapping(text, path);
+  if (!data) return [];
   const servers = data.extensions;
   if (servers === undefined || servers === null) return [];
   if (!isObject(servers)) throw new SourceParseError(path, '"extensions" is not a mapping');
