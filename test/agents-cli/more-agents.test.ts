@@ -17,6 +17,19 @@ const SECRET = 'sk_agent_cli_canary_7c40';
 const BEARER = `bearer-${Math.random().toString(36).slice(2)}`;
 
 type Status = Record<string, 'connected' | 'failed'>;
+
+/** How long an interactive screen may show a server as still starting before the test fails. */
+const LOOK_FOR = 90_000;
+/**
+ * Between two looks at an interactive screen: the next thing it draws by itself (a server's state
+ * changed), or a quarter second, whichever is first. Only spaces the looks; what ends the wait is
+ * the screen showing the answer.
+ */
+function nextLook(s: ReturnType<typeof spawnProgramPty>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const pause = new Promise<void>((resolve) => (timer = setTimeout(resolve, 250)));
+  return Promise.race([s.waitFor(/[\s\S]/, s.output().length).catch(() => undefined), pause]).finally(() => clearTimeout(timer));
+}
 const EXPECTED: Status = { broken: 'failed', locked: 'connected', mem: 'connected', web: 'connected' };
 
 let streamable: HttpFixture;
@@ -233,7 +246,8 @@ describe.skipIf(!copilot.bin)(`Copilot CLI: interactive /mcp list through a pty 
     const s = spawnProgramPty(file, argv, { cwd: repo, env: w.env, cols: 220, rows: 60, plain: true, label: 'copilot', term: 'xterm-256color' });
     try {
       await seen(s, '/ commands');
-      for (let ask = 0; ask < 30; ask++) {
+      for (const until = Date.now() + LOOK_FOR; ; await nextLook(s)) {
+        if (Date.now() > until) throw new Error(`copilot /mcp list: servers still starting after ${LOOK_FOR / 1000} s; screen:\n${s.output().slice(-3000)}`);
         const from = s.output().length;
         s.write('/mcp list');
         await seen(s, '/mcp list', from);
@@ -249,7 +263,6 @@ describe.skipIf(!copilot.bin)(`Copilot CLI: interactive /mcp list through a pty 
         }
         if (NAMES.every((n) => status[n] === 'connected' || status[n] === 'failed')) return status as Status;
       }
-      throw new Error(`copilot /mcp list: servers still starting after 30 asks; screen:\n${s.output().slice(-3000)}`);
     } finally {
       // The whole group (conn exec and copilot under it), and wait: copilot writes into ~/.copilot until it exits.
       try {
@@ -306,17 +319,38 @@ describe.skipIf(!cn.bin)(`Continue CLI: the /mcp screen through a pty ${cn.skip}
       s.write('/mcp');
       await seen('● /mcp', open);
       s.write('\r');
-      // The panel is drawn again on each key: move the selection (down arrow) until every server
-      // that should connect shows its tool count.
-      for (let look = 0, from = open; look < 30; look++) {
-        await seen(/MCP Servers[\s\S]*Back/, from);
-        // Everything the panel has shown since it opened (a redraw may rewrite only changed lines).
-        const panel = s.output().slice(open);
-        if (CONNECTED.every((n) => tools(n).test(panel))) return panel;
-        from = s.output().length;
+      await seen(/MCP Servers[\s\S]*Back/, open);
+      // cn 1.5 can keep an old copy of the servers' state on screen (🟢 with no count) after their
+      // tools have loaded: its service registry stores the state its start returned over later
+      // updates. "Restart all servers" runs each connection again outside the registry's start, and
+      // every step of it is shown. A key pressed while a menu is being mounted can be lost, so the
+      // first move is repeated until the selection is seen to move.
+      const selected = () => /➤ ([^\n│]*)/.exec(s.output().slice(s.output().lastIndexOf('➤')))?.[1]?.trim() ?? '';
+      const first = selected();
+      for (let tries = 0; selected() === first; tries++) {
+        if (tries === 10) throw new Error(`cn: the /mcp menu took no key; screen:\n${s.output().slice(-3000)}`);
         s.write('\x1b[B');
+        await Promise.race([s.waitFor(/➤/, s.output().length), new Promise((resolve) => setTimeout(resolve, 2000))]);
       }
-      throw new Error(`cn: servers still starting after 30 looks; screen:\n${s.output().slice(-3000)}`);
+      while (!selected().includes('Restart all servers')) {
+        const from = s.output().length;
+        s.write('\x1b[B');
+        await seen(/➤/, from);
+      }
+      let from = s.output().length;
+      s.write('\r');
+      await seen('All servers restarted', from);
+      // Every step of the restart redraws the panel; move the selection (up and down: Enter is not
+      // pressed again) to have it drawn until every server that should connect shows its tool count.
+      for (let until = Date.now() + LOOK_FOR, up = true; ; up = !up) {
+        const panel = s.output().slice(from);
+        if (CONNECTED.every((n) => tools(n).test(panel))) return panel;
+        if (Date.now() > until) throw new Error(`cn: servers still starting after ${LOOK_FOR / 1000} s; screen:\n${s.output().slice(-3000)}`);
+        await nextLook(s);
+        const before = s.output().length;
+        s.write(up ? '\x1b[A' : '\x1b[B');
+        await seen(/MCP Servers[\s\S]*Back/, before);
+      }
     } finally {
       try {
         process.kill(-s.pid, 'SIGKILL');
