@@ -7,10 +7,13 @@ import { nonEmpty, withReferences, writableSpec } from './spec-parts.js';
 const FILE = '.continue/mcpServers/conn.yaml';
 
 /**
- * Continue: one block file of its own in `.continue/mcpServers/` (Continue loads every `*.yaml`
- * there), `mcpServers` a list of items named by `name`; stdio `command`/`args`/`env`, remote `type`
- * `streamable-http` or `sse` with `url` and `requestOptions.headers`; `${{ secrets.VAR }}` references,
- * which the CLI fills from the environment. No per-tool filter. Other items, keys and comments kept.
+ * Continue: one file of its own in `.continue/mcpServers/`, `mcpServers` a list of items named by
+ * `name`; stdio `command`/`args`/`env`, remote `type` `streamable-http` or `sse` with `url` and
+ * `requestOptions.headers`; `${{ secrets.VAR }}` references, which the CLI fills from the environment.
+ * No per-tool filter. Other items, keys and comments kept. The file is also a whole config (name,
+ * version, schema), which the CLI takes with `--config`. The IDE extension loads each `*.yaml` there
+ * as a block, and a block holds exactly one server (config-yaml's blockSchema: `mcpServers` of
+ * length 1), so it skips this file when it holds more than one: the trust note says so.
  * Source: https://docs.continue.dev/customize/deep-dives/mcp
  */
 export const continueWriter: AgentWriter = {
@@ -18,6 +21,8 @@ export const continueWriter: AgentWriter = {
   file: FILE,
   toolFilter: 'none',
   load: loadYaml,
+  trustNote:
+    'Continue CLI reads this file when started with `cn --config .continue/mcpServers/conn.yaml`; the Continue IDE extension loads a block file only when it holds a single server, so with more than one it skips this file (use the CLI, or one connection per repo for the IDE)',
 
   serverNames(text) {
     return items(parse(text)).map((i) => i.name);

@@ -24,6 +24,11 @@ describe('continue writer (.continue/mcpServers/conn.yaml)', () => {
     expect(byName.legacy?.type).toBe('sse');
   });
 
+  it('says how the CLI reads the file, and that the IDE extension skips a block with more than one server', () => {
+    expect(w.trustNote).toContain('cn --config .continue/mcpServers/conn.yaml');
+    expect(w.trustNote).toMatch(/IDE extension loads a block file only when it holds a single server/);
+  });
+
   it("keeps the user's items and comments in the block", () => {
     const out = w.merge(fixture('continue', 'existing.yaml'), [notionRef], []);
     expect(out).toContain('  # our sqlite server\n  - name: sqlite\n');
