@@ -21,6 +21,7 @@ export const DEFAULT_CONNECT_TIMEOUT_S = 300;
 
 interface ConnectFlags {
   device?: boolean;
+  scope?: string;
   browser?: boolean;
   port?: string;
   timeout?: string;
@@ -37,7 +38,11 @@ export function parseConnect(name: string, flags: ConnectFlags): ConnectOptions 
   if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) {
     throw new UsageError(`--timeout must be a number of seconds between 0 and 3600, got ${flags.timeout}`);
   }
-  return { name, device: Boolean(flags.device), browser: flags.browser !== false, port, timeoutMs: Math.round(seconds * 1000) };
+  const scope = flags.scope?.trim();
+  if (flags.scope !== undefined && (!scope || /[\u0000-\u001f"\\]/.test(scope))) {
+    throw new UsageError(`--scope must be OAuth scopes separated by spaces, got ${JSON.stringify(flags.scope)}`);
+  }
+  return { name, device: Boolean(flags.device), browser: flags.browser !== false, port, timeoutMs: Math.round(seconds * 1000), ...(scope ? { scope } : {}) };
 }
 
 /** The JSON shape of `conn connect --json` (stable; never a token). */
@@ -71,7 +76,13 @@ export async function run(opts: ConnectOptions, deps: Deps): Promise<void> {
   const serverUrl = expandTemplate(remote.url, values);
   if (!serverUrl) throw new UsageError(`${opts.name} has no url`, `conn edit ${opts.name} --set url=https://…`);
   const presetClient = withOwnClient(remote.oauth ? expandClient(opts.name, remote.oauth, values, expandTemplate) : {}, values);
-  if (opts.scope) presetClient.scopes = [...new Set([...(presetClient.scopes ?? []), ...opts.scope.split(/\s+/).filter(Boolean)])];
+  if (opts.scope) {
+    // More scope (a server's insufficient_scope challenge): asked for with those granted so far, so
+    // the new token can do all the old one could.
+    const { readTokens } = await import('../oauth/storage.js');
+    const granted = (await readTokens(store, opts.name).catch(() => undefined))?.scope ?? '';
+    presetClient.scopes = [...new Set([...(presetClient.scopes ?? []), ...`${granted} ${opts.scope}`.split(/\s+/).filter(Boolean)])];
+  }
   if (presetClient.grant === 'client_credentials' && !presetClient.clientId) {
     throw new UsageError(`${opts.name} uses grant=client_credentials but has no client_id`, `conn edit ${opts.name} --set client_id=…`);
   }
@@ -132,12 +143,8 @@ export async function run(opts: ConnectOptions, deps: Deps): Promise<void> {
  * far plus the challenged ones (the browser flow of conn connect).
  */
 export async function stepUp(name: string, challenged: string, deps: Deps): Promise<void> {
-  const store = await deps.secrets();
-  const { readTokens } = await import('../oauth/storage.js');
-  const granted = (await readTokens(store, name).catch(() => undefined))?.scope ?? '';
-  const scope = [...new Set(`${granted} ${challenged}`.split(/\s+/).filter(Boolean))].join(' ');
   deps.io.err(`${name} asks for more OAuth scope (${challenged}): signing in again`);
-  await run({ name, device: false, browser: true, timeoutMs: DEFAULT_CONNECT_TIMEOUT_S * 1000, scope, quiet: true }, deps);
+  await run({ name, device: false, browser: true, timeoutMs: DEFAULT_CONNECT_TIMEOUT_S * 1000, scope: challenged, quiet: true }, deps);
 }
 
 type Expand = (template: string, values: Record<string, string>) => string | undefined;
@@ -193,6 +200,7 @@ export function register(program: Command, deps: DepsFactory): void {
     .option('--no-browser', 'do not open a browser; the sign-in URL is printed (always, on stderr) to open elsewhere')
     .option('--port <port>', 'loopback port for the sign-in redirect (default: derived from the connection name, stable across runs)')
     .option('--timeout <seconds>', `give up waiting for the sign-in after this long (default ${DEFAULT_CONNECT_TIMEOUT_S})`)
+    .option('--scope <scopes>', 'ask for these OAuth scopes as well as those granted so far (space-separated; what a server\'s insufficient_scope error names)')
     .option('--json', 'print the result as JSON')
     .addHelpText('after', `
 Examples:
@@ -208,7 +216,9 @@ The client identity (conn show NAME says which): client_id (pre-registered; clie
 keychain) wins over client_metadata_url (a client ID metadata document, where the authorization server
 supports them), which wins over dynamic registration. grant=client_credentials authenticates with
 client_secret (basic or post, as the server advertises) or private_key (PEM, secret) with signing_alg
-(private_key_jwt). scope adds scopes to what the server's challenge asks for.
+(private_key_jwt). scope adds scopes to what the server's challenge asks for; --scope adds some for
+one sign-in, on top of those granted so far (conn call does that by itself on a 403 insufficient_scope;
+conn serve answers the agent with an error naming the scope and this command).
 Discovery (RFC 9728, RFC 8414; the 2025-03-26 default endpoints when a server publishes none), PKCE
 S256 and the resource parameter follow the MCP authorization spec. Tokens and the client registration
 are stored in the keychain, never in the config file; conn test, render and serve refresh the

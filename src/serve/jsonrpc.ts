@@ -14,6 +14,7 @@ export const SUPPORTED_PROTOCOL_VERSIONS = [LATEST_PROTOCOL_VERSION, '2025-06-18
 export const ErrorCode = {
   ConnectionClosed: -32000,
   RequestTimeout: -32001,
+  InvalidRequest: -32600,
   MethodNotFound: -32601,
   InvalidParams: -32602,
   InternalError: -32603,

@@ -27,7 +27,14 @@ export class UpstreamLink implements Transport {
   private readonly clientIds = new Map<number, RequestId>();
   private readonly serverIds = new Map<RequestId, number>();
 
-  constructor(private readonly inner: Transport) {}
+  /**
+   * `mapError`: what a failed send becomes (a remote server's 403 insufficient_scope: an error that
+   * names the scope and the way out); absent, the transport's error as it is.
+   */
+  constructor(
+    private readonly inner: Transport,
+    private readonly mapError?: (err: unknown) => unknown,
+  ) {}
 
   get sessionId(): string | undefined {
     return this.inner.sessionId;
@@ -57,7 +64,9 @@ export class UpstreamLink implements Transport {
       const params = isObject(message.params) ? message.params : {};
       message = { ...message, params: { ...params, _meta: { ...this.envelope, ...(isObject(params._meta) ? params._meta : {}) } } };
     }
-    return this.inner.send(message as unknown as JSONRPCMessage);
+    const sent = this.inner.send(message as unknown as JSONRPCMessage);
+    const map = this.mapError;
+    return map ? sent.catch((err: unknown) => Promise.reject(map(err))) : sent;
   }
 
   /** A request of our own: resolves with the result, rejects with the server's error (or on timeout). */

@@ -189,6 +189,22 @@ describe('conn connect (browser flow)', () => {
     expect(stdio.stderr).toMatch(/remote MCP servers only/);
     await addRemote(w, 'fx-port', fixture.mcpUrl);
     expect((await w.conn(['connect', 'fx-port', '--port', '70000'])).code).toBe(2);
+    const blank = await w.conn(['connect', 'fx-port', '--scope', ' ']);
+    expect(blank.code).toBe(2);
+    expect(blank.stderr).toContain('--scope must be OAuth scopes separated by spaces');
+  });
+
+  it('--scope asks for more scope on top of what was granted (what conn serve names on a 403 insufficient_scope)', async () => {
+    const w = newWorld();
+    const name = unique('fx');
+    await addRemote(w, name, fixture.mcpUrl);
+    expect((await connectViaBrowser(w, name)).code).toBe(0);
+    const granted = (storedOAuth(w, name).tokens?.scope ?? '').split(' ').filter(Boolean);
+    expect(granted.length, 'the fixture grants some scope').toBeGreaterThan(0);
+    const more = await connectViaBrowser(w, name, ['--scope', 'files:write']);
+    expect(more.code, more.stderr).toBe(0);
+    const asked = (new URL(more.authorizationUrl).searchParams.get('scope') ?? '').split(' ');
+    expect(asked.sort()).toEqual([...new Set([...granted, 'files:write'])].sort());
   });
 });
 

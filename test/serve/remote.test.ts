@@ -11,15 +11,20 @@ const READ_ONLY = ['echo', 'get-annotated-message', 'get-env', 'get-resource-lin
 let streamable: HttpFixture;
 let sse: HttpFixture;
 let proxy: HttpFixture;
+let scoped: HttpFixture;
 beforeAll(async () => {
   [streamable, sse] = await Promise.all([
     startHttpFixture(fixture('everything-http.mjs'), ['streamableHttp']),
     startHttpFixture(fixture('everything-http.mjs'), ['sse']),
   ]);
-  proxy = await startHttpFixture(fixture('bearer-proxy.mjs'), [streamable.url('/')], { BEARER_TOKEN: TOKEN });
+  [proxy, scoped] = await Promise.all([
+    startHttpFixture(fixture('bearer-proxy.mjs'), [streamable.url('/')], { BEARER_TOKEN: TOKEN }),
+    // The same server, but its get-sum needs a scope this token lacks (403 insufficient_scope).
+    startHttpFixture(fixture('bearer-proxy.mjs'), [streamable.url('/')], { BEARER_TOKEN: TOKEN, SCOPED_TOOL: 'get-sum:sums:write' }),
+  ]);
 });
 afterAll(async () => {
-  await Promise.all([streamable, sse, proxy].filter(Boolean).map((f) => f.stop()));
+  await Promise.all([streamable, sse, proxy, scoped].filter(Boolean).map((f) => f.stop()));
 });
 
 let w: World;
@@ -63,6 +68,23 @@ describe('conn serve of a remote server', () => {
     expect((await s.client.listPrompts()).prompts.length).toBeGreaterThan(0);
     expect((await s.client.listResources()).resources.length).toBeGreaterThan(0);
     expect(s.stderr()).not.toContain(TOKEN);
+  });
+
+  it('answers a 403 insufficient_scope with a JSON-RPC error naming the scope and the way out, and goes on serving', async () => {
+    requireKeychain();
+    const added = await w.conn(['add', 'remote', '--name', 'scoped', '--no-match-preset', '--set', `url=${scoped.url('/mcp')}`, '--secret-stdin', 'token'], { input: TOKEN });
+    expect(added.code, added.stderr).toBe(0);
+    const s = await open(['scoped', '--permission', 'read']);
+    const refused = await s.client.callTool({ name: 'get-sum', arguments: { a: 1, b: 2 } }).then(
+      () => undefined,
+      (err: { code?: number; message?: string }) => err,
+    );
+    expect(refused?.code, scoped.lines.join('\n')).toBe(-32600);
+    expect(refused?.message).toContain('scoped needs OAuth scope "sums:write", which the token conn sends does not have');
+    expect(refused?.message).toContain('conn connect scoped');
+    // The session is not broken by it: the next call goes through.
+    expect(text(await s.client.callTool({ name: 'echo', arguments: { message: 'still here' } }))).toBe('Echo: still here');
+    expect(scoped.lines.some((l) => l.startsWith('REQ 403 POST'))).toBe(true);
   });
 
   it('falls back to legacy SSE and fails fast on rejected credentials', async () => {
