@@ -1,7 +1,7 @@
 // A live client session with one connection, for `conn tools` and `conn call`: the same transports and
 // era negotiation as `conn test` (server/discover, else initialize; Streamable HTTP, else legacy SSE),
 // kept open for more than a tool list. Loads the MCP SDK: import lazily.
-import type { Client, ClientCapabilities } from '@modelcontextprotocol/client';
+import { InsufficientScopeError, type Client, type ClientCapabilities } from '@modelcontextprotocol/client';
 import type { LaunchSpec } from '../launch/types.js';
 import { firstLine } from '../error-text.js';
 import { OperationError } from '../errors.js';
@@ -48,6 +48,8 @@ export async function openSession(spec: LaunchSpec, opts: OpenOptions): Promise<
       return { client, close: () => endRemote(transport, () => client.close()) };
     } catch (err) {
       await endRemote(transport, () => client.close());
+      // A scope challenge (403 insufficient_scope) stays itself: the command may sign in again (step-up).
+      if (err instanceof InsufficientScopeError) throw err;
       if (shouldTrySse(kind, kinds, err)) continue;
       throw new OperationError(`cannot connect to ${spec.name}: ${firstLine(err)}`);
     }

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { requireConnection } from '../catalog/connections.js';
 import type { Deps } from '../deps.js';
-import { UsageError } from '../errors.js';
+import { OperationError, UsageError } from '../errors.js';
+import { stripControl } from '../strip-control.js';
 import type { DepsFactory } from './types.js';
 
 export interface ConnectOptions {
@@ -145,6 +146,32 @@ export async function run(opts: ConnectOptions, deps: Deps): Promise<void> {
 export async function stepUp(name: string, challenged: string, deps: Deps): Promise<void> {
   deps.io.err(`${name} asks for more OAuth scope (${challenged}): signing in again`);
   await run({ name, device: false, browser: true, timeoutMs: DEFAULT_CONNECT_TIMEOUT_S * 1000, scope: challenged, quiet: true }, deps);
+}
+
+/**
+ * Runs `attempt` (a session with the connection, opened anew each time); on a 403 insufficient_scope
+ * from a remote connection signed in with OAuth, signs in again asking for the challenged scope too
+ * (stepUp), once, and runs it again. A second challenge is an error naming the scope.
+ */
+export async function withStepUp<T>(conn: { name: string; kind: string; oauth?: { state?: string } }, deps: Deps, attempt: () => Promise<T>): Promise<T> {
+  const { InsufficientScopeError } = await import('@modelcontextprotocol/client');
+  const challenged = (err: unknown): string | undefined =>
+    err instanceof InsufficientScopeError && conn.kind === 'remote' && conn.oauth?.state === 'connected' ? stripControl(err.requiredScope ?? '').replace(/"/g, '') : undefined;
+  try {
+    return await attempt();
+  } catch (err) {
+    const scope = challenged(err);
+    if (scope === undefined) throw err;
+    if (!scope) throw new OperationError(`${conn.name} asks for more OAuth scope without naming it`, `conn connect ${conn.name}`);
+    await stepUp(conn.name, scope, deps);
+  }
+  try {
+    return await attempt();
+  } catch (err) {
+    const scope = challenged(err);
+    if (scope === undefined) throw err;
+    throw new OperationError(`${conn.name} still asks for OAuth scope ${scope || '(unnamed)'} after signing in again with it`, `conn connect ${conn.name}${scope ? ` --scope "${scope}"` : ''}`);
+  }
 }
 
 type Expand = (template: string, values: Record<string, string>) => string | undefined;

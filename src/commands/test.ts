@@ -108,6 +108,27 @@ export async function run(opts: TestOptions, deps: Deps): Promise<void> {
     items.forEach((item, i) => results.set(item.name, probed[i]!));
   }
 
+  // Step-up: a connection signed in with OAuth whose server answered 403 insufficient_scope signs in
+  // again asking for that scope too (once), and is tested again with the new token.
+  for (const conn of selected) {
+    const scope = results.get(conn.name)?.requiredScope;
+    if (scope === undefined || conn.kind !== 'remote' || conn.oauth?.state !== 'connected') continue;
+    const [{ stepUp }, { probe }, { stripControl }] = await Promise.all([import('./connect.js'), import('../probe/probe.js'), import('../strip-control.js')]);
+    const wanted = stripControl(scope).replace(/"/g, '');
+    if (!wanted) continue;
+    try {
+      await stepUp(conn.name, wanted, deps);
+      const fresh = requireConnection(await deps.catalog.read(), conn.name);
+      const spec = launchSpec(fresh, registry.require(fresh.preset), 'full', (await deps.credentials.resolve([fresh], 'resolve')).values(conn.name));
+      // The new token is in the spec's headers: redacted from what the server says, like the others.
+      items.push({ name: conn.name, spec });
+      const again = await probe(spec, { timeoutMs: opts.timeoutMs });
+      results.set(conn.name, again.requiredScope === undefined ? again : { ...again, error: `still asks for OAuth scope ${stripControl(again.requiredScope) || '(unnamed)'} after signing in again with ${wanted}` });
+    } catch (err) {
+      results.set(conn.name, { ...results.get(conn.name)!, error: `signing in again for OAuth scope ${wanted} failed: ${err instanceof Error ? err.message : String(err)}` });
+    }
+  }
+
   await redactResults(results, selected, items, credentials);
 
   const now = deps.clock().toISOString();

@@ -33,15 +33,19 @@ export async function run(opts: ToolsOptions, deps: Deps): Promise<void> {
     tools = cached;
     presetTable = (await deps.presets()).get(conn.preset)?.tools;
   } else {
-    const { openSession } = await import('../call/session.js');
-    const built = await specFor(conn, deps, 'full');
-    presetTable = built.presetTable;
-    const session = await openSession(built.spec, { timeoutMs: opts.timeoutMs });
-    try {
-      tools = (await session.client.listTools({}, { timeout: opts.timeoutMs, cacheMode: 'bypass' })).tools;
-    } finally {
-      await session.close();
-    }
+    const [{ openSession }, { withStepUp }] = await Promise.all([import('../call/session.js'), import('./connect.js')]);
+    // A 403 insufficient_scope: sign in again with that scope too, then list again (the current catalog,
+    // so the new token is the one sent).
+    ({ tools, presetTable } = await withStepUp(conn, deps, async () => {
+      const current = requireConnection(await deps.catalog.read(), opts.name);
+      const built = await specFor(current, deps, 'full');
+      const session = await openSession(built.spec, { timeoutMs: opts.timeoutMs });
+      try {
+        return { tools: (await session.client.listTools({}, { timeout: opts.timeoutMs, cacheMode: 'bypass' })).tools, presetTable: built.presetTable };
+      } finally {
+        await session.close();
+      }
+    }));
   }
   const rows = tools.map((t) => ({ tool: t, class: classifyTool(toTool(t), presetTable) }));
   deps.io.result(

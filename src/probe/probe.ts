@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import {
   Client,
   extractWWWAuthenticateParams,
+  InsufficientScopeError,
   ProtocolError,
   SdkError,
   SdkErrorCode,
@@ -43,6 +44,8 @@ export interface ProbeResult {
   error?: string;
   /** Last lines of a stdio server's stderr (errors only). */
   stderr?: string[];
+  /** The server answered 403 insufficient_scope: the scope it named ('' when it named none). */
+  requiredScope?: string;
   /** The server answered 401 and advertised OAuth protected-resource metadata. */
   needsOAuth?: boolean;
   resourceMetadata?: string;
@@ -168,7 +171,8 @@ async function probeRemote(spec: RemoteSpec, ctx: Ctx): Promise<ProbeResult> {
         transport: kind,
         tools: [],
         latencyMs: elapsed(ctx),
-        error: deadlineMessage(ctx) ?? describe(err, ctx, url),
+        error: deadlineMessage(ctx) ?? (err instanceof InsufficientScopeError ? `the server asks for OAuth scope ${err.requiredScope ?? '(unnamed)'} (403 insufficient_scope)` : describe(err, ctx, url)),
+        ...(err instanceof InsufficientScopeError ? { requiredScope: err.requiredScope ?? '' } : {}),
         ...(ctx.resourceMetadata ? { needsOAuth: true, resourceMetadata: ctx.resourceMetadata } : {}),
       };
     }

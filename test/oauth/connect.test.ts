@@ -208,6 +208,55 @@ describe('conn connect (browser flow)', () => {
   });
 });
 
+describe('step-up in conn tools', () => {
+  let scoped: OAuthFixture;
+  beforeAll(async () => {
+    // tools/list needs mcp:admin, which no sign-in asks for by itself (not in scopes_supported).
+    scoped = await startOAuthFixture({ ACCESS_TTL: '3600', LIST_SCOPE: 'mcp:admin' });
+  });
+  afterAll(async () => {
+    await scoped?.stop();
+  });
+
+  it('signs in again asking for the challenged scope on top of the granted ones, then lists the tools', async () => {
+    const w = newWorld();
+    const name = unique('sc');
+    await addRemote(w, name, scoped.mcpUrl);
+    expect((await connectViaBrowser(w, name)).code).toBe(0);
+    const granted = (storedOAuth(w, name).tokens?.scope ?? '').split(' ').filter(Boolean);
+    expect(granted).not.toContain('mcp:admin');
+
+    const running = startConn(w, ['tools', name]);
+    await running.waitForStderr(/asks for more OAuth scope \(mcp:admin\): signing in again/);
+    const [, url] = await running.waitForStderr(AUTH_URL);
+    expect((new URL(url!).searchParams.get('scope') ?? '').split(' ').sort()).toEqual([...new Set([...granted, 'mcp:admin'])].sort());
+    await browse(url!);
+    const r = await running.done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('echo(');
+    expect(storedOAuth(w, name).tokens?.scope?.split(' ')).toContain('mcp:admin');
+    expect((await scoped.stats()).insufficientScope).toBe(1);
+  });
+
+  it('conn test does the same once, reports the connection healthy, and records its tools', async () => {
+    const w = newWorld();
+    const name = unique('st');
+    await addRemote(w, name, scoped.mcpUrl);
+    expect((await connectViaBrowser(w, name)).code).toBe(0);
+    const before = (await scoped.stats()).insufficientScope ?? 0;
+
+    const running = startConn(w, ['test', name, '--json']);
+    await running.waitForStderr(/asks for more OAuth scope \(mcp:admin\): signing in again/);
+    const [, url] = await running.waitForStderr(AUTH_URL);
+    await browse(url!);
+    const r = await running.done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)[0]).toMatchObject({ name, status: 'healthy' });
+    expect((await scoped.stats()).insufficientScope).toBe(before + 1);
+    expect((await w.conn(['tools', name, '--cached'])).stdout).toContain('whoami(');
+  });
+});
+
 describe('conn connect with a preset client id', () => {
   it("uses the preset's client id and scopes instead of registering, and the OAuth preset is not sent unauthenticated", async () => {
     const w = newWorld();

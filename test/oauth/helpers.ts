@@ -17,6 +17,8 @@ export interface FixtureStats {
   deviceAuthorizations: number;
   deviceGrants: number;
   clientCredentialsGrants?: number;
+  /** tools/list answered 403 insufficient_scope (LIST_SCOPE). */
+  insufficientScope?: number;
   mcpRequests: number;
   lastAuthorize: Record<string, string> | null;
   lastTokenResource: string | null;
@@ -161,6 +163,7 @@ export interface StoredTokens {
   access_token: string;
   refresh_token?: string;
   expires_at?: number;
+  scope?: string;
 }
 
 /** The OAuth items conn stored for `name` in this world's private keychain service. */
