@@ -206,6 +206,17 @@ describe('built-in presets', () => {
     expect(api.fields.find((f) => f.key === 'token')?.secret).toBe(true);
   });
 
+  it('give every remote OAuth preset the OAuth client fields of remote (client identity, grant, scope)', () => {
+    const keys = ['client_id', 'client_secret', 'client_metadata_url', 'grant', 'private_key', 'signing_alg', 'scope'];
+    const oauth = [...parsed.values()].filter((p) => p.kind === 'remote' && p.remote?.auth === 'oauth');
+    expect(oauth.map((p) => p.id)).toContain('box');
+    for (const preset of oauth) {
+      const fields = new Map(preset.fields.map((f) => [f.key, f]));
+      for (const key of keys) expect(fields.has(key), `${preset.id}: ${key}`).toBe(true);
+      for (const key of ['client_secret', 'private_key']) expect(fields.get(key)?.secret, `${preset.id}: ${key} is secret`).toBe(true);
+    }
+  });
+
   it('do not use archived reference packages where a vendor replaced them', () => {
     const archived = /@modelcontextprotocol\/server-(github|gitlab|slack|postgres|sentry|brave-search|google-maps|puppeteer|redis|sqlite)\b/;
     for (const [id, p] of parsed) {
