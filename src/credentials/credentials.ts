@@ -27,6 +27,8 @@ export type CredentialMode = 'resolve' | 'reference' | 'check';
 export interface ResolvedValues extends LaunchValues {
   /** Epoch ms when the OAuth access token expires (from the token store), if it does. */
   expiresAt?: number;
+  /** Epoch ms from which a use of the token refreshes it first (expiry minus the refresh margin). */
+  refreshAt?: number;
 }
 
 export interface CredentialSet {
@@ -147,6 +149,7 @@ async function resolveAll(connections: Connection[], mode: CredentialMode, opts:
         }
         out.oauthToken = outcome.token;
         if (outcome.expiresAt !== undefined) out.expiresAt = outcome.expiresAt;
+        if (outcome.refreshAt !== undefined) out.refreshAt = outcome.refreshAt;
         if (outcome.refreshed) {
           mirror.push({ name: conn.name, oauth: { state: 'connected', ...(outcome.expiresAt !== undefined ? { expiresAt: new Date(outcome.expiresAt).toISOString() } : {}) } });
         }

@@ -26,7 +26,7 @@ export function expiresSoon(tokens: StoredTokens, now: number): boolean {
 }
 
 /** A usable token and when it expires; or why there is none (and, for a dead grant, that it is dead). */
-export type TokenOutcome = { token: string; expiresAt?: number; refreshed: boolean } | { error: OperationError; disconnected?: string };
+export type TokenOutcome = { token: string; expiresAt?: number; refreshAt?: number; refreshed: boolean } | { error: OperationError; disconnected?: string };
 
 /** The lock a refresh of `name` runs under: a folder beside the catalog, one per connection. */
 export function refreshLockPath(home: string, name: string): string {
@@ -97,8 +97,9 @@ async function refreshHeld(name: string, store: SecretStore, now: () => number):
   return { token: next.access_token, ...expiry(next), refreshed: true };
 }
 
-function expiry(tokens: StoredTokens): { expiresAt?: number } {
-  return tokens.expires_at !== undefined ? { expiresAt: tokens.expires_at } : {};
+/** When the token expires, and when a use of it refreshes it first (expiresSoon's margin). */
+function expiry(tokens: StoredTokens): { expiresAt?: number; refreshAt?: number } {
+  return tokens.expires_at !== undefined ? { expiresAt: tokens.expires_at, refreshAt: tokens.expires_at - refreshMargin(tokens) } : {};
 }
 
 export function notConnected(conn: Connection): OperationError {

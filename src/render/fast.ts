@@ -23,7 +23,10 @@ export interface RenderJob {
 export function isUnchanged(home: string, root: string, remote: string | undefined, agent: Agent, secrets: SecretsMode, now: Date): boolean {
   const state = readState(home, root, agent);
   if (!state || state.secrets !== secrets || state.volatile) return false;
-  if (state.expiresAt && new Date(state.expiresAt).getTime() - 60_000 <= now.getTime()) return false;
+  // An inline OAuth token due for refresh: the full render refreshes it (the same margin as the
+  // credentials port, so a short-lived token is not re-rendered while fresh).
+  const due = state.refreshAt ? new Date(state.refreshAt).getTime() : state.expiresAt ? new Date(state.expiresAt).getTime() - 60_000 : undefined;
+  if (due !== undefined && due <= now.getTime()) return false;
   if (state.inputs !== inputsText({ home, root, remote, agent, secrets })) return false;
   const files: [keyof Pick<RenderState, 'catalog' | 'output' | 'side'>, string][] = [
     ['catalog', catalogPath(home)],

@@ -127,6 +127,7 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: Rend
   const toolCount: { name: string; count: number }[] = [];
   const toolsUnknown: string[] = [];
   const expiries: number[] = [];
+  const refreshes: number[] = [];
   const skipped: SkippedEntry[] = [];
   let volatile = false;
   const keyOwner = new Map<string, string>();
@@ -143,6 +144,7 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: Rend
       else {
         const resolved = credentials?.values(conn.name);
         if (resolved?.expiresAt !== undefined) expiries.push(resolved.expiresAt);
+        if (resolved?.refreshAt !== undefined) refreshes.push(resolved.refreshAt);
         const values = resolved ?? referenceValues(conn);
         spec = launchSpec(conn, preset, permission, values);
       }
@@ -310,6 +312,7 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: Rend
     side: writer.toolFilter === 'side-file' ? sigOf(join(opts.root, CLAUDE_SETTINGS_FILE), sideChanged ? sideNext : sideExisting) : null,
     volatile,
     ...(expiries.length ? { expiresAt: new Date(Math.min(...expiries)).toISOString() } : {}),
+    ...(refreshes.length ? { refreshAt: new Date(Math.min(...refreshes)).toISOString() } : {}),
     summary: { entries: outcome.entries, warnings, tools: outcome.tools },
     ...(skipped.length ? { skipped } : {}),
     renderedAt: deps.clock().toISOString(),

@@ -58,8 +58,14 @@ export interface RenderState {
   summary?: RenderSummary;
   /** Connections that apply here but could not be rendered (a secret that does not resolve), and why. */
   skipped?: SkippedEntry[];
-  /** Earliest OAuth token expiry among rendered entries: re-render before it. */
+  /** Earliest OAuth token expiry among rendered entries. */
   expiresAt?: string;
+  /**
+   * Earliest time a rendered OAuth token is due for refresh (its expiry minus the credentials port's
+   * margin, at most a quarter of its lifetime): from then on the fast path renders again. States
+   * before it: expiresAt minus 60 s.
+   */
+  refreshAt?: string;
   renderedAt: string;
 }
 

@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection } from '../../src/catalog/model.js';
+import { readState } from '../../src/render/state.js';
 import { makeWorld, requireKeychain, type World } from '../helpers/world.js';
 import { addRemote, configText, connectViaBrowser, startConn, startOAuthFixture, storedOAuth, untilRejected, type OAuthFixture } from './helpers.js';
 
@@ -166,6 +167,29 @@ describe('the refresh margin (a fraction of a short token lifetime)', () => {
     expect(render.code, render.stderr).toBe(0);
     expect(test.code, test.stderr).toBe(0);
     expect((await fixture.stats()).refreshGrants - expired.refreshGrants).toBe(1);
+  });
+});
+
+describe('the render fast path and a short-lived inline token', () => {
+  it('answers unchanged until the token is due for refresh (a quarter of its lifetime before expiry), not 60 s before', async () => {
+    requireKeychain();
+    const w = (world = makeWorld());
+    const name = unique('fast');
+    await fixture.setAccessTtl(20);
+    await addRemote(w, name, fixture.mcpUrl);
+    expect((await connectViaBrowser(w, name)).code).toBe(0);
+    const repo = w.gitRepo('repo');
+    const first = await w.conn(['render', '--repo', repo, '--agent', 'claude-code']);
+    expect(first.code, first.stderr).toBe(0);
+    const state = readState(w.home, realpathSync(repo), 'claude-code')!;
+    const tokens = storedOAuth(w, name).tokens!;
+    // 20 s token: refreshed 5 s before it expires (with a fixed 60 s margin, at once).
+    expect(state.refreshAt).toBe(new Date(tokens.expires_at! - 5_000).toISOString());
+    const next = await w.conn(['render', '--repo', repo, '--agent', 'claude-code']);
+    expect(next.stdout.trim()).toBe('unchanged');
+    // The fast path answered: the full render writes its state again, with a new renderedAt.
+    expect(readState(w.home, realpathSync(repo), 'claude-code')!.renderedAt).toBe(state.renderedAt);
+    await fixture.setAccessTtl(3600);
   });
 });
 
