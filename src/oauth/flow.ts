@@ -1,19 +1,28 @@
-// `conn connect`'s engine: the MCP authorization flow for one remote connection, built from the SDK's
-// client auth helpers (discovery, dynamic client registration, PKCE S256 authorization URL, code
-// exchange) plus the RFC 8628 device grant, which the SDK does not implement. Loads the SDK: import lazily.
+// `conn connect`'s engine: the MCP authorization flow for one remote connection. The browser flow runs
+// the SDK's own `auth()` on an OAuthClientProvider of conn's (SignInProvider: the keychain for the
+// client registration, conn's loopback listener and browser for the redirect), so the SDK does client
+// selection (a pre-registered client, a client ID metadata document, else dynamic registration), the
+// issuer binding of stored registrations (SEP-2352), PKCE and the code exchange. conn's discovery runs
+// first and is handed to the SDK as its discovery state: it adds the 2025-03-26 rules (default endpoints,
+// a same-origin issuer) and the scope choice. The RFC 8628 device grant, which the SDK does not
+// implement, stays conn's. Loads the SDK: import lazily.
 import { randomBytes } from 'node:crypto';
 import {
+  auth,
   discoverOAuthProtectedResourceMetadata,
   discoverOAuthServerInfo,
   IssuerMismatchError,
-  exchangeAuthorization,
   extractWWWAuthenticateParams,
   registerClient,
   selectResourceURL,
-  startAuthorization,
   type OAuthClientProvider,
   type AuthorizationServerMetadata,
   type OAuthClientInformationFull,
+  type OAuthClientInformationMixed,
+  type OAuthClientMetadata,
+  type OAuthDiscoveryState,
+  type OAuthProtectedResourceMetadata,
+  type OAuthTokens,
 } from '@modelcontextprotocol/client';
 import { OperationError, UsageError } from '../errors.js';
 import { CONN_VERSION } from '../version.js';
@@ -75,10 +84,8 @@ export async function runConnectFlow(opts: ConnectFlowOptions): Promise<ConnectF
   const stored = await readClient(opts.store, opts.name).catch(() => undefined);
   const port = opts.port ?? (stored && sameServer(stored, server.authorizationServerUrl) ? portOfRedirect(stored.redirect_uris[0]) : undefined) ?? loopbackPort(opts.name);
   const redirectUri = redirectUriFor(port);
-  const client = await ensureClient(opts, server, stored, redirectUri, fetchFn);
-  const clientInformation = toClientInformation(client);
-
   if (opts.device) {
+    const client = await ensureClient(opts, server, stored, redirectUri, fetchFn);
     const tokens = await deviceAuthorization({
       name: opts.name,
       metadata: server.metadata,
@@ -92,45 +99,218 @@ export async function runConnectFlow(opts: ConnectFlowOptions): Promise<ConnectF
     return { tokens: toStoredTokens(tokens, opts.now()), client, flow: 'device' };
   }
 
-  const state = randomBytes(24).toString('base64url');
+  return browserFlow(opts, server, stored, port, redirectUri, fetchFn);
+}
+
+/**
+ * The authorization code flow with PKCE, driven by the SDK's `auth()`: its first leg picks or registers
+ * the client and sends the user to the authorization URL; the second, with the code conn's listener
+ * received, checks the issuer (RFC 9207, and that the same authorization server answers) and exchanges it.
+ */
+async function browserFlow(
+  opts: ConnectFlowOptions,
+  server: ServerInfo,
+  stored: StoredClient | undefined,
+  port: number,
+  redirectUri: string,
+  fetchFn: typeof fetch,
+): Promise<ConnectFlowResult> {
+  const provider = new SignInProvider(opts, server, stored, redirectUri);
+  if (!provider.hasClient() && !server.metadata.registration_endpoint && !(opts.presetClient?.clientMetadataUrl && server.metadata.client_id_metadata_document_supported === true)) {
+    throw new OperationError(
+      `the authorization server of ${opts.name} (${server.authorizationServerUrl}) does not offer dynamic client registration, and the preset names no client id`,
+      'register an OAuth client with the provider and put its id in a user preset (remote.oauth.clientId)',
+    );
+  }
   // Listen before the URL is shown: the redirect can never arrive before conn is ready for it.
   const listener = await listenForCallback({
     name: opts.name,
     port,
-    state,
+    state: provider.stateValue,
     timeoutMs: opts.timeoutMs,
     ...(server.metadata.issuer ? { issuer: server.metadata.issuer } : {}),
     requireIss: (server.metadata as Record<string, unknown>).authorization_response_iss_parameter_supported === true,
   });
   try {
-    const { authorizationUrl, codeVerifier } = await startAuthorization(server.authorizationServerUrl, {
-      metadata: server.metadata,
-      clientInformation,
-      redirectUrl: redirectUri,
-      scope: server.scope,
-      state,
-      resource: server.resource,
-    }).catch((err: unknown) => {
-      throw new OperationError(`cannot start the sign-in for ${opts.name}: ${message(err)}`);
+    const serverUrl = new URL(opts.serverUrl);
+    const scope = server.scope;
+    const first = await auth(provider, { serverUrl, ...(scope ? { scope } : {}), fetchFn }).catch((err: unknown) => {
+      throw provider.registering
+        ? new OperationError(`client registration with ${server.authorizationServerUrl} failed: ${message(err)}`)
+        : new OperationError(`cannot start the sign-in for ${opts.name}: ${message(err)}`);
     });
-    opts.say(`Sign in to ${opts.name} in a browser; open this URL if none opens:\n  ${authorizationUrl.href}`);
-    if (opts.browser && !(await openBrowser(authorizationUrl.href))) opts.say('(could not start a browser: open the URL above yourself)');
-    opts.say(`Waiting for the sign-in (up to ${Math.round(opts.timeoutMs / 1000)} s)…`);
+    if (first !== 'REDIRECT') throw new OperationError(`cannot start the sign-in for ${opts.name}: the SDK did not ask for a browser sign-in`);
     const code = await listener.code;
-    const tokens = await exchangeAuthorization(server.authorizationServerUrl, {
-      metadata: server.metadata,
-      clientInformation,
-      authorizationCode: code,
-      codeVerifier,
-      redirectUri,
-      resource: server.resource,
-      fetchFn,
-    }).catch((err: unknown) => {
+    const iss = listener.iss();
+    await auth(provider, { serverUrl, authorizationCode: code, ...(iss ? { iss } : {}), ...(scope ? { scope } : {}), fetchFn }).catch((err: unknown) => {
       throw new OperationError(`the authorization server refused the code exchange for ${opts.name}: ${message(err)} — run conn connect ${opts.name} again`);
     });
-    return { tokens: toStoredTokens(tokens, opts.now()), client, flow: 'browser' };
+    if (!provider.tokens_ || !provider.client) throw new OperationError(`the sign-in for ${opts.name} ended without tokens — run conn connect ${opts.name} again`);
+    return { tokens: toStoredTokens(provider.tokens_, opts.now()), client: provider.client, flow: 'browser' };
   } finally {
     await listener.close();
+  }
+}
+
+/**
+ * conn's side of the SDK's OAuthClientProvider for one sign-in: the client comes from the connection's
+ * own fields or the preset (pre-registered), else the registration conn stored for this authorization
+ * server (same redirect URI, not expired), else the SDK registers one (or uses the client ID metadata
+ * document); whatever the SDK settles on is stored in the keychain at once. Tokens are handed back to
+ * the caller, which stores them under the catalog lock.
+ */
+class SignInProvider implements OAuthClientProvider {
+  readonly stateValue = randomBytes(24).toString('base64url');
+  client?: StoredClient;
+  tokens_?: OAuthTokens;
+  /** The SDK is registering a client (no client information given): its errors are registration errors. */
+  registering = false;
+  private verifier?: string;
+  private discovery: OAuthDiscoveryState;
+
+  constructor(
+    private readonly opts: ConnectFlowOptions,
+    private readonly server: ServerInfo,
+    private readonly stored: StoredClient | undefined,
+    readonly redirectUrl: string,
+  ) {
+    this.discovery = {
+      authorizationServerUrl: server.authorizationServerUrl,
+      authorizationServerMetadata: server.metadata,
+      ...(server.resourceMetadata ? { resourceMetadata: server.resourceMetadata } : {}),
+    };
+  }
+
+  get clientMetadata(): OAuthClientMetadata {
+    return {
+      client_name: 'conn',
+      redirect_uris: [this.redirectUrl],
+      grant_types: ['authorization_code', 'refresh_token', ...(deviceEndpoint(this.server.metadata) !== undefined ? [DEVICE_GRANT] : [])],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+      application_type: 'native',
+      ...(this.server.scope ? { scope: this.server.scope } : {}),
+    };
+  }
+
+  get clientMetadataUrl(): string | undefined {
+    return this.opts.presetClient?.clientMetadataUrl;
+  }
+
+  state(): string {
+    return this.stateValue;
+  }
+
+  /** A client conn already has: pre-registered (connection or preset), or its own reusable registration. */
+  hasClient(): boolean {
+    return Boolean(this.opts.presetClient?.clientId) || this.reusable() !== undefined;
+  }
+
+  private get cimd(): boolean {
+    return Boolean(this.clientMetadataUrl) && this.server.metadata.client_id_metadata_document_supported === true;
+  }
+
+  /** conn's stored registration, if it is for this authorization server, this redirect URI and still valid. */
+  private reusable(): StoredClient | undefined {
+    const s = this.stored;
+    if (!s?.dynamic || !sameServer(s, this.server.authorizationServerUrl) || !s.redirect_uris.includes(this.redirectUrl)) return undefined;
+    if (s.client_secret_expires_at && s.client_secret_expires_at * 1000 < this.opts.now()) return undefined;
+    return s;
+  }
+
+  /** The issuer a client is bound to (the SDK's own rule: the metadata's issuer, else the server URL). */
+  private get issuer(): string {
+    return this.server.metadata.issuer ?? this.server.authorizationServerUrl;
+  }
+
+  /** What every stored client of this sign-in carries: the server as discovered now. */
+  private get base() {
+    return {
+      authorizationServerUrl: this.server.authorizationServerUrl,
+      metadata: this.server.metadata as Record<string, unknown>,
+      ...(this.server.resource ? { resource: this.server.resource } : {}),
+      ...(this.server.scope ? { scope: this.server.scope } : {}),
+    };
+  }
+
+  private info(client: StoredClient): OAuthClientInformationMixed {
+    return { ...toClientInformation(client), issuer: client.issuer ?? this.issuer } as OAuthClientInformationMixed;
+  }
+
+  /**
+   * The client, by conn's precedence: the connection's or preset's client id, else (unless a client ID
+   * metadata document is to be used) conn's own stored registration; none, and the SDK uses the
+   * document or registers. The one chosen is stored at once with the server as discovered now. A
+   * stored registration bound to another issuer is dropped by the SDK, which then registers anew.
+   */
+  async clientInformation(): Promise<OAuthClientInformationMixed | undefined> {
+    if (this.client) return this.info(this.client);
+    const preset = this.opts.presetClient;
+    let chosen: StoredClient | undefined;
+    if (preset?.clientId) {
+      chosen = { client_id: preset.clientId, ...(preset.clientSecret ? { client_secret: preset.clientSecret } : {}), redirect_uris: [this.redirectUrl], dynamic: false, ...this.base, issuer: this.issuer };
+    } else if (!this.cimd) {
+      const reuse = this.reusable();
+      if (reuse) chosen = { ...reuse, ...this.base, issuer: reuse.issuer ?? this.issuer };
+    }
+    if (!chosen) {
+      this.registering = !this.cimd;
+      return undefined;
+    }
+    this.client = chosen;
+    await writeClient(this.opts.store, this.opts.name, chosen);
+    return this.info(chosen);
+  }
+
+  async saveClientInformation(info: OAuthClientInformationMixed): Promise<void> {
+    this.registering = false;
+    const full = info as OAuthClientInformationFull & { issuer?: string };
+    const preset = this.opts.presetClient;
+    const dynamic = full.client_id !== preset?.clientId && full.client_id !== preset?.clientMetadataUrl;
+    this.client = {
+      client_id: full.client_id,
+      ...(full.client_secret ? { client_secret: full.client_secret } : {}),
+      ...(full.client_secret_expires_at ? { client_secret_expires_at: full.client_secret_expires_at } : {}),
+      ...(full.token_endpoint_auth_method ? { token_endpoint_auth_method: full.token_endpoint_auth_method } : {}),
+      redirect_uris: full.redirect_uris?.length ? full.redirect_uris.map(String) : [this.redirectUrl],
+      ...(dynamic ? { grant_types: full.grant_types ?? this.clientMetadata.grant_types } : {}),
+      dynamic,
+      ...this.base,
+      issuer: full.issuer ?? this.issuer,
+    };
+    // At once: an abandoned sign-in does not register another client next time.
+    await writeClient(this.opts.store, this.opts.name, this.client);
+  }
+
+  tokens(): undefined {
+    return undefined; // a sign-in: never a refresh of what was there
+  }
+
+  saveTokens(tokens: OAuthTokens): void {
+    this.tokens_ = tokens;
+  }
+
+  async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
+    this.opts.say(`Sign in to ${this.opts.name} in a browser; open this URL if none opens:\n  ${authorizationUrl.href}`);
+    if (this.opts.browser && !(await openBrowser(authorizationUrl.href))) this.opts.say('(could not start a browser: open the URL above yourself)');
+    this.opts.say(`Waiting for the sign-in (up to ${Math.round(this.opts.timeoutMs / 1000)} s)…`);
+  }
+
+  saveCodeVerifier(verifier: string): void {
+    this.verifier = verifier;
+  }
+
+  codeVerifier(): string {
+    if (!this.verifier) throw new Error('no PKCE code verifier: the sign-in was not started');
+    return this.verifier;
+  }
+
+  discoveryState(): OAuthDiscoveryState {
+    return this.discovery;
+  }
+
+  saveDiscoveryState(state: OAuthDiscoveryState): void {
+    this.discovery = state;
   }
 }
 
@@ -141,6 +321,8 @@ export interface ServerInfo {
   metadata: AuthorizationServerMetadata;
   resource?: string;
   scope?: string;
+  /** RFC 9728 protected-resource metadata, where the server publishes it. */
+  resourceMetadata?: OAuthProtectedResourceMetadata;
 }
 
 /** RFC 9728 protected-resource metadata (hinted by the server's 401) → RFC 8414 authorization server metadata. */
@@ -188,7 +370,13 @@ async function discover(opts: ConnectFlowOptions, fetchFn: typeof fetch): Promis
   }
   const scope =
     opts.presetClient?.scopes?.join(' ') || hint.scope || info.resourceMetadata?.scopes_supported?.join(' ') || undefined;
-  return { authorizationServerUrl: info.authorizationServerUrl, metadata: info.authorizationServerMetadata, resource, scope };
+  return {
+    authorizationServerUrl: info.authorizationServerUrl,
+    metadata: info.authorizationServerMetadata,
+    resource,
+    scope,
+    ...(info.resourceMetadata ? { resourceMetadata: info.resourceMetadata } : {}),
+  };
 }
 
 /** An unauthenticated `initialize`: a server that wants OAuth answers 401 naming its metadata and scope. */

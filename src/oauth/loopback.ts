@@ -4,6 +4,8 @@ import { OperationError } from '../errors.js';
 export interface CallbackListener {
   /** Resolves with the authorization code; rejects on a wrong state, an error redirect or the timeout. */
   code: Promise<string>;
+  /** The redirect's `iss` (RFC 9207), once `code` has resolved; undefined when it carried none. */
+  iss(): string | undefined;
   close(): Promise<void>;
 }
 
@@ -32,6 +34,7 @@ export async function listenForCallback(opts: ListenOptions): Promise<CallbackLi
   const code = new Promise<string>((resolve, reject) => (settle = { resolve, reject }));
   code.catch(() => undefined); // the caller awaits it; this keeps an early rejection from being "unhandled"
   let done = false;
+  let issued: string | undefined;
   let timer: NodeJS.Timeout | undefined;
   const finish = (err: Error | undefined, value?: string) => {
     if (done) return;
@@ -85,6 +88,7 @@ export async function listenForCallback(opts: ListenOptions): Promise<CallbackLi
       return;
     }
     res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(PAGE('Signed in', `conn is connected to ${opts.name}. You can close this tab.`));
+    issued = iss ?? undefined;
     finish(undefined, value);
   });
 
@@ -109,6 +113,7 @@ export async function listenForCallback(opts: ListenOptions): Promise<CallbackLi
 
   return {
     code,
+    iss: () => issued,
     close: () =>
       new Promise<void>((resolve) => {
         clearTimeout(timer);

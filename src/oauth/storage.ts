@@ -39,6 +39,8 @@ export const StoredClientSchema = z.object({
   /** client_credentials with private_key_jwt: the PEM key and algorithm (this item is in the secret store). */
   private_key: z.string().optional(),
   signing_alg: z.string().optional(),
+  /** The issuer this client was registered with (SEP-2352): the SDK discards it for another issuer. */
+  issuer: z.string().optional(),
 });
 export type StoredClient = z.infer<typeof StoredClientSchema>;
 

@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Entry } from '@napi-rs/keyring';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection } from '../../src/catalog/model.js';
@@ -133,6 +134,25 @@ describe('conn connect (browser flow)', () => {
     expect(moved.code, moved.stderr).toBe(0);
     expect(new URL(moved.authorizationUrl).searchParams.get('redirect_uri')).toBe(`http://127.0.0.1:${port}/callback`);
     expect((await fixture.stats()).registrations - s0.registrations).toBe(2);
+  });
+
+  it('binds its client registration to the issuer: one stored for another issuer is not reused (SEP-2352)', async () => {
+    const w = newWorld();
+    const name = unique('fx');
+    await addRemote(w, name, fixture.mcpUrl);
+    const s0 = await fixture.stats();
+    expect((await connectViaBrowser(w, name)).code).toBe(0);
+    const first = storedOAuth(w, name).client as { client_id: string; issuer?: string };
+    expect(first.issuer).toBe(`${fixture.base}/`);
+    // The same registration, as if it had been made with another authorization server's issuer.
+    new Entry(w.service, `${name}/oauth:client`).setPassword(JSON.stringify({ ...first, issuer: 'https://other-issuer.example.com/' }));
+    const again = await connectViaBrowser(w, name);
+    expect(again.code, again.stderr).toBe(0);
+    expect((await fixture.stats()).registrations - s0.registrations).toBe(2);
+    const second = storedOAuth(w, name).client as { client_id: string; issuer?: string };
+    expect(second.client_id).not.toBe(first.client_id);
+    expect(second.issuer).toBe(`${fixture.base}/`);
+    expect(again.stderr).not.toContain('[mcp-sdk]');
   });
 
   it('rejects a redirect whose state does not match, and stores nothing', async () => {
