@@ -80,6 +80,7 @@ export async function runConnectFlow(opts: ConnectFlowOptions): Promise<ConnectF
     await writeClient(opts.store, opts.name, result.client);
     return result;
   }
+  requireGrant(opts.name, server, opts.device ? DEVICE_GRANT : 'authorization_code', opts.device ? 'the device authorization grant' : 'the authorization_code grant (a browser sign-in)');
   if (opts.device) requireDeviceEndpoint(server.metadata, opts.name); // before any client is registered
   const stored = await readClient(opts.store, opts.name).catch(() => undefined);
   const port = opts.port ?? (stored && sameServer(stored, server.authorizationServerUrl) ? portOfRedirect(stored.redirect_uris[0]) : undefined) ?? loopbackPort(opts.name);
@@ -100,6 +101,16 @@ export async function runConnectFlow(opts: ConnectFlowOptions): Promise<ConnectF
   }
 
   return browserFlow(opts, server, stored, port, redirectUri, fetchFn);
+}
+
+/** Before a flow: an authorization server that lists its grants must list this one (RFC 8414 grant_types_supported). */
+function requireGrant(name: string, server: ServerInfo, grant: string, what: string): void {
+  const supported = server.metadata.grant_types_supported;
+  if (!supported || supported.includes(grant)) return;
+  throw new OperationError(
+    `the authorization server of ${name} (${server.authorizationServerUrl}) does not support ${what}: it lists ${supported.join(', ')}`,
+    supported.includes('client_credentials') ? `for machine credentials: conn edit ${name} --set grant=client_credentials --set client_id=…` : undefined,
+  );
 }
 
 /**

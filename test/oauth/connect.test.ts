@@ -155,6 +155,27 @@ describe('conn connect (browser flow)', () => {
     expect(again.stderr).not.toContain('[mcp-sdk]');
   });
 
+  it('says which grant the authorization server lacks before registering anything (grant_types_supported)', async () => {
+    const machinesOnly = await startOAuthFixture({ ACCESS_TTL: '3600', GRANTS: 'client_credentials' });
+    try {
+      const w = newWorld();
+      const name = unique('m2m');
+      await addRemote(w, name, machinesOnly.mcpUrl);
+      const before = await machinesOnly.stats();
+      const r = await w.conn(['connect', name, '--no-browser', '--timeout', '10']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('does not support the authorization_code grant (a browser sign-in): it lists client_credentials');
+      expect(r.stderr).toContain('--set grant=client_credentials');
+      const device = await w.conn(['connect', name, '--device', '--timeout', '10']);
+      expect(device.code).toBe(1);
+      expect(device.stderr).toContain('does not support the device authorization grant');
+      expect((await machinesOnly.stats()).registrations).toBe(before.registrations);
+      expect(storedOAuth(w, name).client).toBeUndefined();
+    } finally {
+      await machinesOnly.stop();
+    }
+  });
+
   it('rejects a redirect whose state does not match, and stores nothing', async () => {
     const w = newWorld();
     const name = unique('fx');
