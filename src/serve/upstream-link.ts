@@ -133,6 +133,9 @@ export class UpstreamLink implements Transport {
       this.onmessage?.({ ...message, id: clientId }, extra);
       return;
     }
+    // A request of the server's (elicitation, sampling, roots) goes to the agent when the proxy takes
+    // it, before whoever reads the rest (for a remote server, the SDK client, which has no handler).
+    if ('method' in raw && 'id' in raw && this.serverRequest?.(raw)) return;
     this.onmessage?.(message, extra);
   }
 

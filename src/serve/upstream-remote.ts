@@ -26,8 +26,9 @@ export async function connectRemote(spec: RemoteSpec, opts: UpstreamOptions): Pr
   for (const kind of kinds) {
     const transport = remoteTransport(kind, url, spec.headers);
     const link = new UpstreamLink(transport, (err) => scopeRefusal(spec, err));
-    // No roots/sampling/elicitation: the upstream server sees a plain client (see README, conn serve).
-    const client = new Client(CLIENT_INFO, { capabilities: {} });
+    // Elicitation declared, as to a stdio server: the server's requests go on to the agent (the link's
+    // serverRequest, proxy.ts), and one for an agent that cannot take it is declined there.
+    const client = new Client(CLIENT_INFO, { capabilities: { elicitation: {} } });
     let closing = false;
     const ended = new Promise<string>((resolve) => {
       client.onclose = () => resolve(closing ? 'closed' : 'the remote server closed the connection');

@@ -12,19 +12,27 @@ const NODE22 = join(dir, '22', 'node_modules/node/bin/node');
 const RUNNER = join(ROOT, 'node_modules/@modelcontextprotocol/conformance/dist/index.js');
 const CLIENT = join(ROOT, 'test/fixtures/conformance/conn-client.mjs');
 
+const SCENARIOS = ['initialize', 'tools_call', 'sse-retry', 'elicitation-sep1034-client-defaults'];
+
+async function passes(scenario: string, viaServe: boolean): Promise<void> {
+  expect(existsSync(NODE22), `Node 22 not found at ${NODE22} (install: npm install --prefix ${join(dir, '22')} --no-save node@22)`).toBe(true);
+  const r = await runProcess(NODE22, [RUNNER, 'client', '--command', `${process.execPath} ${CLIENT}`, '--scenario', scenario], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', CONN_NODE: process.execPath, ...(viaServe ? { CONN_VIA_SERVE: '1' } : {}) },
+    timeoutMs: 90_000,
+  });
+  const report = r.stdout + r.stderr;
+  expect(report, report).toMatch(/OVERALL: PASSED/);
+  expect(report).toMatch(/Passed: (\d+)\/\1, 0 failed, 0 warnings/);
+  expect(r.code).toBe(0);
+}
+
 describe('conformance client scenarios, conn call as the client', () => {
-  for (const scenario of ['initialize', 'tools_call', 'sse-retry', 'elicitation-sep1034-client-defaults']) {
-    it(scenario, async () => {
-      expect(existsSync(NODE22), `Node 22 not found at ${NODE22} (install: npm install --prefix ${join(dir, '22')} --no-save node@22)`).toBe(true);
-      const r = await runProcess(NODE22, [RUNNER, 'client', '--command', `${process.execPath} ${CLIENT}`, '--scenario', scenario], {
-        cwd: ROOT,
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', CONN_NODE: process.execPath },
-        timeoutMs: 90_000,
-      });
-      const report = r.stdout + r.stderr;
-      expect(report, report).toMatch(/OVERALL: PASSED/);
-      expect(report).toMatch(/Passed: (\d+)\/\1, 0 failed, 0 warnings/);
-      expect(r.code).toBe(0);
-    }, 120_000);
-  }
+  for (const scenario of SCENARIOS) it(scenario, () => passes(scenario, false), 120_000);
+});
+
+// The same calls made by an agent (the v2 SDK client) through `conn serve`: the server's elicitation
+// reaches the agent through serve, which answers it with the schema's defaults.
+describe('conformance client scenarios, an agent through conn serve', () => {
+  for (const scenario of SCENARIOS) it(scenario, () => passes(scenario, true), 120_000);
 });

@@ -90,7 +90,11 @@ describe('conn serve of a remote server', () => {
   it('falls back to legacy SSE and fails fast on rejected credentials', async () => {
     expect((await w.conn(['add', 'remote', '--name', 'old', '--no-match-preset', '--set', `url=${sse.url('/sse')}`])).code).toBe(0);
     const s = await open(['old', '--permission', 'readwrite']);
-    expect((await toolNames(s.client)).length).toBe(13);
+    // 14: conn serve declares elicitation to a remote server (as to a stdio one), so the Everything
+    // server adds its trigger-elicitation-request tool.
+    const names = await toolNames(s.client);
+    expect(names.length).toBe(14);
+    expect(names).toContain('trigger-elicitation-request');
     expect(s.stderr()).toContain('proxying sse server');
 
     expect((await w.conn(['add', 'remote', '--name', 'locked', '--no-match-preset', '--set', `url=${proxy.url('/mcp')}`])).code).toBe(0);
