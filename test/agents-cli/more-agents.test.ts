@@ -325,21 +325,44 @@ describe.skipIf(!cn.bin)(`Continue CLI: the /mcp screen through a pty ${cn.skip}
       // updates. "Restart all servers" runs each connection again outside the registry's start, and
       // every step of it is shown. A key pressed while a menu is being mounted can be lost, so the
       // first move is repeated until the selection is seen to move.
-      const selected = () => /➤ ([^\n│]*)/.exec(s.output().slice(s.output().lastIndexOf('➤')))?.[1]?.trim() ?? '';
-      const first = selected();
-      for (let tries = 0; selected() === first; tries++) {
-        if (tries === 10) throw new Error(`cn: the /mcp menu took no key; screen:\n${s.output().slice(-3000)}`);
-        s.write('\x1b[B');
-        await Promise.race([s.waitFor(/➤/, s.output().length), new Promise((resolve) => setTimeout(resolve, 2000))]);
-      }
-      while (!selected().includes('Restart all servers')) {
-        const from = s.output().length;
-        s.write('\x1b[B');
-        await seen(/➤/, from);
+      // The item under the selection, by name (its icon and counts change with the server's state).
+      // Only a line drawn whole counts (it ends at the panel's right border): output arrives in chunks.
+      const selected = () => {
+        const lines = [...s.output().slice(-20_000).matchAll(/➤ ([^\n│]*)│/g)];
+        const label = lines.at(-1)?.[1]?.trim() ?? '';
+        return label.replace(/^\S+\s+/, '').replace(/\s*\(.*$/, '').trim();
+      };
+      const MENU = ['broken', 'locked', 'mem', 'web', 'Restart all servers', 'Stop all servers', 'Explore MCP Servers', 'Back'];
+      /** Presses a key and waits until the selection has moved (server state redraws do not count). */
+      const move = async (key: string, giveUpMs = 60_000): Promise<boolean> => {
+        const before = selected();
+        s.write(key);
+        for (const end = Date.now() + giveUpMs; Date.now() < end; ) {
+          if (selected() !== before) return true;
+          await Promise.race([s.waitFor(/➤/, s.output().length), new Promise((resolve) => setTimeout(resolve, Math.min(500, giveUpMs)))]);
+        }
+        return selected() !== before;
+      };
+      let tries = 0;
+      while (!(await move('\x1b[B', 2_000))) {
+        if (++tries === 10) throw new Error(`cn: the /mcp menu took no key; screen:\n${s.output().slice(-3000)}`);
       }
       let from = s.output().length;
-      s.write('\r');
-      await seen('All servers restarted', from);
+      for (let attempt = 0; ; attempt++) {
+        // To "Restart all servers" from wherever the selection is, one key at a time.
+        for (let at = MENU.indexOf(selected()); at !== MENU.indexOf('Restart all servers'); at = MENU.indexOf(selected())) {
+          if (at < 0) throw new Error(`cn: unknown selection ${selected()}; screen:\n${s.output().slice(-3000)}`);
+          if (!(await move(at < 4 ? '\x1b[B' : '\x1b[A'))) throw new Error(`cn: the selection did not move; screen:\n${s.output().slice(-3000)}`);
+        }
+        from = s.output().length;
+        s.write('\r');
+        await seen(/All servers (restarted|stopped)|Opened MCP servers hub|Server: /, from);
+        if (/All servers restarted/.test(s.output().slice(from))) break;
+        // A key that came late moved the selection past it: "Stop all" is undone by the restart.
+        if (attempt === 2) throw new Error(`cn: could not select Restart all servers; screen:\n${s.output().slice(-3000)}`);
+        if (/Server: /.test(s.output().slice(from))) s.write('\x1b');
+        await seen(/MCP Servers[\s\S]*Restart all servers/, s.output().length);
+      }
       // Every step of the restart redraws the panel; move the selection (up and down: Enter is not
       // pressed again) to have it drawn until every server that should connect shows its tool count.
       for (let until = Date.now() + LOOK_FOR, up = true; ; up = !up) {
