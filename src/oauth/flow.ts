@@ -127,12 +127,7 @@ async function browserFlow(
   fetchFn: typeof fetch,
 ): Promise<ConnectFlowResult> {
   const provider = new SignInProvider(opts, server, stored, redirectUri);
-  if (!provider.hasClient() && !server.metadata.registration_endpoint && !(opts.presetClient?.clientMetadataUrl && server.metadata.client_id_metadata_document_supported === true)) {
-    throw new OperationError(
-      `the authorization server of ${opts.name} (${server.authorizationServerUrl}) does not offer dynamic client registration, and the preset names no client id`,
-      'register an OAuth client with the provider and put its id in a user preset (remote.oauth.clientId)',
-    );
-  }
+  if (!provider.hasClient() && !usesMetadataDocument(opts, server) && !server.metadata.registration_endpoint) throw noRegistration(opts, server);
   // Listen before the URL is shown: the redirect can never arrive before conn is ready for it.
   const listener = await listenForCallback({
     name: opts.name,
@@ -161,6 +156,39 @@ async function browserFlow(
   } finally {
     await listener.close();
   }
+}
+
+/** What every stored client carries: the authorization server as discovered at this sign-in. */
+function clientBase(server: ServerInfo): Pick<StoredClient, 'authorizationServerUrl' | 'metadata' | 'resource' | 'scope'> {
+  return {
+    authorizationServerUrl: server.authorizationServerUrl,
+    metadata: server.metadata as Record<string, unknown>,
+    ...(server.resource ? { resource: server.resource } : {}),
+    ...(server.scope ? { scope: server.scope } : {}),
+  };
+}
+
+/** The connection names a client ID metadata document, and the authorization server takes them. */
+function usesMetadataDocument(opts: ConnectFlowOptions, server: ServerInfo): boolean {
+  return Boolean(opts.presetClient?.clientMetadataUrl) && server.metadata.client_id_metadata_document_supported === true;
+}
+
+/**
+ * conn's stored registration, if it is its own (dynamic), for this authorization server and redirect
+ * URI, not expired, and (for the device grant) registered for that grant.
+ */
+function reusableClient(stored: StoredClient | undefined, server: ServerInfo, redirectUri: string, now: number, device = false): StoredClient | undefined {
+  if (!stored?.dynamic || !sameServer(stored, server.authorizationServerUrl) || !stored.redirect_uris.includes(redirectUri)) return undefined;
+  if (device && !stored.grant_types?.includes(DEVICE_GRANT)) return undefined;
+  if (stored.client_secret_expires_at && stored.client_secret_expires_at * 1000 < now) return undefined;
+  return stored;
+}
+
+function noRegistration(opts: ConnectFlowOptions, server: ServerInfo): OperationError {
+  return new OperationError(
+    `the authorization server of ${opts.name} (${server.authorizationServerUrl}) does not offer dynamic client registration, and the preset names no client id`,
+    'register an OAuth client with the provider and put its id in a user preset (remote.oauth.clientId)',
+  );
 }
 
 /**
@@ -218,15 +246,11 @@ class SignInProvider implements OAuthClientProvider {
   }
 
   private get cimd(): boolean {
-    return Boolean(this.clientMetadataUrl) && this.server.metadata.client_id_metadata_document_supported === true;
+    return usesMetadataDocument(this.opts, this.server);
   }
 
-  /** conn's stored registration, if it is for this authorization server, this redirect URI and still valid. */
   private reusable(): StoredClient | undefined {
-    const s = this.stored;
-    if (!s?.dynamic || !sameServer(s, this.server.authorizationServerUrl) || !s.redirect_uris.includes(this.redirectUrl)) return undefined;
-    if (s.client_secret_expires_at && s.client_secret_expires_at * 1000 < this.opts.now()) return undefined;
-    return s;
+    return reusableClient(this.stored, this.server, this.redirectUrl, this.opts.now());
   }
 
   /** The issuer a client is bound to (the SDK's own rule: the metadata's issuer, else the server URL). */
@@ -234,14 +258,8 @@ class SignInProvider implements OAuthClientProvider {
     return this.server.metadata.issuer ?? this.server.authorizationServerUrl;
   }
 
-  /** What every stored client of this sign-in carries: the server as discovered now. */
   private get base() {
-    return {
-      authorizationServerUrl: this.server.authorizationServerUrl,
-      metadata: this.server.metadata as Record<string, unknown>,
-      ...(this.server.resource ? { resource: this.server.resource } : {}),
-      ...(this.server.scope ? { scope: this.server.scope } : {}),
-    };
+    return clientBase(this.server);
   }
 
   private info(client: StoredClient): OAuthClientInformationMixed {
@@ -442,12 +460,7 @@ async function ensureClient(
   redirectUri: string,
   fetchFn: typeof fetch,
 ): Promise<StoredClient> {
-  const base = {
-    authorizationServerUrl: server.authorizationServerUrl,
-    metadata: server.metadata as Record<string, unknown>,
-    ...(server.resource ? { resource: server.resource } : {}),
-    ...(server.scope ? { scope: server.scope } : {}),
-  };
+  const base = clientBase(server);
   if (opts.presetClient?.clientId) {
     const client: StoredClient = {
       client_id: opts.presetClient.clientId,
@@ -459,31 +472,19 @@ async function ensureClient(
     await writeClient(opts.store, opts.name, client);
     return client;
   }
-  const cimd = opts.presetClient?.clientMetadataUrl;
-  if (cimd && server.metadata.client_id_metadata_document_supported === true) {
+  if (usesMetadataDocument(opts, server)) {
     // CIMD: the metadata document's URL is the client id; nothing to register.
-    const client: StoredClient = { client_id: cimd, redirect_uris: [redirectUri], dynamic: false, ...base };
+    const client: StoredClient = { client_id: opts.presetClient!.clientMetadataUrl!, redirect_uris: [redirectUri], dynamic: false, ...base };
     await writeClient(opts.store, opts.name, client);
     return client;
   }
-  const wantsDevice = Boolean(opts.device);
-  const reusable =
-    stored?.dynamic &&
-    sameServer(stored, server.authorizationServerUrl) &&
-    stored.redirect_uris.includes(redirectUri) &&
-    (!wantsDevice || stored.grant_types?.includes(DEVICE_GRANT)) &&
-    !(stored.client_secret_expires_at && stored.client_secret_expires_at * 1000 < opts.now());
-  if (stored && reusable) {
-    const client = { ...stored, ...base };
+  const reusable = reusableClient(stored, server, redirectUri, opts.now(), Boolean(opts.device));
+  if (reusable) {
+    const client = { ...reusable, ...base };
     await writeClient(opts.store, opts.name, client);
     return client;
   }
-  if (!server.metadata.registration_endpoint) {
-    throw new OperationError(
-      `the authorization server of ${opts.name} (${server.authorizationServerUrl}) does not offer dynamic client registration, and the preset names no client id`,
-      'register an OAuth client with the provider and put its id in a user preset (remote.oauth.clientId)',
-    );
-  }
+  if (!server.metadata.registration_endpoint) throw noRegistration(opts, server);
   const supportsDevice = deviceEndpoint(server.metadata) !== undefined;
   let registered: OAuthClientInformationFull;
   try {
