@@ -130,7 +130,7 @@ export async function run(opts: CallOptions, deps: Deps): Promise<void> {
       );
     } catch (err) {
       const { InsufficientScopeError } = await import('@modelcontextprotocol/client');
-      if (err instanceof InsufficientScopeError && conn.kind === 'remote' && conn.oauth?.state === 'connected') {
+      if (err instanceof InsufficientScopeError && (await import('./connect.js')).canStepUp(conn)) {
         // Step-up (MCP authorization, scope challenge): sign in again with the union of the granted and
         // the challenged scopes, once; then the call is made again.
         if (opts.stepUp === false || !err.requiredScope) {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { requireConnection } from '../catalog/connections.js';
 import type { Deps } from '../deps.js';
 import { OperationError, UsageError } from '../errors.js';
-import { stripControl } from '../strip-control.js';
+import { challengedScope } from '../oauth/challenge.js';
 import type { DepsFactory } from './types.js';
 
 export interface ConnectOptions {
@@ -148,15 +148,22 @@ export async function stepUp(name: string, challenged: string, deps: Deps): Prom
   await run({ name, device: false, browser: true, timeoutMs: DEFAULT_CONNECT_TIMEOUT_S * 1000, scope: challenged, quiet: true }, deps);
 }
 
+type StepUpConnection = { name: string; kind: string; oauth?: { state?: string } };
+
+/** A step-up is a new sign-in: only for a remote connection signed in with OAuth. */
+export function canStepUp(conn: StepUpConnection): boolean {
+  return conn.kind === 'remote' && conn.oauth?.state === 'connected';
+}
+
 /**
  * Runs `attempt` (a session with the connection, opened anew each time); on a 403 insufficient_scope
  * from a remote connection signed in with OAuth, signs in again asking for the challenged scope too
  * (stepUp), once, and runs it again. A second challenge is an error naming the scope.
  */
-export async function withStepUp<T>(conn: { name: string; kind: string; oauth?: { state?: string } }, deps: Deps, attempt: () => Promise<T>): Promise<T> {
+export async function withStepUp<T>(conn: StepUpConnection, deps: Deps, attempt: () => Promise<T>): Promise<T> {
   const { InsufficientScopeError } = await import('@modelcontextprotocol/client');
   const challenged = (err: unknown): string | undefined =>
-    err instanceof InsufficientScopeError && conn.kind === 'remote' && conn.oauth?.state === 'connected' ? stripControl(err.requiredScope ?? '').replace(/"/g, '') : undefined;
+    err instanceof InsufficientScopeError && canStepUp(conn) ? challengedScope(err.requiredScope ?? '') : undefined;
   try {
     return await attempt();
   } catch (err) {

@@ -112,9 +112,10 @@ export async function run(opts: TestOptions, deps: Deps): Promise<void> {
   // again asking for that scope too (once), and is tested again with the new token.
   for (const conn of selected) {
     const scope = results.get(conn.name)?.requiredScope;
-    if (scope === undefined || conn.kind !== 'remote' || conn.oauth?.state !== 'connected') continue;
-    const [{ stepUp }, { probe }, { stripControl }] = await Promise.all([import('./connect.js'), import('../probe/probe.js'), import('../strip-control.js')]);
-    const wanted = stripControl(scope).replace(/"/g, '');
+    if (scope === undefined) continue;
+    const [{ canStepUp, stepUp }, { probe }, { challengedScope }] = await Promise.all([import('./connect.js'), import('../probe/probe.js'), import('../oauth/challenge.js')]);
+    if (!canStepUp(conn)) continue;
+    const wanted = challengedScope(scope);
     if (!wanted) continue;
     try {
       await stepUp(conn.name, wanted, deps);

@@ -5,7 +5,7 @@ import { Client, InsufficientScopeError } from '@modelcontextprotocol/client';
 import type { RemoteSpec } from '../launch/types.js';
 import { OperationError } from '../errors.js';
 import { OAUTH_TOKEN_FIELD } from '../launch/build.js';
-import { stripControl } from '../strip-control.js';
+import { challengedScope } from '../oauth/challenge.js';
 import { ServeError } from './errors.js';
 import { ErrorCode } from './jsonrpc.js';
 import { networkError } from '../error-text.js';
@@ -77,7 +77,7 @@ function remoteReason(err: unknown): string {
 export function scopeRefusal(spec: RemoteSpec, err: unknown): unknown {
   if (!(err instanceof InsufficientScopeError)) return err;
   // The scope comes from the server's header: shown, never trusted to move a terminal.
-  const scope = err.requiredScope ? stripControl(err.requiredScope).replace(/"/g, '') : undefined;
+  const scope = err.requiredScope ? challengedScope(err.requiredScope) : undefined;
   const wanted = scope ? `OAuth scope "${scope}"` : 'more OAuth scope';
   const oauth = spec.secrets.some((use) => use.field === OAUTH_TOKEN_FIELD);
   const message = oauth
