@@ -37,6 +37,16 @@ async function connected(): Promise<{ w: World; name: string }> {
   return { w, name };
 }
 
+/** A remote connection (not signed in yet) whose tokens will live 20 s. */
+async function shortLived(base: string): Promise<{ w: World; name: string }> {
+  requireKeychain();
+  const w = (world = makeWorld());
+  const name = unique(base);
+  await fixture.setAccessTtl(20);
+  await addRemote(w, name, fixture.mcpUrl);
+  return { w, name };
+}
+
 function connection(w: World, name: string): Connection {
   return JSON.parse(configText(w)).connections[name];
 }
@@ -145,11 +155,7 @@ describe('client_credentials tokens', () => {
 
 describe('the refresh margin (a fraction of a short token lifetime)', () => {
   it('uses a fresh 20 s token as is, and after expiry a parallel render and test spend one refresh', async () => {
-    requireKeychain();
-    const w = (world = makeWorld());
-    const name = unique('short');
-    await fixture.setAccessTtl(20);
-    await addRemote(w, name, fixture.mcpUrl);
+    const { w, name } = await shortLived('short');
     const before = await fixture.stats();
     expect((await connectViaBrowser(w, name)).code).toBe(0);
     // With a fixed 60 s margin this token would look expired at once and be refreshed.
@@ -172,11 +178,7 @@ describe('the refresh margin (a fraction of a short token lifetime)', () => {
 
 describe('the render fast path and a short-lived inline token', () => {
   it('answers unchanged until the token is due for refresh (a quarter of its lifetime before expiry), not 60 s before', async () => {
-    requireKeychain();
-    const w = (world = makeWorld());
-    const name = unique('fast');
-    await fixture.setAccessTtl(20);
-    await addRemote(w, name, fixture.mcpUrl);
+    const { w, name } = await shortLived('fast');
     expect((await connectViaBrowser(w, name)).code).toBe(0);
     const repo = w.gitRepo('repo');
     const first = await w.conn(['render', '--repo', repo, '--agent', 'claude-code']);
@@ -189,7 +191,6 @@ describe('the render fast path and a short-lived inline token', () => {
     expect(next.stdout.trim()).toBe('unchanged');
     // The fast path answered: the full render writes its state again, with a new renderedAt.
     expect(readState(w.home, realpathSync(repo), 'claude-code')!.renderedAt).toBe(state.renderedAt);
-    await fixture.setAccessTtl(3600);
   });
 });
 
