@@ -7,8 +7,8 @@ import { repoIdentity, type RepoIdentity } from '../access/repo.js';
 import { USER_LEVEL_AGENTS, type Agent } from '../catalog/constants.js';
 import { catalogPath } from '../paths.js';
 import { CLAUDE_SETTINGS_FILE_PATH } from './side-file.js';
-import { legacyStatesPending, readState, renderedAgents, writeState, type RenderState, type SecretsMode } from './state.js';
-import { checkSig, RACY_MS } from '../file-sig.js';
+import { legacyStatesPending, readState, renderedAgents, writeState, type SecretsMode } from './state.js';
+import { checkSig, RACY_MS, type FileSig } from '../file-sig.js';
 import { inputsText } from './stamp.js';
 
 export interface RenderJob {
@@ -28,17 +28,17 @@ export function isUnchanged(home: string, root: string, remote: string | undefin
   const due = state.refreshAt ? new Date(state.refreshAt).getTime() : state.expiresAt ? new Date(state.expiresAt).getTime() - 60_000 : undefined;
   if (due !== undefined && due <= now.getTime()) return false;
   if (state.inputs !== inputsText({ home, root, remote, agent, secrets })) return false;
-  const files: [keyof Pick<RenderState, 'catalog' | 'output' | 'side'>, string][] = [
-    ['catalog', catalogPath(home)],
-    ['output', join(root, state.file)],
-  ];
-  if (state.side) files.push(['side', join(root, CLAUDE_SETTINGS_FILE_PATH)]);
+  // Each signature with the path it is of and where a confirmed one is kept.
+  const files: [FileSig, string, (sig: FileSig) => void][] = [[state.catalog, catalogPath(home), (sig) => (state.catalog = sig)]];
+  if (state.blocks) for (const [rel, sig] of Object.entries(state.blocks)) files.push([sig, join(root, rel), (s) => (state.blocks![rel] = s)]);
+  else files.push([state.output, join(root, state.file), (sig) => (state.output = sig)]);
+  if (state.side) files.push([state.side, join(root, CLAUDE_SETTINGS_FILE_PATH), (sig) => (state.side = sig)]);
   let confirmed = false;
-  for (const [key, path] of files) {
-    const check = checkSig(path, state[key]!, now.getTime());
+  for (const [sig, path, keep] of files) {
+    const check = checkSig(path, sig, now.getTime());
     if (check === 'changed') return false;
     if (check !== 'same' && isOld(path, now)) {
-      state[key] = check.confirmed;
+      keep(check.confirmed);
       confirmed = true;
     }
   }

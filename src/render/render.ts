@@ -1,7 +1,6 @@
 // The full render: catalog + assignments → launch specs → the agent's own file, merged with what is
 // there, written safely. The no-change path lives in fast.ts and never loads this module.
-import { lstatSync, readFileSync } from 'node:fs';
-import { unlink } from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { AGENTS, type Agent, type Permission } from '../catalog/constants.js';
 import type { Catalog, Connection } from '../catalog/model.js';
@@ -26,8 +25,9 @@ import { inputsText } from './stamp.js';
 import { sigOf, type FileSig } from '../file-sig.js';
 import { viaProxy } from './accounts.js';
 import { checkPromptIds, PROMPT_ONLY_VSCODE, promptInputsFor } from './prompt.js';
-import { checkIgnored, ensureGitExcluded, guardSecretFile, isTrackedByGit, leakGuardFromFiles, writeSafely } from './write-safely.js';
+import { checkIgnored, ensureGitExcluded, guardSecretFile, isTrackedByGit, leakGuardFromFiles, removeSafely, writeSafely, type IgnoreCheck } from './write-safely.js';
 import { userLevelDecisions } from './user-scope.js';
+import { readExisting, readOutputs, shallow, type OutputFile } from './outputs.js';
 
 export interface RenderOptions {
   root: string;
@@ -103,15 +103,10 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: Rend
     await (await import('../registry/consent.js')).ensureConsent(chosen.map((c) => c.conn), deps.catalog, opts.confirmRun);
   }
 
-  // The leak guard's two git questions, started now so they run while the keychain is read.
+  // The leak guard's two git questions per file, started now so they run while the keychain is read.
   const guarded = opts.isGit && opts.secrets === 'inline' && !opts.allowTracked && !opts.dryRun;
-  // Usually answered from .git/info/exclude and the index; git is asked when that is not certain.
-  const known = guarded ? leakGuardFromFiles(opts.root, writer.file) : undefined;
-  const git = !guarded
-    ? undefined
-    : known
-      ? { tracked: Promise.resolve(known.tracked), ignored: Promise.resolve({ code: known.ignored ? 0 : 1, file: known.ignored, temp: known.ignored }) }
-      : { tracked: isTrackedByGit(opts.root, writer.file), ignored: checkIgnored(opts.root, writer.file) };
+  const git = guarded ? leakGuard(opts.root) : undefined;
+  if (git) for (const c of chosen) git(writer.blockFile ? writer.blockFile(c.conn.key ?? c.conn.name) : writer.file);
 
   // Every value the file needs, in one bulk read through the credentials port (inline mode only;
   // the render command may have started it already, while the presets and writers loaded).
@@ -194,18 +189,25 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: Rend
   if (writer.trustNote && entries.length) warnings.push(writer.trustNote);
   if (opts.secrets !== 'inline') checkEnvVarsDistinct(entries.map((e) => ({ name: e.name, vars: e.spec.secrets.map((u) => u.envVar) })));
 
-  const path = join(opts.root, writer.file);
-  const existing = readExisting(path, writer.file);
-  const present = existing === null ? [] : shallow(writer.file, () => writer.serverNames(existing));
   const wanted = new Set(entries.map((e) => e.name));
+  const files = readOutputs(opts.root, writer, { managed, wanted });
+  const existing = files.existing ?? null;
+  const present = [...files.present.keys()];
   const conflicts = entries.filter((e) => present.includes(e.name) && !managed.has(e.name) && !siblings.has(e.name)).map((e) => e.name);
   if (conflicts.length && !opts.force) {
     throw new OperationError(
-      `${writer.file} already has its own ${conflicts.length === 1 ? 'entry' : 'entries'} named ${conflicts.join(', ')}, not written by conn`,
+      `${[...new Set(conflicts.flatMap((n) => files.present.get(n)!))].join(', ')} already ${conflicts.length === 1 ? 'has its own entry' : 'have their own entries'} named ${conflicts.join(', ')}, not written by conn`,
       'rename the entry or the connection, or re-run with --force to replace it',
     );
   }
   const remove = [...managed].filter((n) => !wanted.has(n) && present.includes(n) && !siblings.has(n));
+  // A folder of blocks: the user's own block of the same name is not conn's to change, and Continue loads both.
+  if (writer.blockFile) {
+    for (const e of entries) {
+      const others = (files.present.get(e.name) ?? []).filter((rel) => rel !== writer.blockFile!(e.name) && rel !== writer.legacyFile);
+      if (others.length) warnings.push(`${e.name}: ${others.join(', ')} also has a server named ${e.name}, not written by conn; ${opts.agent} loads both`);
+    }
+  }
   const previousRules = state?.denyRules ?? [];
 
   // Prompt inputs (VS Code `inputs`): conn's own ids are remembered like its entries; a user's own
@@ -223,11 +225,8 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: Rend
       );
     }
   }
-  // No file and nothing to put in it: leave no file behind.
-  const next =
-    existing === null && entries.length === 0
-      ? null
-      : shallow(writer.file, () => writer.merge(existing, entries, remove, writer.toolFilter === 'top-level' ? previousRules : undefined, writer.inputIds ? previousInputs : undefined));
+  // No file and nothing to put in it: leave no file behind (outputs.ts).
+  const outputs = files.merge(entries, remove, writer.toolFilter === 'top-level' ? previousRules : undefined, writer.inputIds ? previousInputs : undefined);
   const denyRules = entries.flatMap((e) => writer.denyRules(e));
 
   // Claude Code: deny rules live in .claude/settings.local.json, merged with the user's own rules.
@@ -260,38 +259,46 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: Rend
       'narrow them with conn assign NAME --tools/--deny-tools, or a lower --permission',
     );
   }
-  if (opts.dryRun) return { ...outcome, status: 'dry-run', content: next ?? '', unmanaged: present.filter((n) => !wanted.has(n) && !managed.has(n)) };
+  if (opts.dryRun) return { ...outcome, status: 'dry-run', content: dryRunContent(writer.blockFile ? outputs : outputs.slice(0, 1), Boolean(writer.blockFile)), unmanaged: present.filter((n) => !wanted.has(n) && !managed.has(n)) };
 
   // Whether the file gets a secret value: a connection with a secret (or an OAuth token) rendered inline.
   const hasSecrets = inline && chosen.some(({ conn }) => !viaProxy(conn, opts.secrets) && (conn.secrets.length > 0 || Boolean(conn.oauth)));
-  const changed = next !== null && next !== existing;
+  // A file written (null next: deleted, an emptied block) where its text changes.
+  const changes = outputs.filter((f) => f.next !== f.existing);
   const sideChanged = sideNext !== null && sideNext !== sideExisting;
   // Every check before the first write: a render either finishes or leaves the files as they were.
-  if (changed && git && hasSecrets && (await git.tracked)) {
-    throw new OperationError(
-      `${writer.file} is tracked by git: an inline render would put secrets into it`,
-      'use --secrets env or --secrets proxy, or --allow-tracked if you really mean it',
-    );
+  const writes = changes.filter((f) => f.next !== null);
+  if (git && hasSecrets) {
+    for (const f of writes) {
+      if (await git(f.rel).tracked) {
+        throw new OperationError(`${f.rel} is tracked by git: an inline render would put secrets into it`, 'use --secrets env or --secrets proxy, or --allow-tracked if you really mean it');
+      }
+    }
   }
-  // The file and its temp files are excluded, and git confirmed to ignore them, before a secret is written.
-  if (git && hasSecrets) await guardSecretFile(opts.root, writer.file, git.ignored);
-  else if (git && changed) await ensureGitExcluded(opts.root, writer.file, git.ignored);
+  // Each file and its temp files are excluded, and git confirmed to ignore them, before a secret is
+  // written (one at a time: each may add lines to the same exclude file).
+  if (git && hasSecrets) for (const f of outputs.filter((o) => o.next !== null)) await guardSecretFile(opts.root, f.rel, git(f.rel).ignored);
+  else if (git) for (const f of writes) await ensureGitExcluded(opts.root, f.rel, git(f.rel).ignored);
   // The side file (deny rules, no secret) first: a failure there leaves no secret behind, and the
   // deny rules are never missing while the entries are there.
   if (sideChanged) {
     await writeSafely(opts.root, CLAUDE_SETTINGS_FILE, sideNext!);
     outcome.status = 'written';
   }
-  if (changed) {
-    try {
-      await writeSafely(opts.root, writer.file, next!, { mode: opts.secrets === 'inline' ? 0o600 : undefined });
-    } catch (err) {
-      // Undo the side file, so the state (not saved) still says what is on disk.
-      if (sideChanged) await restore(opts.root, CLAUDE_SETTINGS_FILE, sideExisting).catch(() => undefined);
-      throw err;
+  const done: OutputFile[] = [];
+  try {
+    for (const f of changes) {
+      if (f.next === null) await removeSafely(opts.root, f.rel);
+      else await writeSafely(opts.root, f.rel, f.next, { mode: opts.secrets === 'inline' ? 0o600 : undefined });
+      done.push(f);
     }
-    outcome.status = 'written';
+  } catch (err) {
+    // Undo what this render wrote, so the state (not saved) still says what is on disk.
+    for (const f of done.reverse()) await restore(opts.root, f.rel, f.existing).catch(() => undefined);
+    if (sideChanged) await restore(opts.root, CLAUDE_SETTINGS_FILE, sideExisting).catch(() => undefined);
+    throw err;
   }
+  if (changes.length) outcome.status = 'written';
   // The credentials port mirrors an OAuth refresh into the catalog (status only): the render has
   // accounted for it, so the catalog it rendered from is the one after that write, and the next `cd`
   // finds nothing changed.
@@ -308,7 +315,8 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: Rend
     ...(promptIds.length ? { promptInputs: [...new Set(promptIds)].sort() } : {}),
     inputs,
     catalog: catalogSig,
-    output: sigOf(join(opts.root, writer.file), changed ? next : existing),
+    output: writer.blockFile ? sigOf(join(opts.root, writer.file), null) : sigOf(join(opts.root, outputs[0]!.rel), outputs[0]!.next),
+    ...(writer.blockFile ? { blocks: Object.fromEntries(outputs.filter((f) => f.next !== null).map((f) => [f.rel, sigOf(join(opts.root, f.rel), f.next)])) } : {}),
     side: writer.toolFilter === 'side-file' ? sigOf(join(opts.root, CLAUDE_SETTINGS_FILE), sideChanged ? sideNext : sideExisting) : null,
     volatile,
     ...(expiries.length ? { expiresAt: new Date(Math.min(...expiries)).toISOString() } : {}),
@@ -319,6 +327,38 @@ export async function renderAgent(opts: RenderOptions, deps: Deps, loaded?: Rend
   };
   writeState(deps.home, newState);
   return outcome;
+}
+
+/**
+ * The leak guard's two questions about a file (is it tracked; does git ignore it and its temp files),
+ * asked once per file and startable early. Usually answered from .git/info/exclude and the index;
+ * git is asked when that is not certain.
+ */
+function leakGuard(root: string): (rel: string) => { tracked: Promise<boolean>; ignored: Promise<IgnoreCheck> } {
+  const asked = new Map<string, { tracked: Promise<boolean>; ignored: Promise<IgnoreCheck> }>();
+  return (rel) => {
+    let answer = asked.get(rel);
+    if (!answer) {
+      const known = leakGuardFromFiles(root, rel);
+      answer = known
+        ? { tracked: Promise.resolve(known.tracked), ignored: Promise.resolve({ code: known.ignored ? 0 : 1, file: known.ignored, temp: known.ignored }) }
+        : { tracked: isTrackedByGit(root, rel), ignored: checkIgnored(root, rel) };
+      // Asked ahead of need: an answer nobody awaits must not be an unhandled rejection.
+      answer.tracked.catch(() => undefined);
+      answer.ignored.catch(() => undefined);
+      asked.set(rel, answer);
+    }
+    return answer;
+  };
+}
+
+/** A dry run's text: the file as it would be written; a folder of blocks: each block, named, as one YAML stream. */
+function dryRunContent(outputs: OutputFile[], blocks: boolean): string {
+  if (!blocks) return outputs[0]?.next ?? '';
+  return outputs
+    .filter((f) => f.next !== null)
+    .map((f) => `# ${f.rel}\n${f.next}`)
+    .join('---\n');
 }
 
 /** `env:VAR:-default` references of a connection: VAR → default (see RenderedEntry.defaults). */
@@ -406,37 +446,10 @@ function enforcementWarnings(conn: Connection, preset: Preset, permission: Permi
   return [];
 }
 
-/** Runs a parse or merge of an existing file; a nesting deep enough to exhaust the stack is a one-line refusal. */
-function shallow<T>(shown: string, work: () => T): T {
-  try {
-    return work();
-  } catch (err) {
-    if (err instanceof RangeError && /call stack/i.test(err.message)) {
-      throw new OperationError(`${shown} is too deeply nested to read; it was left untouched`, 'flatten or move the file, or render for another agent');
-    }
-    throw err;
-  }
-}
-
 /** Puts a file back as it was before this render (`null`: there was none). */
 async function restore(root: string, relPath: string, before: string | null): Promise<void> {
-  if (before === null) await unlink(join(root, relPath));
+  if (before === null) await removeSafely(root, relPath);
   else await writeSafely(root, relPath, before);
-}
-
-function readExisting(path: string, shown: string): string | null {
-  try {
-    const st = lstatSync(path);
-    if (st.isSymbolicLink()) throw new OperationError(`refusing to read ${shown}: it is a symlink`, 'replace it with a regular file');
-    // A FIFO would block the read forever; a directory is no file to merge into.
-    if (!st.isFile()) throw new OperationError(`refusing to use ${shown}: it is ${st.isDirectory() ? 'a directory' : 'not a regular file'}`, 'move it away, or render for another agent');
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return null;
-    if (code === 'ENOTDIR') throw new OperationError(`cannot write ${shown}: a parent of it is not a directory`, 'move that file away, or render for another agent');
-    throw err;
-  }
 }
 
 /**

@@ -11,9 +11,15 @@ export interface StampInputs {
   secrets: string;
 }
 
-/** Everything a render depends on besides the catalog and the files: version, node, repo, agent, mode, user presets. */
+/**
+ * Which files the writers write, raised when that changes within a version (2: Continue's one block
+ * per server instead of one file), so the shell hook renders again once after an upgrade.
+ */
+const LAYOUT = 2;
+
+/** Everything a render depends on besides the catalog and the files: version, layout, node, repo, agent, mode, user presets. */
 export function inputsText(inputs: StampInputs): string {
-  return JSON.stringify([pkg.version, process.execPath, inputs.root, inputs.remote ?? '', inputs.agent, inputs.secrets, userPresetsStamp(inputs.home)]);
+  return JSON.stringify([pkg.version, LAYOUT, process.execPath, inputs.root, inputs.remote ?? '', inputs.agent, inputs.secrets, userPresetsStamp(inputs.home)]);
 }
 
 /** Names, sizes and mtimes of the user presets: editing one changes the inputs. */

@@ -45,8 +45,10 @@ export interface RenderState {
   inputs: string;
   /** The catalog the render read. */
   catalog: FileSig;
-  /** The agent file as conn left it (hash null: conn left no file). */
+  /** The agent file as conn left it (hash null: conn left no file; block writers: unused, hash null). */
   output: FileSig;
+  /** Block writers (Continue): each block conn left, by its path in the repo. */
+  blocks?: Record<string, FileSig>;
   /** The side file (Claude Code settings) as conn left it, for agents that have one. */
   side: FileSig | null;
   /** Inputs the stamp cannot see (secret references resolved from env/files/CLIs): always re-render. */

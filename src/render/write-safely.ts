@@ -18,24 +18,7 @@ export interface WriteOptions {
  * able to redirect conn's write outside itself); creates missing directories.
  */
 export async function writeSafely(root: string, relPath: string, content: string, opts: WriteOptions = {}): Promise<void> {
-  const parts = splitInside(relPath);
-  const fileName = parts.pop()!;
-  let dir = root;
-  for (const part of parts) {
-    dir = join(dir, part);
-    const st = await lstatOrNull(dir);
-    if (!st) {
-      await mkdir(dir).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'EEXIST') throw err;
-      });
-      const again = await lstat(dir);
-      if (!again.isDirectory()) throw refusal(relPath, `${part} is not a directory`);
-      continue;
-    }
-    if (st.isSymbolicLink()) throw refusal(relPath, `${relativeShown(root, dir)} is a symlink`);
-    if (!st.isDirectory()) throw refusal(relPath, `${relativeShown(root, dir)} is not a directory`);
-  }
-
+  const { dir, fileName } = (await folderInside(root, relPath, true))!;
   const target = join(dir, fileName);
   const existing = await lstatOrNull(target);
   if (existing?.isSymbolicLink()) throw refusal(relPath, 'it is a symlink');
@@ -58,6 +41,48 @@ export async function writeSafely(root: string, relPath: string, content: string
     throw err;
   }
   await syncDir(dir);
+}
+
+/**
+ * Deletes `root/relPath` with writeSafely's checks: no symlink on the way or as the target (a repo
+ * must not redirect conn's delete outside itself). A file that is not there is nothing to do.
+ */
+export async function removeSafely(root: string, relPath: string): Promise<void> {
+  const place = await folderInside(root, relPath, false);
+  if (!place) return;
+  const { dir, fileName } = place;
+  const target = join(dir, fileName);
+  const existing = await lstatOrNull(target);
+  if (!existing) return;
+  if (!existing.isFile()) throw refusal(relPath, existing.isSymbolicLink() ? 'it is a symlink' : 'it is not a regular file');
+  await unlink(target);
+  await syncDir(dir);
+}
+
+/**
+ * The folder of `root/relPath`, checked from `root` down: a symlink or a file on the way is refused.
+ * `create`: missing folders are made; otherwise a missing one gives null (there is no such file).
+ */
+async function folderInside(root: string, relPath: string, create: boolean): Promise<{ dir: string; fileName: string } | null> {
+  const parts = splitInside(relPath);
+  const fileName = parts.pop()!;
+  let dir = root;
+  for (const part of parts) {
+    dir = join(dir, part);
+    const st = await lstatOrNull(dir);
+    if (!st) {
+      if (!create) return null;
+      await mkdir(dir).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EEXIST') throw err;
+      });
+      const again = await lstat(dir);
+      if (!again.isDirectory()) throw refusal(relPath, `${part} is not a directory`);
+      continue;
+    }
+    if (st.isSymbolicLink()) throw refusal(relPath, `${relativeShown(root, dir)} is a symlink`);
+    if (!st.isDirectory()) throw refusal(relPath, `${relativeShown(root, dir)} is not a directory`);
+  }
+  return { dir, fileName };
 }
 
 /** What git's ignore rules say about a file and about the temp files writeSafely would create next to it. */

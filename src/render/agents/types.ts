@@ -54,8 +54,17 @@ export type ToolFilter = 'entry' | 'top-level' | 'side-file' | 'none';
 /** One writer per agent: pure text in, text out. All I/O is the caller's (see render.ts, write-safely.ts). */
 export interface AgentWriter {
   agent: Agent;
-  /** Project file, relative to the repo root, with `/` separators. */
+  /** Project file, relative to the repo root, with `/` separators (block writers: the folder of blocks). */
   file: string;
+  /**
+   * Agents that load one file per server (Continue's blocks): the file of the entry named `name`,
+   * relative to the repo root, inside `file`. `merge` then gets one such file and its one entry.
+   */
+  blockFile?(name: string): string;
+  /** Block writers: a block with nothing left in it but conn's header, which the render deletes. */
+  isEmpty?(text: string): boolean;
+  /** A file an older conn wrote this agent's entries into; a render moves conn's entries out of it. */
+  legacyFile?: string;
   toolFilter: ToolFilter;
   /** JSON-file agents: the top-level key holding the server entries (`mcpServers`, `servers`, `mcp`…). */
   serversKey?: string;
