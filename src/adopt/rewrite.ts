@@ -10,7 +10,7 @@ import { parseJsonObject, removeJson } from '../render/agents/jsonc-edit.js';
 import { continueWriter } from '../render/agents/continue.js';
 import { goose } from '../render/agents/goose.js';
 import { loadYaml } from '../render/agents/yaml-lib.js';
-import { writeSafely } from '../render/write-safely.js';
+import { removeSafely, writeSafely } from '../render/write-safely.js';
 import { projectPlace, type Source } from './sources.js';
 
 /** The top-level key holding the servers: the writer's own (import refuses --rewrite where conn has no writer). */
@@ -56,6 +56,9 @@ export async function removeEntries(path: string, source: Source, names: string[
   const next = withoutEntries(text, source, names, path, inputs);
   if (next === text) return false;
   const { root, rel } = projectPlace(path, source);
-  await writeSafely(root, rel, next);
+  // A Continue block holds one server: emptied, it is no block any more (Continue would reject it),
+  // so it goes; one with the user's comments or other keys stays.
+  if (source === 'continue' && continueWriter.isEmpty!(next)) await removeSafely(root, rel);
+  else await writeSafely(root, rel, next);
   return true;
 }

@@ -1,5 +1,5 @@
 // Agents' own MCP config files: where they live and how to read the server entries out of them.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { parse as parseTomlText } from 'smol-toml';
@@ -67,8 +67,10 @@ const PROJECT_FILES: Partial<Record<Source, string[]>> = {
   crush: ['.crush.json', 'crush.json'],
   augment: ['.augment/settings.json'],
   junie: ['.junie/mcp/mcp.json'],
-  continue: ['.continue/mcpServers/conn.yaml'],
 };
+
+/** Continue's folder of blocks (one file per server, any name): `conn render` writes conn-NAME.yaml there. */
+const CONTINUE_BLOCKS = '.continue/mcpServers';
 
 /**
  * The repo root a project file belongs to and its path inside it (`.cursor/mcp.json`): the root
@@ -76,6 +78,10 @@ const PROJECT_FILES: Partial<Record<Source, string[]>> = {
  * project path is its own folder's.
  */
 export function projectPlace(path: string, source: Source): { root: string; rel: string } {
+  if (source === 'continue') {
+    const at = path.lastIndexOf(`/${CONTINUE_BLOCKS}/`);
+    if (at > 0 && !path.slice(at + CONTINUE_BLOCKS.length + 2).includes('/')) return { root: path.slice(0, at), rel: path.slice(at + 1) };
+  }
   for (const rel of PROJECT_FILES[source] ?? []) {
     const tail = `/${rel}`;
     if (path.endsWith(tail) && path.length > tail.length) return { root: path.slice(0, -tail.length), rel };
@@ -99,6 +105,7 @@ export function defaultSources(root: string, home: string, env: NodeJS.ProcessEn
   for (const [source, files] of Object.entries(PROJECT_FILES) as [Source, string[]][]) {
     for (const f of files) add(join(root, f), source, 'project');
   }
+  for (const name of blockNames(join(root, CONTINUE_BLOCKS))) add(join(root, CONTINUE_BLOCKS, name), 'continue', 'project');
   const appData = env.APPDATA ?? join(home, 'AppData', 'Roaming');
   const xdg = env.XDG_CONFIG_HOME ?? join(home, '.config');
   add(join(home, '.claude.json'), 'claude-code', 'user', root);
@@ -127,6 +134,18 @@ export function defaultSources(root: string, home: string, env: NodeJS.ProcessEn
   add(join(home, '.kiro', 'settings', 'mcp.json'), 'kiro', 'user');
   add(join(home, '.aws', 'amazonq', 'mcp.json'), 'amazonq', 'user');
   return out;
+}
+
+/** The YAML files in a folder of Continue blocks, sorted (none when there is no such folder). */
+function blockNames(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isFile() && /\.ya?ml$/.test(e.name))
+      .map((e) => e.name)
+      .sort();
+  } catch {
+    return [];
+  }
 }
 
 /** The agent a file belongs to, from its name and folder; undefined when it cannot tell. */

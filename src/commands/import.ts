@@ -245,15 +245,18 @@ async function rewriteBlocked(file: string, agent: import('../catalog/constants.
   const { readState } = await import('../render/state.js');
   const { isTrackedByGit } = await import('../render/write-safely.js');
   const writer = writerFor(agent);
+  // Block writers (Continue): any block in the folder; the render writes each entry to its own block.
+  const inFolder = writer.blockFile !== undefined && dirname(file).endsWith(`/${writer.file}`);
   let dir = dirname(file);
-  for (const _ of writer.file.split('/').slice(1)) dir = dirname(dir);
+  for (const _ of writer.file.split('/').slice(inFolder ? 0 : 1)) dir = dirname(dir);
   const top = await repoTop(dir);
   // The folder the file's path names as its repo (not where a symlinked .cursor/ leads: the rewrite
   // itself refuses to write through that, and says so).
-  if (top.root !== realpathSync(dir) || !file.endsWith(writer.file)) return `conn render --agent ${agent} writes ${writer.file} at the repo top, not this file`;
+  if (top.root !== realpathSync(dir) || !(inFolder || file.endsWith(`/${writer.file}`))) return `conn render --agent ${agent} writes ${writer.file} at the repo top, not this file`;
   const mode = readState(deps.home, top.root, agent)?.secrets ?? 'inline';
   const secret = items.some((i) => Object.keys(i.secrets).length || Object.keys(i.secretRefs).length || i.missing.length);
-  if (mode === 'inline' && secret && top.isGit && (await isTrackedByGit(top.root, writer.file))) {
+  const written = writer.blockFile ? items.map((i) => writer.blockFile!(i.name)) : [writer.file];
+  if (mode === 'inline' && secret && top.isGit && (await Promise.all(written.map((f) => isTrackedByGit(top.root, f)))).some(Boolean)) {
     return `it is tracked by git and an inline render would put secrets into it; write them as references instead: conn render --agent ${agent} --secrets env --force`;
   }
   return undefined;

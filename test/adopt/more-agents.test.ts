@@ -13,7 +13,8 @@ beforeEach(() => {
 });
 afterEach(() => w.cleanup());
 
-const FILES: [string, string][] = [
+/** Agent, the file its render writes notion into, and (Continue: a block per server) api's. */
+const FILES: [string, string, string?][] = [
   ['qwen-code', '.qwen/settings.json'],
   ['amp', '.amp/settings.json'],
   ['kilo', 'kilo.json'],
@@ -21,11 +22,11 @@ const FILES: [string, string][] = [
   ['crush', '.crush.json'],
   ['augment', '.augment/settings.json'],
   ['junie', '.junie/mcp/mcp.json'],
-  ['continue', '.continue/mcpServers/conn.yaml'],
+  ['continue', '.continue/mcpServers/conn-notion.yaml', '.continue/mcpServers/conn-api.yaml'],
 ];
 
 describe('conn import and conn scan: the files of the newer agents', () => {
-  it.each(FILES)('%s: import reads %s back (stdio and remote), scan flags its inline secrets', async (agent, file) => {
+  it.each(FILES)('%s: import reads %s back (stdio and remote), scan flags its inline secrets', async (agent, file, apiFile = file) => {
     const repo = w.gitRepo('api');
     await addNotion(w);
     await addApi(w);
@@ -34,17 +35,16 @@ describe('conn import and conn scan: the files of the newer agents', () => {
     // Imported by someone else (another conn home), so the names are free.
     const r = await ok(w, ['import', '--dry-run', '--json'], { cwd: repo, env: { CONN_HOME: join(w.tmp, 'other-home') } });
     const plan = JSON.parse(r.stdout) as { items: { name: string; preset: string; agent: string; file: string }[] };
-    expect(plan.items.map((i) => [i.file, i.agent])).toContainEqual([file, agent]);
     const byName = Object.fromEntries(plan.items.map((i) => [i.name, i]));
-    expect(byName.notion).toMatchObject({ preset: 'notion' });
-    expect(byName.api).toMatchObject({ preset: 'remote' });
+    expect(byName.notion).toMatchObject({ preset: 'notion', file, agent });
+    expect(byName.api).toMatchObject({ preset: 'remote', file: apiFile, agent });
     expect(r.stdout).not.toContain(NOTION_TOKEN);
     expect(r.stdout).not.toContain(API_TOKEN);
 
     const scan = await w.conn(['scan', '--include-ignored', '--json'], { cwd: repo });
     expect(scan.code, scan.stderr).toBe(1);
     const found = JSON.parse(scan.stdout) as { findings: { file: string; server: string }[] };
-    expect(found.findings.filter((f) => f.file === file).map((f) => f.server).sort()).toEqual(['api', 'notion']);
+    expect(found.findings.filter((f) => f.file === file || f.file === apiFile).map((f) => `${f.server} ${f.file}`).sort()).toEqual([`api ${apiFile}`, `notion ${file}`]);
   });
 
   it.each([

@@ -3,7 +3,7 @@
 // `mem` is the reference memory server (stdio); `locked` starts only with the right secret; `broken`
 // never starts; `web` is Streamable HTTP behind a proxy that lets through only the right bearer token.
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CONN_BIN, makeWorld, requireKeychain, ROOT, type World } from '../helpers/world.js';
@@ -289,12 +289,11 @@ describe.skipIf(!copilot.bin)(`Copilot CLI: interactive /mcp list through a pty 
 
 // ---------------------------------------------------------------------------------------------
 // Continue CLI (`cn`) loads no workspace block by itself, and refuses a block with more than one
-// server when a config names it with `uses:` ("mcpServers: Array must contain exactly 1
-// element(s)"). The file conn renders is also a whole config (name, version, schema, mcpServers), so
-// the CLI is given it with --config; with no model it never calls one. The interactive `/mcp`
-// screen, driven through a pty, shows each server with the number of tools it listed once
-// connected; the selection is moved (redrawing it) while one is still starting. `${{ secrets.VAR }}` is
-// filled from the environment.
+// server ("mcpServers: Array must contain exactly 1 element(s)"), which is why conn writes one block
+// per server. The CLI is given a config that lists conn's blocks with `uses:` (the README's example),
+// relative to where cn runs; with no model it never calls one. The interactive `/mcp` screen, driven
+// through a pty, shows each server with the number of tools it listed once connected.
+// `${{ secrets.VAR }}` is filled from the environment.
 const cn = findAgentCli('cn');
 describe.skipIf(!cn.bin)(`Continue CLI: the /mcp screen through a pty ${cn.skip}`, () => {
   const CONNECTED = ['locked', 'mem', 'web'];
@@ -302,7 +301,12 @@ describe.skipIf(!cn.bin)(`Continue CLI: the /mcp screen through a pty ${cn.skip}
   const tools = (name: string) => new RegExp(`${name} \\(🔧[1-9]\\d*[^)\\n]*\\)`);
 
   async function mcpScreen(viaConnExec: boolean): Promise<string> {
-    const args = ['--config', join(repo, '.continue/mcpServers/conn.yaml')];
+    // Each block a valid one-server block, listed in a config of the user's.
+    const blocks = readdirSync(join(repo, '.continue/mcpServers')).sort();
+    expect(blocks).toEqual(['conn-broken.yaml', 'conn-locked.yaml', 'conn-mem.yaml', 'conn-web.yaml']);
+    const config = ['name: my cn config', 'version: 0.0.1', 'schema: v1', 'mcpServers:', ...blocks.map((b) => `  - uses: ./.continue/mcpServers/${b}`), ''].join('\n');
+    writeFileSync(join(repo, 'cn.yaml'), config);
+    const args = ['--config', 'cn.yaml'];
     const [file, argv] = viaConnExec ? viaExec('continue', cn.bin!, args) : [cn.bin!, args];
     const s = spawnProgramPty(file, argv, { cwd: repo, env: w.env, cols: 160, rows: 60, plain: true, label: 'cn', term: 'xterm-256color' });
     const seen = (text: string | RegExp, from?: number) => {

@@ -4,25 +4,41 @@ import type { AgentWriter, RenderedEntry } from './types.js';
 import { MalformedFileError } from './errors.js';
 import { nonEmpty, withReferences, writableSpec } from './spec-parts.js';
 
-const FILE = '.continue/mcpServers/conn.yaml';
+/** The folder Continue loads blocks from; conn writes one block per server into it. */
+const DIR = '.continue/mcpServers';
+/** The one file conn wrote before 0.3 (every server in one block): a render moves its entries out. */
+export const CONTINUE_LEGACY_FILE = `${DIR}/conn.yaml`;
+/** The header keys conn writes into a block: a block holding nothing else is deleted once empty. */
+const HEADER = ['name', 'version', 'schema'];
 
 /**
- * Continue: one file of its own in `.continue/mcpServers/`, `mcpServers` a list of items named by
- * `name`; stdio `command`/`args`/`env`, remote `type` `streamable-http` or `sse` with `url` and
- * `requestOptions.headers`; `${{ secrets.VAR }}` references, which the CLI fills from the environment.
- * No per-tool filter. Other items, keys and comments kept. The file is also a whole config (name,
- * version, schema), which the CLI takes with `--config`. The IDE extension loads each `*.yaml` there
- * as a block, and a block holds exactly one server (config-yaml's blockSchema: `mcpServers` of
- * length 1), so it skips this file when it holds more than one: the trust note says so.
- * Source: https://docs.continue.dev/customize/deep-dives/mcp
+ * Continue: a block per server in `.continue/mcpServers/`, `conn-<name>.yaml`, its `mcpServers` a
+ * list of one item named by `name`; stdio `command`/`args`/`env`, remote `type` `streamable-http` or
+ * `sse` with `url` and `requestOptions.headers`; `${{ secrets.VAR }}` references, which Continue
+ * fills from the environment. No per-tool filter. Other keys and comments kept.
+ * One file per server because a block holds exactly one (config-yaml's blockSchema: `mcpServers` of
+ * length 1): the IDE extension unrolls each `*.yaml` in the folder as a block and skips one holding
+ * more. The CLI loads no folder of blocks; a config it is given lists them with `uses:`.
+ * Sources: https://docs.continue.dev/customize/deep-dives/mcp,
+ * https://docs.continue.dev/reference (blocks, `uses`).
  */
 export const continueWriter: AgentWriter = {
   agent: 'continue',
-  file: FILE,
+  file: DIR,
+  blockFile: (name) => `${DIR}/conn-${name.replace(/[^A-Za-z0-9._-]/g, '_')}.yaml`,
+  legacyFile: CONTINUE_LEGACY_FILE,
   toolFilter: 'none',
   load: loadYaml,
   trustNote:
-    'Continue CLI reads this file when started with `cn --config .continue/mcpServers/conn.yaml`; the Continue IDE extension loads a block file only when it holds a single server, so with more than one it skips this file (use the CLI, or one connection per repo for the IDE)',
+    'the Continue IDE extension loads each block in .continue/mcpServers/; the Continue CLI (cn) loads no folder of blocks: give it a config that lists them, e.g. `mcpServers: [{ uses: ./.continue/mcpServers/conn-NAME.yaml }]` (see the README)',
+
+  isEmpty(text) {
+    const doc = parse(text);
+    if (!doc.contents) return true;
+    if (items(doc).length || (yaml().isSeq(doc.get('mcpServers')) && (doc.get('mcpServers') as YAMLSeq).items.length)) return false;
+    const keys = (doc.contents as YAMLMap).items.map((p) => String(yaml().isScalar(p.key) ? p.key.value : p.key));
+    return keys.every((k) => HEADER.includes(k) || k === 'mcpServers') && !/#/.test(text);
+  },
 
   serverNames(text) {
     return items(parse(text)).map((i) => i.name);
@@ -33,7 +49,8 @@ export const continueWriter: AgentWriter = {
     const doc = parse(existing ?? '');
     const before = existing === null ? null : doc.toString();
     if (!doc.contents || !yaml().isMap(doc.contents)) {
-      doc.contents = doc.createNode({ name: 'conn', version: '0.0.1', schema: 'v1' }) as typeof doc.contents;
+      const only = set.length === 1 ? set[0]!.name : undefined;
+      doc.contents = doc.createNode({ name: only ? `conn ${only}` : 'conn', version: '0.0.1', schema: 'v1' }) as typeof doc.contents;
     }
     const setNames = new Set(set.map((e) => e.name));
     const seq = () => doc.get('mcpServers') as YAMLSeq | undefined;
@@ -68,10 +85,10 @@ export function continueEntry(entry: RenderedEntry): Record<string, unknown> {
 
 function parse(text: string): Document {
   const doc = yaml().parseDocument(text, { keepSourceTokens: false });
-  if (doc.errors.length) throw new MalformedFileError(FILE, doc.errors[0]!.message.split('\n')[0]!);
-  if (doc.contents !== null && !yaml().isMap(doc.contents)) throw new MalformedFileError(FILE, 'the top level is not a mapping');
+  if (doc.errors.length) throw new MalformedFileError(DIR, doc.errors[0]!.message.split('\n')[0]!);
+  if (doc.contents !== null && !yaml().isMap(doc.contents)) throw new MalformedFileError(DIR, 'the top level is not a mapping');
   const servers = doc.contents ? doc.get('mcpServers', true) : undefined;
-  if (servers !== undefined && servers !== null && !yaml().isSeq(servers)) throw new MalformedFileError(FILE, 'mcpServers is not a list');
+  if (servers !== undefined && servers !== null && !yaml().isSeq(servers)) throw new MalformedFileError(DIR, 'mcpServers is not a list');
   return doc;
 }
 

@@ -270,7 +270,7 @@ describe('WRITERS', () => {
       crush: '.crush.json',
       augment: '.augment/settings.json',
       junie: '.junie/mcp/mcp.json',
-      continue: '.continue/mcpServers/conn.yaml',
+      continue: '.continue/mcpServers',
       'claude-desktop': `${appDir}/Claude/claude_desktop_config.json`,
       cline: `${appDir}/Code/User/globalStorage/saoudrizwan.claude-dev/settings/cline_mcp_settings.json`,
       windsurf: '.codeium/windsurf/mcp_config.json',

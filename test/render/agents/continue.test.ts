@@ -6,7 +6,7 @@ import { fixture, legacySse, linearRef, notionRef } from './entries.js';
 
 type Block = { name: string; schema: string; mcpServers: Record<string, unknown>[] };
 
-describe('continue writer (.continue/mcpServers/conn.yaml)', () => {
+describe('continue writer (.continue/mcpServers/conn-NAME.yaml)', () => {
   const w = writerFor('continue');
   goldenCases('continue', { ext: 'yaml', existing: 'existing.yaml' });
 
@@ -24,9 +24,23 @@ describe('continue writer (.continue/mcpServers/conn.yaml)', () => {
     expect(byName.legacy?.type).toBe('sse');
   });
 
-  it('says how the CLI reads the file, and that the IDE extension skips a block with more than one server', () => {
-    expect(w.trustNote).toContain('cn --config .continue/mcpServers/conn.yaml');
-    expect(w.trustNote).toMatch(/IDE extension loads a block file only when it holds a single server/);
+  it('names one block per server in the folder Continue loads, safe as a file name', () => {
+    expect(w.file).toBe('.continue/mcpServers');
+    expect(w.blockFile!('notion')).toBe('.continue/mcpServers/conn-notion.yaml');
+    expect(w.blockFile!('a/b c')).toBe('.continue/mcpServers/conn-a_b_c.yaml');
+    expect(parse(w.merge(null, [notionRef], []))).toMatchObject({ name: 'conn notion', mcpServers: [{ name: 'notion' }] });
+  });
+
+  it('a block emptied of its server is deleted only when nothing but the header is left', () => {
+    expect(w.isEmpty!(w.merge(w.merge(null, [notionRef], []), [], ['notion']))).toBe(true);
+    expect(w.isEmpty!(w.merge(fixture('continue', 'existing.yaml'), [], ['sqlite']))).toBe(false);
+    expect(w.isEmpty!('name: x\nversion: 0.0.1\nschema: v1\nrules:\n  - be nice\n')).toBe(false);
+    expect(w.isEmpty!('name: x\nversion: 0.0.1\nschema: v1\nmcpServers: []\n')).toBe(true);
+  });
+
+  it('says how the IDE and the CLI load the blocks', () => {
+    expect(w.trustNote).toContain('IDE extension loads each block in .continue/mcpServers/');
+    expect(w.trustNote).toContain('uses: ./.continue/mcpServers/conn-NAME.yaml');
   });
 
   it("keeps the user's items and comments in the block", () => {
