@@ -70,11 +70,11 @@ export const EntrySettingsSchema = z.object({
   /** opencode's `oauth` of a remote entry (`false`, or its client settings), written back for opencode. */
   oauth: z.union([z.literal(false), z.record(z.string(), z.unknown())]).optional(),
   /**
-   * The Authorization scheme of a remote token stored without it (an imported `Basic …`): written
+   * The Authorization scheme of a remote token stored without it (an imported `Basic ...`): written
    * before the token, also in reference mode, where conn cannot look at the value.
    */
   authScheme: z.string().regex(/^[A-Za-z][A-Za-z0-9-]*$/).optional(),
-  /** Secret field → the VS Code input id it was imported from (`${input:github_token}`): `--secrets prompt` keeps that id. */
+  /** Secret field -> the VS Code input id it was imported from (`${input:github_token}`): `--secrets prompt` keeps that id. */
   inputs: z.record(z.string(), z.string()).optional(),
   /**
    * The entry was switched off in the agent's own file (Kiro/Roo/Crush `disabled: true`, opencode and

@@ -23,7 +23,7 @@ export function presetFor(conn: Connection, registry: PresetRegistry): Preset {
       auth: endpoint.auth,
       ...(endpoint.oauth ? { oauth: endpoint.oauth } : {}),
     },
-    // The endpoint's auth header (X-Goog-Api-Key…) is the default unless the user set one.
+    // The endpoint's auth header (X-Goog-Api-Key...) is the default unless the user set one.
     fields: own.fields.map((f) => (f.key === 'header' && 'header' in endpoint && endpoint.header ? { ...f, default: endpoint.header } : f)),
     permissions: endpoint.permissions,
     tools: matched.tools,

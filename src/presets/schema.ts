@@ -81,7 +81,7 @@ export const PresetSchema = z
       .optional(),
     /**
      * The vendor-hosted MCP endpoint of a service whose preset launches a local server: `conn add remote
-     * --set url=…` matching it takes this preset's name, description, auth and permission switches.
+     * --set url=...` matching it takes this preset's name, description, auth and permission switches.
      */
     endpoint: z
       .object({

@@ -23,7 +23,7 @@ export class UpstreamLink implements Transport {
   private next = 0;
   /** Our own requests in flight: what to do with each answer, by the server's id. */
   private readonly ours = new Map<number, (answer: Raw) => void>();
-  /** The server's id of each SDK client request in flight → the client's own id, and back. */
+  /** The server's id of each SDK client request in flight -> the client's own id, and back. */
   private readonly clientIds = new Map<number, RequestId>();
   private readonly serverIds = new Map<RequestId, number>();
 
