@@ -1,6 +1,7 @@
 import { createCatalogStore, type CatalogStore } from './catalog/store.js';
 import { connHome } from './paths.js';
 import type { PresetRegistry } from './presets/registry-core.js';
+import type { KeychainPrefetch } from './secrets/prefetch.js';
 import type { SecretStore } from './secrets/store.js';
 import type { Credentials } from './credentials/credentials.js';
 import { createIo, type Io } from './ui/io.js';
@@ -26,6 +27,8 @@ export interface DepsOptions {
   json?: boolean;
   quiet?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** The keychain's pre-flight and bulk read, started before the render loaded (secrets/prefetch.ts). */
+  keychainPrefetch?: KeychainPrefetch;
 }
 
 export function createDeps(opts: DepsOptions = {}): Deps {
@@ -36,7 +39,7 @@ export function createDeps(opts: DepsOptions = {}): Deps {
   let presets: Promise<PresetRegistry> | undefined;
   const catalog = createCatalogStore(home);
   const openSecrets = () =>
-    (secrets ??= import('./secrets/open.js').then((m) => m.openSecretStore(home, env, (t) => (opts.quiet ? undefined : io.warn(t)))));
+    (secrets ??= import('./secrets/open.js').then((m) => m.openSecretStore(home, env, (t) => (opts.quiet ? undefined : io.warn(t)), opts.keychainPrefetch)));
   return {
     home,
     env,

@@ -6,7 +6,7 @@
 import { repoIdentity, type RepoIdentity } from './access/repo.js';
 import { AGENTS, type Agent } from './catalog/constants.js';
 import { connHome } from './paths.js';
-import { answerIfUnchanged, type FastRequest } from './render/fast.js';
+import { answerIfUnchanged, renderJobs, type FastRequest } from './render/fast.js';
 import { fdWriter } from './ui/io.js';
 import { SECRETS_MODES, type SecretsMode } from './render/state.js';
 
@@ -26,10 +26,20 @@ export async function tryFast(args: string[]): Promise<boolean> {
     /* the render itself reports it */
   }
   // Something changed: render straight away, without loading commander and the full CLI, and
-  // without looking again at what was just looked at.
+  // without looking again at what was just looked at. A render that reads the keychain asks its
+  // pre-flight now, so the round trip overlaps loading the render.
+  const prefetch = repo && readsKeychain(repo.root, req) ? (await import('./secrets/prefetch.js')).prefetchKeychain(connHome(), process.env) : undefined;
+  // Its answer is handled while this process waits (a few ms): the bulk read then runs while the
+  // render loads, which never lets the event loop turn.
+  if (prefetch) await prefetch.started;
   const { renderDirect } = await import('./render-entry.js');
-  await renderDirect({ repo: req.repo, agent: req.agents, secrets: req.secrets, auto: req.auto, json: req.json, quiet: req.quiet }, repo);
+  await renderDirect({ repo: req.repo, agent: req.agents, secrets: req.secrets, auto: req.auto, json: req.json, quiet: req.quiet }, repo, prefetch);
   return true;
+}
+
+/** Whether the render will likely read the keychain: a job renders inline (prefetch.ts checks the store). */
+function readsKeychain(root: string, req: FastRequest): boolean {
+  return renderJobs(connHome(), root, req.agents.length ? req.agents : ['claude-code'], req.secrets, req.auto).some((j) => j.secrets === 'inline');
 }
 
 /** The plain flags of `conn render`; anything else (dry-run, force, all, help…) → undefined. */

@@ -1,8 +1,9 @@
 import type { AsyncEntry as AsyncEntryType } from '@napi-rs/keyring';
 import { createRequire } from 'node:module';
 import { OperationError } from '../errors.js';
-import { dbusCall } from './dbus.js';
-import { markKeychainHung } from './hung.js';
+import type { KeychainPrefetch } from './prefetch.js';
+import { askSecretService, type DbusReply } from './preflight.js';
+import { keychainHung, markKeychainHung } from './hung.js';
 import { BULK_READ_FROM, type SecretStore } from './store.js';
 
 /** Every keychain call is bounded: a hung Secret Service must not hang conn. */
@@ -22,9 +23,10 @@ const WAYS_OUT =
  * The OS keychain through @napi-rs/keyring: Secret Service on Linux (pinned, so it never falls back
  * to the kernel keyring, which is lost on reboot), macOS Keychain, Windows Credential Manager.
  */
-export async function openKeychain(service: string): Promise<SecretStore> {
-  // The D-Bus pre-flight runs while the binding loads; its verdict is awaited before the first call.
-  const preflight = pingSecretService();
+export async function openKeychain(service: string, early?: KeychainPrefetch): Promise<SecretStore> {
+  // The D-Bus pre-flight runs while the binding loads (or was asked before the render loaded:
+  // prefetch.ts); its verdict is awaited before the first call.
+  const preflight = pingSecretService(early ? early.asked : askSecretService());
   preflight.catch(() => undefined); // awaited (and reported) by the first operation
   // require(), not import(): an ES import of this CommonJS package makes Node scan its source for
   // export names first (~4 ms).
@@ -71,9 +73,13 @@ export async function openKeychain(service: string): Promise<SecretStore> {
       if ((await preflight) === 'answered') return;
       await bounded('reach the keychain', (signal) => entry(account).getPassword(signal));
     })());
+  // The bulk read started before the render loaded, taken by the first bulk read only.
+  let prefetched = early?.items;
   const findAll = async (what: string, first: string) => {
     await alive(first);
-    return bounded(what, (signal) => keyring.findCredentialsAsync(service, null, signal));
+    const started = prefetched;
+    prefetched = undefined;
+    return bounded(what, async (signal) => (started && (await started)) ?? keyring.findCredentialsAsync(service, null, signal));
   };
   // The items of the whole service, read once per process by the first bulk read, and
   // dropped when this process changes an item.
@@ -81,8 +87,8 @@ export async function openKeychain(service: string): Promise<SecretStore> {
   const readEverything = (first: string) => (everything ??= findAll('read secrets', first));
   const getMany = async (accounts: string[]) => {
     const result = new Map<string, string | null>();
-    if (accounts.length > BULK_READ_FROM) {
-      // One D-Bus round trip for all items instead of one per account.
+    if (accounts.length > BULK_READ_FROM || prefetched) {
+      // One D-Bus round trip for all items instead of one per account (or the one already made).
       const all = await readEverything(accounts[0]!);
       const byAccount = new Map(all.map((c) => [c.account, c.password]));
       for (const a of accounts) result.set(a, byAccount.get(a) ?? null);
@@ -101,12 +107,12 @@ export async function openKeychain(service: string): Promise<SecretStore> {
     },
     getMany,
     set: async (account, value) => {
-      everything = undefined;
+      everything = prefetched = undefined;
       await alive(account);
       await bounded(`store ${account}`, (signal) => entry(account).setPassword(value, signal));
     },
     delete: async (account) => {
-      everything = undefined;
+      everything = prefetched = undefined;
       await alive(account);
       return bounded(`delete ${account}`, (signal) => entry(account).deletePassword(signal));
     },
@@ -115,6 +121,22 @@ export async function openKeychain(service: string): Promise<SecretStore> {
       await alive(PROBE_ACCOUNT);
     },
   };
+}
+
+/**
+ * Waits, within the keychain's time-out, for a bulk read started before the render (prefetch.ts) that
+ * the render did not take: the binding's thread keeps the process from exiting until it ends. One
+ * that does not end in time marks the keychain hung, so the CLI ends the process hard.
+ */
+export async function settlePrefetch(early: KeychainPrefetch): Promise<void> {
+  if (keychainHung()) return; // already known: the CLI ends the process hard anyway
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), KEYCHAIN_TIMEOUT_MS);
+  });
+  const ended = await Promise.race([early.items.then(() => 'ended' as const, () => 'ended' as const), late]);
+  clearTimeout(timer);
+  if (ended === 'late') markKeychainHung();
 }
 
 function keychainError(err: unknown, what: string): OperationError {
@@ -140,19 +162,10 @@ function keychainError(err: unknown, what: string): OperationError {
  * nobody can answer. Spoken over the session bus's socket (dbus.ts); where there is no bus to reach,
  * the binding's own errors apply.
  */
-async function pingSecretService(): Promise<'answered' | 'unknown'> {
-  if (process.platform !== 'linux') return 'unknown';
+async function pingSecretService(asked: Promise<DbusReply> | undefined): Promise<'answered' | 'unknown'> {
+  if (!asked) return 'unknown';
   // One question answers both: a reply proves the service answers, and says whether it is locked.
-  const reply = await dbusCall(
-    {
-      destination: 'org.freedesktop.secrets',
-      path: '/org/freedesktop/secrets/aliases/default',
-      interface: 'org.freedesktop.DBus.Properties',
-      member: 'Get',
-      args: ['org.freedesktop.Secret.Collection', 'Locked'],
-    },
-    2_000,
-  );
+  const reply = await asked;
   if (reply.kind === 'timeout' || (reply.kind === 'error' && /NoReply|Timeout/.test(reply.name))) {
     throw new KeychainTimeout('keychain did not answer: the Secret Service is not responding', WAYS_OUT);
   }

@@ -1,19 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../atomic-write.js';
 import { UsageError } from '../errors.js';
-import { connHome } from '../paths.js';
+import type { KeychainPrefetch } from './prefetch.js';
+import { HOME_ID_FILE, keychainService, SHARED_SERVICE } from './service.js';
 import type { SecretStore } from './store.js';
 
-/** The keychain service of the default conn home, and the one every home shared before home ids. */
-export const SHARED_SERVICE = 'conn';
-
-/** The file holding a conn home's id (which keeps its keychain items apart from another home's). */
-export const HOME_ID_FILE = 'home-id';
+export { HOME_ID_FILE, SHARED_SERVICE } from './service.js';
 
 /** The secret store chosen by the environment: the keychain, or the opt-in plaintext file. */
-export async function openSecretStore(home: string, env: NodeJS.ProcessEnv, warn: (text: string) => void): Promise<SecretStore> {
+export async function openSecretStore(home: string, env: NodeJS.ProcessEnv, warn: (text: string) => void, early?: KeychainPrefetch): Promise<SecretStore> {
   const choice = env.CONN_SECRET_STORE ?? 'keychain';
   if (choice === 'file') {
     const { openFileStore } = await import('./file.js');
@@ -23,30 +20,18 @@ export async function openSecretStore(home: string, env: NodeJS.ProcessEnv, warn
   }
   if (choice !== 'keychain') throw new UsageError(`CONN_SECRET_STORE must be keychain or file, not ${JSON.stringify(choice)}`);
   const { openKeychain } = await import('./keychain.js');
-  if (env.CONN_KEYCHAIN_SERVICE) return openKeychain(env.CONN_KEYCHAIN_SERVICE);
-  if (home === connHome({ ...env, CONN_HOME: undefined })) return openKeychain(SHARED_SERVICE);
-  // Any other CONN_HOME gets a service of its own, `conn@<home id>`: two homes that hold connections
-  // of the same name never read or delete each other's secrets.
-  const known = readHomeId(home);
-  const id = known ?? randomBytes(8).toString('hex');
+  // Any CONN_HOME but the default gets a service of its own, `conn@<home id>`: two homes that hold
+  // connections of the same name never read or delete each other's secrets.
+  const known = keychainService(home, env);
+  if (known) return openKeychain(known, early?.service === known ? early : undefined);
+  const id = randomBytes(8).toString('hex');
   const store = await openKeychain(`${SHARED_SERVICE}@${id}`);
-  if (!known) {
-    // First use since home ids: this home's items were in the shared service. Copy (never move: another
-    // home may use them too) those of its own connections, then remember the id.
-    await copyFromShared(home, store, await openKeychain(SHARED_SERVICE));
-    mkdirSync(home, { recursive: true, mode: 0o700 });
-    writeFileAtomic(join(home, HOME_ID_FILE), `${id}\n`, 0o600);
-  }
+  // First use since home ids: this home's items were in the shared service. Copy (never move: another
+  // home may use them too) those of its own connections, then remember the id.
+  await copyFromShared(home, store, await openKeychain(SHARED_SERVICE));
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  writeFileAtomic(join(home, HOME_ID_FILE), `${id}\n`, 0o600);
   return store;
-}
-
-function readHomeId(home: string): string | undefined {
-  try {
-    const id = readFileSync(join(home, HOME_ID_FILE), 'utf8').trim();
-    return /^[0-9a-f]{8,64}$/.test(id) ? id : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 async function copyFromShared(home: string, store: SecretStore, shared: SecretStore): Promise<void> {
