@@ -14,10 +14,11 @@ import { SECRETS_MODES, type SecretsMode } from './render/state.js';
 export async function tryFast(args: string[]): Promise<boolean> {
   const req = parseFastFlags(args);
   if (!req) return false;
+  const agents: Agent[] = req.agents.length ? req.agents : ['claude-code'];
   let repo: RepoIdentity | undefined;
   try {
     repo = await repoIdentity(req.repo);
-    const answer = await answerIfUnchanged(connHome(), { ...req, agents: req.agents.length ? req.agents : ['claude-code'] }, repo);
+    const answer = await answerIfUnchanged(connHome(), { ...req, agents }, repo);
     if (answer !== false) {
       if (answer) fdWriter(1, () => process.stdout)(answer);
       return true;
@@ -28,7 +29,7 @@ export async function tryFast(args: string[]): Promise<boolean> {
   // Something changed: render straight away, without loading commander and the full CLI, and
   // without looking again at what was just looked at. A render that reads the keychain asks its
   // pre-flight now, so the round trip overlaps loading the render.
-  const prefetch = repo && readsKeychain(repo.root, req) ? (await import('./secrets/prefetch.js')).prefetchKeychain(connHome(), process.env) : undefined;
+  const prefetch = repo && readsKeychain(repo.root, { ...req, agents }) ? (await import('./secrets/prefetch.js')).prefetchKeychain(connHome(), process.env) : undefined;
   // Its answer is handled while this process waits (a few ms): the bulk read then runs while the
   // render loads, which never lets the event loop turn.
   if (prefetch) await prefetch.started;
@@ -39,7 +40,7 @@ export async function tryFast(args: string[]): Promise<boolean> {
 
 /** Whether the render will likely read the keychain: a job renders inline (prefetch.ts checks the store). */
 function readsKeychain(root: string, req: FastRequest): boolean {
-  return renderJobs(connHome(), root, req.agents.length ? req.agents : ['claude-code'], req.secrets, req.auto).some((j) => j.secrets === 'inline');
+  return renderJobs(connHome(), root, req.agents, req.secrets, req.auto).some((j) => j.secrets === 'inline');
 }
 
 /** The plain flags of `conn render`; anything else (dry-run, force, all, help…) → undefined. */

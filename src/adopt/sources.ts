@@ -1,5 +1,6 @@
 // Agents' own MCP config files: where they live and how to read the server entries out of them.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { blockFilesIn } from '../render/block-files.js';
 import { basename, dirname, join } from 'node:path';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { parse as parseTomlText } from 'smol-toml';
@@ -105,7 +106,7 @@ export function defaultSources(root: string, home: string, env: NodeJS.ProcessEn
   for (const [source, files] of Object.entries(PROJECT_FILES) as [Source, string[]][]) {
     for (const f of files) add(join(root, f), source, 'project');
   }
-  for (const name of blockNames(join(root, CONTINUE_BLOCKS))) add(join(root, CONTINUE_BLOCKS, name), 'continue', 'project');
+  for (const name of blockFilesIn(join(root, CONTINUE_BLOCKS))) add(join(root, CONTINUE_BLOCKS, name), 'continue', 'project');
   const appData = env.APPDATA ?? join(home, 'AppData', 'Roaming');
   const xdg = env.XDG_CONFIG_HOME ?? join(home, '.config');
   add(join(home, '.claude.json'), 'claude-code', 'user', root);
@@ -134,18 +135,6 @@ export function defaultSources(root: string, home: string, env: NodeJS.ProcessEn
   add(join(home, '.kiro', 'settings', 'mcp.json'), 'kiro', 'user');
   add(join(home, '.aws', 'amazonq', 'mcp.json'), 'amazonq', 'user');
   return out;
-}
-
-/** The YAML files in a folder of Continue blocks, sorted (none when there is no such folder). */
-function blockNames(dir: string): string[] {
-  try {
-    return readdirSync(dir, { withFileTypes: true })
-      .filter((e) => e.isFile() && /\.ya?ml$/.test(e.name))
-      .map((e) => e.name)
-      .sort();
-  } catch {
-    return [];
-  }
 }
 
 /** The agent a file belongs to, from its name and folder; undefined when it cannot tell. */

@@ -1,6 +1,7 @@
 // The agent's own files a render reads and writes: one file for most agents; for agents that load a
 // folder of one-server blocks (Continue), one file per entry, plus the single file an older conn wrote.
-import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { lstatSync, readFileSync } from 'node:fs';
+import { blockFilesIn } from './block-files.js';
 import { join } from 'node:path';
 import { OperationError } from '../errors.js';
 import { MalformedFileError, type AgentWriter, type RenderedEntry } from './agents/index.js';
@@ -46,7 +47,7 @@ export function readOutputs(root: string, writer: AgentWriter, names: { managed:
   const present = new Map<string, string[]>();
   const note = (name: string, rel: string) => present.set(name, [...(present.get(name) ?? []), rel]);
   for (const [rel, text] of texts) if (text !== null) for (const n of namesIn(writer, rel, text)) note(n, rel);
-  for (const file of listFolder(join(root, writer.file))) {
+  for (const file of blockFilesIn(join(root, writer.file))) {
     const rel = `${writer.file}/${file}`;
     if (own.has(rel)) continue;
     try {
@@ -96,15 +97,6 @@ function inFile<T>(rel: string, work: () => T): T {
   } catch (err) {
     if (err instanceof MalformedFileError && err.file !== rel) throw new MalformedFileError(rel, err.reason);
     throw err;
-  }
-}
-
-function listFolder(dir: string): string[] {
-  try {
-    if (!lstatSync(dir).isDirectory()) return [];
-    return readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)).sort();
-  } catch {
-    return [];
   }
 }
 

@@ -7,8 +7,6 @@ import type { KeychainPrefetch } from './prefetch.js';
 import { HOME_ID_FILE, keychainService, SHARED_SERVICE } from './service.js';
 import type { SecretStore } from './store.js';
 
-export { HOME_ID_FILE, SHARED_SERVICE } from './service.js';
-
 /** The secret store chosen by the environment: the keychain, or the opt-in plaintext file. */
 export async function openSecretStore(home: string, env: NodeJS.ProcessEnv, warn: (text: string) => void, early?: KeychainPrefetch): Promise<SecretStore> {
   const choice = env.CONN_SECRET_STORE ?? 'keychain';
